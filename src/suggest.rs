@@ -1,0 +1,24 @@
+//! "Did you mean" for names a person mistyped.
+
+/// The closest candidate to `input`, if it is close enough to be the likely intent.
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = input.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("dependOn", ["dependsOn", "name"]), Some("dependsOn"));
+        assert_eq!(did_you_mean("cert-manger", ["cert-manager", "vault"]), Some("cert-manager"));
+        assert_eq!(did_you_mean("zzz", ["dependsOn", "name"]), None);
+    }
+}

@@ -1,0 +1,422 @@
+//! Build the positioned tree from saphyr-parser's events.
+//!
+//! saphyr's own tree loader stops at a duplicate key; real repositories have them (vendored
+//! manifests, Helm values), so the tree is built here from events: a duplicate is recorded
+//! with both positions and the last value wins, as Kubernetes does.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan, Tag};
+
+use super::node::{Node, Pos, Span, Value};
+use super::resolve::resolve_plain;
+
+/// Deeper nesting than this is refused: no real manifest comes near it, and the cap keeps
+/// hostile input from exhausting the stack of any recursive consumer.
+pub const MAX_DEPTH: usize = 128;
+
+/// How many nodes aliases may copy in one file ("billion laughs" protection).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// A YAML stream: its documents and any duplicate keys met on the way.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub documents: Vec<Node>,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+/// A key given twice in one mapping; the second value is the one kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+/// Why a stream could not be read, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at {}", self.message, self.pos)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        start: Pos,
+        anchor: usize,
+    },
+}
+
+fn pos(marker: saphyr_parser::Marker) -> Pos {
+    Pos {
+        line: marker.line() as u32,
+        col: marker.col() as u32 + 1,
+    }
+}
+
+fn span(s: EventSpan) -> Span {
+    Span {
+        start: pos(s.start),
+        end: pos(s.end),
+    }
+}
+
+/// Parse a whole stream of YAML documents.
+pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        let (event, event_span) = event.map_err(|e| YamlError {
+            message: e.info().to_string(),
+            pos: pos(*e.marker()),
+        })?;
+        builder.event(event, span(event_span))?;
+    }
+    Ok(Stream {
+        documents: builder.documents,
+        duplicates: builder.duplicates,
+    })
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    documents: Vec<Node>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, at: Span) -> Result<(), YamlError> {
+        match event {
+            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = scalar(&text, style, tag.as_deref(), at.start)?;
+                self.finish(Node::new(value, at), anchor)?;
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                    message: "alias to an unknown anchor".into(),
+                    pos: at.start,
+                })?;
+                self.alias_nodes += count_nodes(&node);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(YamlError {
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes; refusing to expand further"
+                        ),
+                        pos: at.start,
+                    });
+                }
+                let mut node = node;
+                node.span = at;
+                self.finish(node, 0)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: at.start,
+                    anchor,
+                })?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    start: at.start,
+                    anchor,
+                })?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().ok_or_else(|| YamlError {
+                    message: "unbalanced collection end".into(),
+                    pos: at.start,
+                })?;
+                let end = at.end;
+                match frame {
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                    } => self.finish(Node::new(Value::Seq(items), Span { start, end }), anchor)?,
+                    Frame::Map {
+                        entries,
+                        start,
+                        anchor,
+                        ..
+                    } => {
+                        let entries = self.close_map(entries);
+                        self.finish(Node::new(Value::Map(entries), Span { start, end }), anchor)?
+                    }
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, frame: Frame) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            let start = match &frame {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            return Err(YamlError {
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                pos: start,
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+                        return Err(YamlError {
+                            message: "a mapping key must be a scalar".into(),
+                            pos: node.span.start,
+                        });
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+
+    /// Apply `<<` merge keys and drop earlier duplicates (recording them).
+    fn close_map(&mut self, entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+        let has_merge = entries.iter().any(|(k, _)| is_merge_key(k));
+        let mut entries = if has_merge {
+            apply_merges(entries)
+        } else {
+            entries
+        };
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut drop = Vec::new();
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let Some(text) = k.key_text() else { continue };
+            if let Some(prev) = seen.insert(text.to_string(), i) {
+                drop.push(prev);
+                self.duplicates.push(DuplicateKey {
+                    key: text.into_owned(),
+                    first: entries[prev].0.span,
+                    second: k.span,
+                });
+            }
+        }
+        if !drop.is_empty() {
+            drop.sort_unstable();
+            let mut index = 0;
+            entries.retain(|_| {
+                let keep = drop.binary_search(&index).is_err();
+                index += 1;
+                keep
+            });
+        }
+        entries
+    }
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    matches!(&k.value, Value::Str { text, plain: true } if text == "<<")
+}
+
+/// go-yaml's merge: explicit keys win over merged ones, earlier merged maps over later.
+fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let mut explicit: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for (k, v) in entries {
+        if !is_merge_key(&k) {
+            explicit.push((k, v));
+            continue;
+        }
+        let sources: Vec<Node> = match v.value {
+            Value::Map(_) => vec![v],
+            Value::Seq(items) => items,
+            _ => continue,
+        };
+        for source in sources {
+            if let Value::Map(pairs) = source.value {
+                for (mk, mv) in pairs {
+                    let exists = |list: &[(Node, Node)]| {
+                        list.iter().any(|(k, _)| k.key_text() == mk.key_text())
+                    };
+                    if !exists(&merged) {
+                        merged.push((mk, mv));
+                    }
+                }
+            }
+        }
+    }
+    merged.retain(|(mk, _)| !explicit.iter().any(|(k, _)| k.key_text() == mk.key_text()));
+    merged.extend(explicit);
+    merged
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
+fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Pos) -> Result<Value, YamlError> {
+    let quoted = !matches!(style, ScalarStyle::Plain);
+    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema()) {
+        let bad = |what: &str| YamlError {
+            message: format!("`{text}` is not a valid !!{what}"),
+            pos: at,
+        };
+        return match tag.suffix.as_str() {
+            "str" | "binary" | "timestamp" => Ok(Value::Str {
+                text: text.to_string(),
+                plain: false,
+            }),
+            "null" => Ok(Value::Null),
+            "bool" => match resolve_plain(text) {
+                v @ Value::Bool(_) => Ok(v),
+                _ => Err(bad("bool")),
+            },
+            "int" => match resolve_plain(text) {
+                v @ (Value::Int(_) | Value::UInt(_)) => Ok(v),
+                _ => Err(bad("int")),
+            },
+            "float" => match resolve_plain(text) {
+                Value::Int(i) => Ok(Value::Float(i as f64)),
+                v @ Value::Float(_) => Ok(v),
+                _ => Err(bad("float")),
+            },
+            _ => Ok(if quoted {
+                Value::Str {
+                    text: text.to_string(),
+                    plain: false,
+                }
+            } else {
+                resolve_plain(text)
+            }),
+        };
+    }
+    Ok(if quoted {
+        Value::Str {
+            text: text.to_string(),
+            plain: false,
+        }
+    } else {
+        resolve_plain(text)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut s = parse_stream(text).unwrap();
+        assert_eq!(s.documents.len(), 1);
+        s.documents.remove(0)
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let doc = one("a: 1\nb:\n  c: hello\n");
+        let c = doc.pointer("/b/c").unwrap();
+        assert_eq!(c.span.start, Pos { line: 3, col: 6 });
+        let key = doc.pointer_key("/b/c").unwrap();
+        assert_eq!(key.span.start, Pos { line: 3, col: 3 });
+    }
+
+    #[test]
+    fn duplicates_keep_last_and_are_reported() {
+        let text = "labels:\n  a: x\n  b: y\n  a: z\n";
+        let stream = parse_stream(text).unwrap();
+        let doc = &stream.documents[0];
+        assert_eq!(doc.pointer("/labels/a").unwrap().as_str(), Some("z"));
+        assert_eq!(doc.pointer("/labels").unwrap().as_map().unwrap().len(), 2);
+        assert_eq!(stream.duplicates.len(), 1);
+        assert_eq!(stream.duplicates[0].first.start.line, 2);
+        assert_eq!(stream.duplicates[0].second.start.line, 4);
+    }
+
+    #[test]
+    fn merge_keys_and_aliases() {
+        // `y` would be the boolean key "true" in YAML 1.1, so the test uses other names.
+        let doc = one("base: &b {a: 1, b: 2}\nd:\n  <<: *b\n  b: 3\n");
+        assert_eq!(doc.pointer("/d/a").unwrap().value, Value::Int(1));
+        assert_eq!(doc.pointer("/d/b").unwrap().value, Value::Int(3));
+        let yes = one("y: 1\n");
+        assert_eq!(yes.get("true").unwrap().value, Value::Int(1));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            text.push_str(&format!(
+                "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        let err = parse_stream(&text).unwrap_err();
+        assert!(err.message.contains("aliases expand"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(MAX_DEPTH + 5) + &"]".repeat(MAX_DEPTH + 5);
+        let err = parse_stream(&text).unwrap_err();
+        assert!(err.message.contains("nesting deeper"), "{err}");
+    }
+
+    #[test]
+    fn tags_and_quotes() {
+        let doc = one("a: !!str 0644\nb: '0644'\nc: 0644\nd: on\n");
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("0644"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("0644"));
+        assert_eq!(doc.get("c").unwrap().value, Value::Int(420));
+        assert_eq!(doc.get("d").unwrap().value, Value::Bool(true));
+    }
+
+    #[test]
+    fn odd_plain_scalars_and_tabs() {
+        let doc = one("a: =\nb: x\t\n");
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("="));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("x"));
+    }
+
+    #[test]
+    fn multi_documents_and_errors() {
+        let s = parse_stream("a: 1\n---\nb: 2\n").unwrap();
+        assert_eq!(s.documents.len(), 2);
+        let err = parse_stream("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.pos.line >= 1);
+    }
+}

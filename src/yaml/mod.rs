@@ -1,0 +1,10 @@
+//! YAML as Kubernetes reads it: a positioned tree, YAML 1.1 scalars, safe limits.
+
+pub mod de;
+pub mod emit;
+pub mod load;
+pub mod node;
+pub mod resolve;
+
+pub use load::{DuplicateKey, Stream, YamlError, parse_stream};
+pub use node::{Node, Pos, Span, Value};
