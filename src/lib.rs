@@ -1,5 +1,12 @@
 //! platc: compile a platform spec into Kustomize and ArgoCD, and check what a GitOps
 //! repository holds.
 
+pub mod cli;
+pub mod commands;
+pub mod compile;
+pub mod report;
+pub mod source;
+pub mod spec;
 pub mod suggest;
+pub mod tree;
 pub mod yaml;

@@ -1,1 +1,6 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = platc::cli::Cli::parse();
+    std::process::exit(platc::commands::run(cli));
+}

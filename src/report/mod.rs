@@ -1,0 +1,64 @@
+//! Findings and the renderers that show them.
+
+mod finding;
+mod human;
+mod json;
+
+use std::time::Duration;
+
+pub use finding::{Finding, Related, Severity};
+
+use crate::source::Sources;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Counts shown under the findings.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub objects: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub elapsed_ms: u64,
+}
+
+/// Everything a run found, ready to render.
+pub struct Report<'a> {
+    pub findings: Vec<Finding>,
+    pub sources: &'a Sources,
+    pub files: usize,
+    pub objects: usize,
+    pub elapsed: Duration,
+}
+
+impl Report<'_> {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            files: self.files,
+            objects: self.objects,
+            errors: self.count(Severity::Error),
+            warnings: self.count(Severity::Warning),
+            elapsed_ms: self.elapsed.as_millis() as u64,
+        }
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// Sort findings into their stable report order.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+
+    pub fn render(&self, format: Format, color: bool) -> String {
+        match format {
+            Format::Human => human::render(self, color),
+            Format::Json => json::render(self),
+        }
+    }
+}

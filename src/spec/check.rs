@@ -1,0 +1,671 @@
+//! The checks made when the spec is loaded: names, references, paths, parameters and the
+//! dependency graph. All problems are collected, so one run shows them all.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::graph;
+use super::model::*;
+use super::params::{check_dns_label, check_json, check_value};
+use super::paths::{Entry, lookup, repo_relative};
+use crate::report::Finding;
+use crate::source::Sources;
+use crate::suggest::did_you_mean;
+use crate::yaml::{self, Node};
+
+pub struct Resolved {
+    pub findings: Vec<Finding>,
+    pub tenant_params: Vec<IndexMap<String, serde_json::Value>>,
+    pub members: Vec<IndexMap<String, serde_json::Value>>,
+    pub members_file: Option<String>,
+    pub waves: IndexMap<String, i64>,
+}
+
+pub struct Checker<'a> {
+    root: &'a Path,
+    file: &'a str,
+    dir: &'a str,
+    node: &'a Node,
+    p: &'a Platform,
+    sources: &'a mut Sources,
+    findings: Vec<Finding>,
+    tenant_params: Vec<IndexMap<String, serde_json::Value>>,
+    members: Vec<IndexMap<String, serde_json::Value>>,
+    members_file: Option<String>,
+    waves: IndexMap<String, i64>,
+    /// Values already claimed by unique parameters: (scope, value) -> where.
+    claimed: HashMap<(String, String), (String, crate::yaml::Pos)>,
+}
+
+/// Escape a mapping key for a JSON pointer.
+fn esc(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(
+        root: &'a Path,
+        file: &'a str,
+        dir: &'a str,
+        node: &'a Node,
+        p: &'a Platform,
+        sources: &'a mut Sources,
+    ) -> Checker<'a> {
+        Checker {
+            root,
+            file,
+            dir,
+            node,
+            p,
+            sources,
+            findings: Vec::new(),
+            tenant_params: Vec::new(),
+            members: Vec::new(),
+            members_file: None,
+            waves: IndexMap::new(),
+            claimed: HashMap::new(),
+        }
+    }
+
+    pub fn finish(self) -> Resolved {
+        Resolved {
+            findings: self.findings,
+            tenant_params: self.tenant_params,
+            members: self.members,
+            members_file: self.members_file,
+            waves: self.waves,
+        }
+    }
+
+    /// The position of the node at a pointer, or of its nearest existing ancestor.
+    fn pos_of(&self, pointer: &str, key: bool) -> Option<crate::yaml::Pos> {
+        let mut p = pointer.to_string();
+        loop {
+            let found = if key { self.node.pointer_key(&p) } else { self.node.pointer(&p) };
+            if let Some(n) = found {
+                return Some(n.span.start);
+            }
+            match p.rfind('/') {
+                Some(i) => p.truncate(i),
+                None => return None,
+            }
+        }
+    }
+
+    fn error(&mut self, rule: &str, pointer: &str, message: String, help: Option<String>) {
+        self.push(rule, pointer, false, message, help);
+    }
+
+    /// An error about a mapping key itself (a misplaced or unknown name).
+    fn error_key(&mut self, rule: &str, pointer: &str, message: String, help: Option<String>) {
+        self.push(rule, pointer, true, message, help);
+    }
+
+    fn push(&mut self, rule: &str, pointer: &str, key: bool, message: String, help: Option<String>) {
+        let mut f = Finding::error(rule, message).at(self.file, self.pos_of(pointer, key)).with_path(pointer);
+        f.help = help;
+        self.findings.push(f);
+    }
+
+    fn suggest<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> Option<String> {
+        let known: Vec<&str> = known.into_iter().collect();
+        match did_you_mean(name, known.iter().copied()) {
+            Some(s) => Some(format!("did you mean `{s}`?")),
+            None if known.is_empty() => None,
+            None if known.len() <= 12 => Some(format!("known: {}", known.join(", "))),
+            None => None,
+        }
+    }
+
+    pub fn run(&mut self) {
+        let p = self.p;
+        if p.api_version != API_VERSION {
+            self.error(
+                "spec/api-version",
+                "/apiVersion",
+                format!("unsupported apiVersion `{}`", p.api_version),
+                Some(format!("use `apiVersion: {API_VERSION}`")),
+            );
+        }
+        if p.kind != KIND {
+            self.error("spec/kind", "/kind", format!("the kind must be `{KIND}`, not `{}`", p.kind), None);
+        }
+        self.dns_label("/metadata/name", &p.metadata.name);
+        self.repo();
+        self.argocd();
+        self.environments();
+        let names = self.deployable_names();
+        self.components(&names);
+        self.blueprints();
+        self.tenants(&names);
+        self.sandboxes(&names);
+        self.dependency_graph();
+    }
+
+    fn dns_label(&mut self, pointer: &str, value: &str) -> bool {
+        match check_dns_label(value) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error("spec/invalid-name", pointer, e, None);
+                false
+            }
+        }
+    }
+
+    fn repo(&mut self) {
+        let url = &self.p.spec.repo.url;
+        let looks_like_git = ["https://", "http://", "ssh://", "git@", "file://"].iter().any(|s| url.starts_with(s));
+        if !looks_like_git {
+            self.error(
+                "spec/invalid-url",
+                "/spec/repo/url",
+                format!("`{url}` is not a git URL ArgoCD can clone"),
+                Some("use an https://, ssh:// or git@ URL".into()),
+            );
+        }
+        if self.p.spec.repo.revision.is_empty() {
+            self.error("spec/empty", "/spec/repo/revision", "the revision is empty".into(), None);
+        }
+    }
+
+    fn argocd(&mut self) {
+        let argocd = &self.p.spec.argocd;
+        self.dns_label("/spec/argocd/namespace", &argocd.namespace);
+        self.dns_label("/spec/argocd/project", &argocd.project);
+        for name in argocd.projects.keys() {
+            self.dns_label(&format!("/spec/argocd/projects/{}", esc(name)), name);
+        }
+        self.sync_options("/spec/argocd/syncPolicy", Some(&argocd.sync_policy));
+    }
+
+    fn sync_options(&mut self, pointer: &str, policy: Option<&SyncPolicy>) {
+        let Some(options) = policy.and_then(|p| p.sync_options.as_ref()) else { return };
+        for (i, option) in options.iter().enumerate() {
+            if !option.contains('=') {
+                self.error(
+                    "spec/invalid-sync-option",
+                    &format!("{pointer}/syncOptions/{i}"),
+                    format!("`{option}` is not a sync option: they are written `Name=value`"),
+                    Some("for example `PruneLast=true` or `RespectIgnoreDifferences=true`".into()),
+                );
+            }
+        }
+    }
+
+    fn environments(&mut self) {
+        let envs = &self.p.spec.environments;
+        if envs.is_empty() {
+            self.error("spec/no-environments", "/spec/environments", "the platform has no environments".into(), Some("add one, such as `- name: prod`".into()));
+        }
+        let mut seen = HashSet::new();
+        for (i, env) in envs.iter().enumerate() {
+            let at = format!("/spec/environments/{i}");
+            self.dns_label(&format!("{at}/name"), &env.name);
+            if env.name == "base" {
+                self.error("spec/reserved-name", &format!("{at}/name"), "`base` is reserved for the shared folder of the generated tree".into(), Some("choose another environment name".into()));
+            }
+            if !seen.insert(env.name.as_str()) {
+                self.error("spec/duplicate-name", &format!("{at}/name"), format!("the environment `{}` is declared twice", env.name), None);
+            }
+            if env.server.is_some() && env.cluster.is_some() {
+                self.error("spec/conflict", &format!("{at}/cluster"), "give either `server` or `cluster`, not both".into(), None);
+            }
+            if let Some(v) = &env.kubernetes_version {
+                let ok = v.strip_prefix("1.").is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+                if !ok {
+                    self.error("spec/invalid-version", &format!("{at}/kubernetesVersion"), format!("`{v}` is not a Kubernetes minor version"), Some("write it quoted, like \"1.30\"".into()));
+                }
+            }
+        }
+    }
+
+    fn env_names(&self) -> Vec<&'a str> {
+        self.p.spec.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    fn project_known(&mut self, pointer: &str, project: Option<&String>) {
+        let Some(project) = project else { return };
+        let argocd = &self.p.spec.argocd;
+        if *project == argocd.project || argocd.projects.contains_key(project) {
+            return;
+        }
+        let known: Vec<&str> = std::iter::once(argocd.project.as_str()).chain(argocd.projects.keys().map(String::as_str)).collect();
+        let help = Self::suggest(project, known).map(|h| format!("{h} (declare projects under `spec.argocd.projects`)"));
+        self.error("spec/unknown-project", pointer, format!("unknown project `{project}`"), help);
+    }
+
+    fn env_refs(&mut self, pointer: &str, envs: Option<&Vec<String>>) {
+        let Some(envs) = envs else { return };
+        let known = self.env_names();
+        for (i, env) in envs.iter().enumerate() {
+            if !known.contains(&env.as_str()) {
+                let help = Self::suggest(env, known.iter().copied());
+                self.error("spec/unknown-environment", &format!("{pointer}/{i}"), format!("unknown environment `{env}`"), help);
+            }
+        }
+    }
+
+    /// Names of everything that becomes an Application or ApplicationSet; reports duplicates.
+    fn deployable_names(&mut self) -> Vec<&'a str> {
+        let spec = &self.p.spec;
+        let mut all: Vec<(&'a str, String)> = Vec::new();
+        for (i, c) in spec.components.iter().enumerate() {
+            all.push((&c.name, format!("/spec/components/{i}/name")));
+        }
+        for (i, t) in spec.tenants.iter().enumerate() {
+            all.push((&t.name, format!("/spec/tenants/{i}/name")));
+        }
+        if let Some(s) = &spec.sandboxes {
+            all.push((&s.name, "/spec/sandboxes/name".to_string()));
+        }
+        let mut first: HashMap<&str, String> = HashMap::new();
+        for (name, pointer) in &all {
+            if !self.dns_label(pointer, name) {
+                continue;
+            }
+            if let Some(prev) = first.get(name) {
+                let prev_pos = self.pos_of(prev, false);
+                let mut f = Finding::error("spec/duplicate-name", format!("the name `{name}` is used twice"))
+                    .at(self.file, self.pos_of(pointer, false))
+                    .with_path(pointer.clone())
+                    .with_help("components, tenants and sandboxes share one namespace of names: each becomes an Application");
+                if let Some(pos) = prev_pos {
+                    f = f.with_related(self.file, pos, "first used here");
+                }
+                self.findings.push(f);
+            } else {
+                first.insert(name, pointer.clone());
+            }
+        }
+        all.into_iter().map(|(n, _)| n).collect()
+    }
+
+    fn depends_on(&mut self, pointer: &str, own: &str, deps: &[String], names: &[&str]) {
+        for (i, dep) in deps.iter().enumerate() {
+            let at = format!("{pointer}/{i}");
+            if dep == own {
+                self.error("spec/self-dependency", &at, format!("`{own}` depends on itself"), None);
+            } else if !names.contains(&dep.as_str()) {
+                let help = Self::suggest(dep, names.iter().copied());
+                self.error("spec/unknown-reference", &at, format!("`{own}` depends on `{dep}`, which is not declared"), help);
+            }
+        }
+    }
+
+    fn path(&mut self, pointer: &str, path: &str, want: Option<Entry>) -> Option<(String, Entry)> {
+        let rel = match repo_relative(self.dir, path) {
+            Ok(rel) => rel,
+            Err(e) => {
+                self.error("spec/invalid-path", pointer, e, None);
+                return None;
+            }
+        };
+        match lookup(self.root, &rel) {
+            Ok(entry) => {
+                if let Some(want) = want {
+                    if want != entry {
+                        let what = if want == Entry::Dir { "a folder" } else { "a file" };
+                        self.error("spec/invalid-path", pointer, format!("`{path}` is not {what}"), None);
+                        return None;
+                    }
+                }
+                Some((rel, entry))
+            }
+            Err(e) => {
+                let help = format!("paths are relative to the spec's folder `{}`", if self.dir.is_empty() { "." } else { self.dir });
+                self.error("spec/missing-path", pointer, e, Some(help));
+                None
+            }
+        }
+    }
+
+    fn patches(&mut self, pointer: &str, patches: &[Patch]) {
+        for (i, patch) in patches.iter().enumerate() {
+            let at = format!("{pointer}/{i}");
+            match (&patch.path, &patch.patch) {
+                (Some(path), None) => {
+                    self.path(&format!("{at}/path"), path, Some(Entry::File));
+                }
+                (None, Some(text)) => {
+                    if let Err(e) = yaml::parse_stream(text) {
+                        self.error("spec/invalid-patch", &format!("{at}/patch"), format!("the inline patch is not valid YAML: {}", e.message), None);
+                    }
+                }
+                _ => self.error("spec/invalid-patch", &at, "a patch needs exactly one of `path` and `patch`".into(), None),
+            }
+        }
+    }
+
+    fn components(&mut self, names: &[&str]) {
+        let envs = self.env_names();
+        for (i, c) in self.p.spec.components.iter().enumerate() {
+            let at = format!("/spec/components/{i}");
+            if let Some(ns) = &c.namespace {
+                self.dns_label(&format!("{at}/namespace"), ns);
+            }
+            self.project_known(&format!("{at}/project"), c.project.as_ref());
+            self.depends_on(&format!("{at}/dependsOn"), &c.name, &c.depends_on, names);
+            match (&c.helm, &c.git, c.resources.is_empty()) {
+                (None, None, true) => self.error(
+                    "spec/empty-component",
+                    &format!("{at}/name"),
+                    format!("the component `{}` deploys nothing", c.name),
+                    Some("give it `helm`, `git` or `resources`".into()),
+                ),
+                (Some(_), Some(_), _) => self.error("spec/conflict", &format!("{at}/git"), "a component is either a Helm chart or a git path, not both".into(), Some("split it into two components".into())),
+                (None, Some(_), false) => self.error("spec/conflict", &format!("{at}/resources"), "a git component deploys the remote path only".into(), Some("put the local resources in a component of their own".into())),
+                _ => {}
+            }
+            if let Some(helm) = &c.helm {
+                self.helm(&format!("{at}/helm"), helm);
+            }
+            if let Some(git) = &c.git {
+                for (field, value) in [("repo", &git.repo), ("path", &git.path), ("revision", &git.revision)] {
+                    if value.is_empty() {
+                        self.error("spec/empty", &format!("{at}/git/{field}"), format!("`git.{field}` is empty"), None);
+                    }
+                }
+            }
+            for (j, r) in c.resources.iter().enumerate() {
+                self.path(&format!("{at}/resources/{j}"), r, None);
+            }
+            self.patches(&format!("{at}/patches"), &c.patches);
+            self.sync_options(&format!("{at}/syncPolicy"), c.sync_policy.as_ref());
+            for (env, o) in &c.environments {
+                let eat = format!("{at}/environments/{}", esc(env));
+                if !envs.contains(&env.as_str()) {
+                    let help = Self::suggest(env, envs.iter().copied());
+                    self.error_key("spec/unknown-environment", &eat, format!("unknown environment `{env}`"), help);
+                    continue;
+                }
+                for (j, v) in o.values.iter().enumerate() {
+                    self.path(&format!("{eat}/values/{j}"), v, Some(Entry::File));
+                }
+                for (j, r) in o.resources.iter().enumerate() {
+                    self.path(&format!("{eat}/resources/{j}"), r, None);
+                }
+                self.patches(&format!("{eat}/patches"), &o.patches);
+                self.sync_options(&format!("{eat}/syncPolicy"), o.sync_policy.as_ref());
+                if c.helm.is_none() && (o.version.is_some() || !o.values.is_empty() || o.values_inline.is_some()) {
+                    self.error("spec/conflict", &eat, format!("`{}` is not a Helm chart: `version` and values do not apply", c.name), None);
+                }
+                if c.git.is_none() && o.revision.is_some() {
+                    self.error("spec/conflict", &format!("{eat}/revision"), format!("`{}` is not a git component: `revision` does not apply", c.name), None);
+                }
+                if c.git.is_some() && (!o.resources.is_empty()) {
+                    self.error("spec/conflict", &format!("{eat}/resources"), "a git component deploys the remote path only".into(), None);
+                }
+                if let Some(d) = &o.destination {
+                    if d.server.is_some() && d.name.is_some() {
+                        self.error("spec/conflict", &format!("{eat}/destination"), "give either `server` or `name`, not both".into(), None);
+                    }
+                    if let Some(ns) = &d.namespace {
+                        self.dns_label(&format!("{eat}/destination/namespace"), ns);
+                    }
+                }
+            }
+        }
+    }
+
+    fn helm(&mut self, at: &str, helm: &Helm) {
+        for (field, value) in [("repo", &helm.repo), ("chart", &helm.chart), ("version", &helm.version)] {
+            if value.is_empty() {
+                self.error("spec/empty", &format!("{at}/{field}"), format!("`helm.{field}` is empty"), None);
+            }
+        }
+        for (j, v) in helm.values.iter().enumerate() {
+            self.path(&format!("{at}/values/{j}"), v, Some(Entry::File));
+        }
+        if let Some(values) = &helm.values_inline {
+            if !values.is_object() {
+                self.error("spec/invalid", &format!("{at}/valuesInline"), "inline values must be a mapping".into(), None);
+            }
+        }
+    }
+
+    fn blueprints(&mut self) {
+        for (name, bp) in &self.p.spec.blueprints {
+            let at = format!("/spec/blueprints/{}", esc(name));
+            self.path(&format!("{at}/path"), &bp.path, Some(Entry::Dir));
+            for (pname, param) in &bp.params {
+                let pat = format!("{at}/params/{}", esc(pname));
+                if let Some(pattern) = &param.pattern {
+                    if let Err(e) = regex::Regex::new(pattern) {
+                        self.error("spec/invalid-pattern", &format!("{pat}/pattern"), format!("the pattern does not compile: {e}"), None);
+                        continue;
+                    }
+                }
+                if let Some(default) = &param.default {
+                    if param.required {
+                        self.error("spec/conflict", &format!("{pat}/default"), "a required parameter cannot have a default".into(), Some("drop `required` or the default".into()));
+                    } else if let Err(e) = check_json(param, default) {
+                        self.error("spec/invalid-param", &format!("{pat}/default"), e, None);
+                    }
+                }
+                if let (Some(min), Some(max)) = (param.min_length, param.max_length) {
+                    if min > max {
+                        self.error("spec/conflict", &format!("{pat}/minLength"), format!("minLength {min} is above maxLength {max}"), None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn blueprint_known(&mut self, pointer: &str, name: &str) -> Option<&'a Blueprint> {
+        let blueprints = &self.p.spec.blueprints;
+        match blueprints.get(name) {
+            Some(bp) => Some(bp),
+            None => {
+                let help = Self::suggest(name, blueprints.keys().map(String::as_str));
+                self.error("spec/unknown-reference", pointer, format!("unknown blueprint `{name}`"), help);
+                None
+            }
+        }
+    }
+
+    /// Check an instance's parameters against its blueprint; the values with defaults.
+    /// `given` is the parameters mapping node; `file` the file it is in.
+    fn instance_params(
+        &mut self,
+        bp_name: &str,
+        bp: &Blueprint,
+        given: Option<&Node>,
+        owner: (&str, &str, Option<crate::yaml::Pos>),
+        implicit: &[&str],
+    ) -> IndexMap<String, serde_json::Value> {
+        let (file, pointer, owner_pos) = owner;
+        let mut out = IndexMap::new();
+        let mut problems: Vec<Finding> = Vec::new();
+        let entries: &[(Node, Node)] = given.and_then(Node::as_map).unwrap_or(&[]);
+        for (k, v) in entries {
+            let key = k.key_text().map(|c| c.into_owned()).unwrap_or_default();
+            let Some(decl) = bp.params.get(&key) else {
+                if implicit.contains(&key.as_str()) {
+                    out.insert(key, v.to_json());
+                    continue;
+                }
+                let help = Self::suggest(&key, bp.params.keys().map(String::as_str));
+                problems.push(
+                    Finding::error("spec/unknown-param", format!("the blueprint `{bp_name}` has no parameter `{key}`"))
+                        .at(file, Some(k.span.start))
+                        .with_path(format!("{pointer}/{}", esc(&key))),
+                );
+                problems.last_mut().unwrap().help = help;
+                continue;
+            };
+            match check_value(decl, v) {
+                Ok(value) => {
+                    if decl.unique {
+                        if let Some(text) = value.as_str().map(str::to_string).or_else(|| Some(value.to_string())) {
+                            let scope = if decl.kind == ParamType::Fqdn { "fqdn".to_string() } else { format!("{bp_name}/{key}") };
+                            match self.claimed.get(&(scope.clone(), text.clone())) {
+                                Some((other_file, other_pos)) => problems.push(
+                                    Finding::error("spec/duplicate-value", format!("`{text}` is already used by another instance (`{key}` must be unique)"))
+                                        .at(file, Some(v.span.start))
+                                        .with_path(format!("{pointer}/{}", esc(&key)))
+                                        .with_related(other_file.clone(), *other_pos, "already used here"),
+                                ),
+                                None => {
+                                    self.claimed.insert((scope, text), (file.to_string(), v.span.start));
+                                }
+                            }
+                        }
+                    }
+                    out.insert(key, value);
+                }
+                Err(e) => problems.push(
+                    Finding::error("spec/invalid-param", format!("parameter `{key}`: {e}"))
+                        .at(file, Some(v.span.start))
+                        .with_path(format!("{pointer}/{}", esc(&key))),
+                ),
+            }
+        }
+        for (pname, decl) in &bp.params {
+            if out.contains_key(pname) {
+                continue;
+            }
+            if let Some(default) = &decl.default {
+                out.insert(pname.clone(), default.clone());
+            } else if decl.required {
+                problems.push(
+                    Finding::error("spec/missing-param", format!("the required parameter `{pname}` of blueprint `{bp_name}` is missing"))
+                        .at(file, owner_pos)
+                        .with_path(pointer.to_string()),
+                );
+            }
+        }
+        self.findings.extend(problems);
+        out
+    }
+
+    fn tenants(&mut self, names: &[&str]) {
+        for (i, t) in self.p.spec.tenants.iter().enumerate() {
+            let at = format!("/spec/tenants/{i}");
+            if let Some(ns) = &t.namespace {
+                self.dns_label(&format!("{at}/namespace"), ns);
+            }
+            self.project_known(&format!("{at}/project"), t.project.as_ref());
+            self.env_refs(&format!("{at}/environments"), t.environments.as_ref());
+            self.depends_on(&format!("{at}/dependsOn"), &t.name, &t.depends_on, names);
+            self.sync_options(&format!("{at}/syncPolicy"), t.sync_policy.as_ref());
+            let params = match self.blueprint_known(&format!("{at}/blueprint"), &t.blueprint) {
+                Some(bp) => {
+                    let node = self.node.pointer(&format!("{at}/params"));
+                    let owner_pos = self.pos_of(&format!("{at}/name"), false);
+                    self.instance_params(&t.blueprint, bp, node, (self.file, &format!("{at}/params"), owner_pos), &[])
+                }
+                None => IndexMap::new(),
+            };
+            self.tenant_params.push(params);
+        }
+    }
+
+    fn sandboxes(&mut self, names: &[&str]) {
+        let Some(s) = &self.p.spec.sandboxes else { return };
+        let at = "/spec/sandboxes";
+        self.dns_label(&format!("{at}/namespacePrefix"), s.namespace_prefix.trim_end_matches('-'));
+        self.project_known(&format!("{at}/project"), s.project.as_ref());
+        self.env_refs(&format!("{at}/environments"), s.environments.as_ref());
+        self.depends_on(&format!("{at}/dependsOn"), &s.name, &s.depends_on, names);
+        self.sync_options(&format!("{at}/syncPolicy"), s.sync_policy.as_ref());
+        if let Some(helm) = &s.helm {
+            self.helm(&format!("{at}/helm"), helm);
+        }
+        let bp = self.blueprint_known(&format!("{at}/blueprint"), &s.blueprint);
+        let Some((members_file, _)) = self.path(&format!("{at}/members"), &s.members, Some(Entry::File)) else { return };
+        self.members_file = Some(members_file.clone());
+        let text = match std::fs::read_to_string(self.root.join(&members_file)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error("spec/unreadable", &format!("{at}/members"), format!("cannot read `{members_file}`: {e}"), None);
+                return;
+            }
+        };
+        self.sources.insert(members_file.clone(), text.as_str());
+        let stream = match yaml::parse_stream(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                self.findings.push(Finding::error("spec/yaml", format!("the members file is not valid YAML: {}", e.message)).at(&members_file, Some(e.pos)));
+                return;
+            }
+        };
+        for d in &stream.duplicates {
+            self.findings.push(
+                Finding::error("spec/duplicate-key", format!("`{}` is given twice", d.key))
+                    .at(&members_file, Some(d.second.start))
+                    .with_related(&members_file, d.first.start, "first given here"),
+            );
+        }
+        let list = stream.documents.first();
+        let Some(items) = list.and_then(Node::as_seq) else {
+            let pos = list.map(|n| n.span.start);
+            self.findings.push(
+                Finding::error("spec/invalid-members", "the members file must be a list of members")
+                    .at(&members_file, pos)
+                    .with_help("write `- name: alice` entries, one per member"),
+            );
+            return;
+        };
+        let mut seen: HashMap<String, crate::yaml::Pos> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            let pointer = format!("/{i}");
+            let Some(name_node) = item.get("name") else {
+                self.findings.push(Finding::error("spec/invalid-members", "a member needs a `name`").at(&members_file, Some(item.span.start)).with_path(pointer));
+                continue;
+            };
+            let Some(name) = name_node.as_str() else {
+                self.findings.push(Finding::error("spec/invalid-members", format!("the member name must be a string, found {}", name_node.describe())).at(&members_file, Some(name_node.span.start)));
+                continue;
+            };
+            if let Err(e) = check_dns_label(name) {
+                self.findings.push(Finding::error("spec/invalid-name", e).at(&members_file, Some(name_node.span.start)).with_path(format!("{pointer}/name")));
+                continue;
+            }
+            if let Some(prev) = seen.insert(name.to_string(), name_node.span.start) {
+                self.findings.push(
+                    Finding::error("spec/duplicate-name", format!("the member `{name}` is listed twice"))
+                        .at(&members_file, Some(name_node.span.start))
+                        .with_related(&members_file, prev, "first listed here"),
+                );
+                continue;
+            }
+            let params = match bp {
+                Some(bp) => self.instance_params(&s.blueprint, bp, Some(item), (&members_file, &pointer, Some(item.span.start)), &["name"]),
+                None => item.to_json().as_object().map(|m| m.clone().into_iter().collect()).unwrap_or_default(),
+            };
+            self.members.push(params);
+        }
+    }
+
+    fn dependency_graph(&mut self) {
+        let spec = &self.p.spec;
+        let mut deps: IndexMap<&str, Vec<&str>> = IndexMap::new();
+        let mut pointers: HashMap<&str, String> = HashMap::new();
+        for (i, c) in spec.components.iter().enumerate() {
+            deps.insert(&c.name, c.depends_on.iter().map(String::as_str).collect());
+            pointers.insert(&c.name, format!("/spec/components/{i}/dependsOn"));
+        }
+        for (i, t) in spec.tenants.iter().enumerate() {
+            deps.insert(&t.name, t.depends_on.iter().map(String::as_str).collect());
+            pointers.insert(&t.name, format!("/spec/tenants/{i}/dependsOn"));
+        }
+        if let Some(s) = &spec.sandboxes {
+            deps.insert(&s.name, s.depends_on.iter().map(String::as_str).collect());
+            pointers.insert(&s.name, "/spec/sandboxes/dependsOn".into());
+        }
+        match graph::waves(&deps) {
+            Ok(waves) => self.waves = waves.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            Err(cycle) => {
+                let pointer = pointers.get(cycle[0]).cloned().unwrap_or_default();
+                self.error_key(
+                    "spec/dependency-cycle",
+                    &pointer,
+                    format!("dependency cycle: {}", cycle.join(" -> ")),
+                    Some("remove one of these `dependsOn` entries: ArgoCD cannot order a cycle".into()),
+                );
+            }
+        }
+    }
+}

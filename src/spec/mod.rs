@@ -1,0 +1,14 @@
+//! The platform spec: its model, loading with positions, and the checks made on load.
+
+mod check;
+pub mod graph;
+mod load;
+pub mod model;
+pub mod params;
+pub mod paths;
+
+pub use load::{LoadError, Spec, load};
+pub use model::*;
+
+/// The default location of the spec, relative to the repository root.
+pub const DEFAULT_SPEC: &str = "platform/platform.yaml";

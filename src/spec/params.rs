@@ -1,0 +1,125 @@
+//! Blueprint parameters: declared types and limits, checked on every instance.
+
+use regex::Regex;
+
+use super::model::{Param, ParamType};
+use crate::yaml::{Node, Value};
+
+/// Check one given value against its declaration; the JSON value the templates see.
+pub fn check_value(decl: &Param, node: &Node) -> Result<serde_json::Value, String> {
+    let value = match decl.kind {
+        ParamType::Int => match node.value {
+            Value::Int(i) => serde_json::Value::from(i),
+            _ => return Err(format!("expected an integer, found {}", node.describe())),
+        },
+        ParamType::Bool => match node.value {
+            Value::Bool(b) => serde_json::Value::Bool(b),
+            _ => return Err(format!("expected true or false, found {}", node.describe())),
+        },
+        ParamType::String | ParamType::DnsLabel | ParamType::Fqdn => {
+            let Some(text) = node.as_str() else {
+                return Err(format!(
+                    "expected a {}, found {}; put it in quotes if it is meant as text",
+                    decl.kind.as_str(),
+                    node.describe()
+                ));
+            };
+            check_text(decl, text)?;
+            serde_json::Value::String(text.to_string())
+        }
+    };
+    Ok(value)
+}
+
+/// Check a JSON value (a declared default) against its declaration.
+pub fn check_json(decl: &Param, value: &serde_json::Value) -> Result<(), String> {
+    match (decl.kind, value) {
+        (ParamType::Int, v) if v.is_i64() || v.is_u64() => Ok(()),
+        (ParamType::Bool, serde_json::Value::Bool(_)) => Ok(()),
+        (ParamType::String | ParamType::DnsLabel | ParamType::Fqdn, serde_json::Value::String(s)) => check_text(decl, s),
+        (kind, v) => Err(format!("the default {v} is not a {}", kind.as_str())),
+    }
+}
+
+fn check_text(decl: &Param, text: &str) -> Result<(), String> {
+    let len = text.chars().count();
+    if let Some(min) = decl.min_length {
+        if len < min {
+            return Err(format!("`{text}` is {len} characters long; at least {min} are required"));
+        }
+    }
+    if let Some(max) = decl.max_length {
+        if len > max {
+            return Err(format!("`{text}` is {len} characters long; at most {max} are allowed"));
+        }
+    }
+    match decl.kind {
+        ParamType::DnsLabel => check_dns_label(text)?,
+        ParamType::Fqdn => check_fqdn(text)?,
+        _ => {}
+    }
+    if let Some(pattern) = &decl.pattern {
+        // The pattern was compiled once when the blueprint was checked.
+        if let Ok(re) = Regex::new(&format!("^(?:{pattern})$")) {
+            if !re.is_match(text) {
+                return Err(format!("`{text}` does not match the pattern `{pattern}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An RFC 1123 label, as Kubernetes requires for names and namespaces.
+pub fn check_dns_label(text: &str) -> Result<(), String> {
+    if text.is_empty() || text.len() > 63 {
+        return Err(format!("`{text}` must be 1 to 63 characters long to be a DNS label"));
+    }
+    let ok_chars = text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok_chars || text.starts_with('-') || text.ends_with('-') {
+        let hint = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            format!(" (write `{}`)", text.to_ascii_lowercase())
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "`{text}` is not a DNS label: use lowercase letters, digits and `-`, starting and ending with a letter or digit{hint}"
+        ));
+    }
+    Ok(())
+}
+
+/// A fully qualified domain name: two or more DNS labels, at most 253 characters.
+pub fn check_fqdn(text: &str) -> Result<(), String> {
+    let name = text.strip_suffix('.').unwrap_or(text);
+    if name.len() > 253 {
+        return Err(format!("`{text}` is longer than the 253 characters a domain name may have"));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err(format!("`{text}` is not a fully qualified domain name (like `www.example.org`)"));
+    }
+    for label in labels {
+        check_dns_label(label).map_err(|_| {
+            format!("`{text}` is not a valid domain name: `{label}` is not a lowercase DNS label")
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels_and_fqdns() {
+        assert!(check_dns_label("acets").is_ok());
+        assert!(check_dns_label("a-1").is_ok());
+        assert!(check_dns_label("-a").is_err());
+        assert!(check_dns_label("Acets").unwrap_err().contains("write `acets`"));
+        assert!(check_dns_label(&"a".repeat(64)).is_err());
+        assert!(check_fqdn("acets.etsmtl.ca").is_ok());
+        assert!(check_fqdn("localhost").is_err());
+        assert!(check_fqdn("a..b").is_err());
+        assert!(check_fqdn("bad_name.org").is_err());
+    }
+}

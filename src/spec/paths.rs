@@ -1,0 +1,67 @@
+//! Paths in the spec: relative to the spec's folder, never escaping the repository.
+
+use std::path::{Component, Path};
+
+/// A spec path turned into a repo-relative path with `/` separators, or why it can't be.
+pub fn repo_relative(spec_dir: &str, path: &str) -> Result<String, String> {
+    if path.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if Path::new(path).is_absolute() || path.starts_with('/') || path.contains('\\') {
+        return Err(format!("`{path}` must be relative to the spec's folder, with `/` separators"));
+    }
+    let mut parts: Vec<&str> = spec_dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(format!("`{path}` leads outside the repository"));
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("`{path}` is the repository root itself"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// What is at a repo-relative path on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    File,
+    Dir,
+}
+
+/// Look a repo-relative path up on disk, refusing symlinks that lead outside the repository.
+pub fn lookup(root: &Path, rel: &str) -> Result<Entry, String> {
+    let full = root.join(rel);
+    let meta = std::fs::metadata(&full).map_err(|_| format!("`{rel}` does not exist"))?;
+    if let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) {
+        if !real.starts_with(&real_root) {
+            return Err(format!("`{rel}` is a link that leads outside the repository"));
+        }
+        if real.components().any(|c| matches!(c, Component::ParentDir)) {
+            return Err(format!("`{rel}` leads outside the repository"));
+        }
+    }
+    Ok(if meta.is_dir() { Entry::Dir } else { Entry::File })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_within_the_repo() {
+        assert_eq!(repo_relative("platform", "components/a/values.yaml").unwrap(), "platform/components/a/values.yaml");
+        assert_eq!(repo_relative("platform", "../shared/x.yaml").unwrap(), "shared/x.yaml");
+        assert_eq!(repo_relative("platform", "./a/./b").unwrap(), "platform/a/b");
+        assert!(repo_relative("platform", "../../etc/passwd").unwrap_err().contains("outside"));
+        assert!(repo_relative("platform", "/etc/passwd").is_err());
+        assert!(repo_relative("platform", "..").is_err());
+        assert!(repo_relative("", "a").is_ok());
+    }
+}
