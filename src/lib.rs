@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod suggest;

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::yaml::Pos;
 
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -51,6 +52,9 @@ pub struct Finding {
     pub help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// Where the offending text ends, for underlining it (not part of reports).
+    #[serde(skip)]
+    pub end: Option<Pos>,
 }
 
 impl Finding {
@@ -66,6 +70,7 @@ impl Finding {
             message: message.into(),
             help: None,
             related: Vec::new(),
+            end: None,
         }
     }
 
@@ -79,6 +84,13 @@ impl Finding {
             self.line = Some(pos.line);
             self.column = Some(pos.col);
         }
+        self
+    }
+
+    /// Point at a whole node.
+    pub fn at_span(mut self, file: impl Into<String>, span: Option<crate::yaml::Span>) -> Finding {
+        self = self.at(file, span.map(|s| s.start));
+        self.end = span.map(|s| s.end).filter(|end| end.line == self.line.unwrap_or(0));
         self
     }
 

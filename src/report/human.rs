@@ -76,7 +76,10 @@ impl FindingDiagnostic {
         };
         if let (Some(text), Some(pos), Some(file)) = (text, f.pos(), &f.file) {
             let start = byte_offset(text, pos);
-            let len = token_len(&text[start..]);
+            let len = match f.end {
+                Some(end) if end > pos => byte_offset(text, end) - start,
+                _ => token_len(&text[start..]),
+            };
             labels.push(LabeledSpan::new_primary_with_span(Some("here".into()), (start, len)));
             for related in f.related.iter().filter(|r| &r.file == file) {
                 let at = byte_offset(
@@ -131,7 +134,7 @@ fn token_len(rest: &str) -> usize {
     let line = rest.split('\n').next().unwrap_or("");
     let end = line
         .char_indices()
-        .find(|(_, c)| c.is_whitespace() || *c == ':' || *c == ',')
+        .find(|(_, c)| c.is_whitespace() || matches!(c, ':' | ',' | ']' | '}'))
         .map_or(line.len(), |(i, _)| i);
     end.max(line.chars().next().map_or(0, char::len_utf8))
 }

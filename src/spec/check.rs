@@ -81,11 +81,15 @@ impl<'a> Checker<'a> {
 
     /// The position of the node at a pointer, or of its nearest existing ancestor.
     fn pos_of(&self, pointer: &str, key: bool) -> Option<crate::yaml::Pos> {
+        self.span_of(pointer, key).map(|s| s.start)
+    }
+
+    fn span_of(&self, pointer: &str, key: bool) -> Option<crate::yaml::Span> {
         let mut p = pointer.to_string();
         loop {
             let found = if key { self.node.pointer_key(&p) } else { self.node.pointer(&p) };
             if let Some(n) = found {
-                return Some(n.span.start);
+                return Some(n.span);
             }
             match p.rfind('/') {
                 Some(i) => p.truncate(i),
@@ -104,7 +108,7 @@ impl<'a> Checker<'a> {
     }
 
     fn push(&mut self, rule: &str, pointer: &str, key: bool, message: String, help: Option<String>) {
-        let mut f = Finding::error(rule, message).at(self.file, self.pos_of(pointer, key)).with_path(pointer);
+        let mut f = Finding::error(rule, message).at_span(self.file, self.span_of(pointer, key)).with_path(pointer);
         f.help = help;
         self.findings.push(f);
     }
@@ -361,6 +365,35 @@ impl<'a> Checker<'a> {
             if let Some(helm) = &c.helm {
                 self.helm(&format!("{at}/helm"), helm);
             }
+            let local = !c.resources.is_empty() || c.environments.values().any(|o| !o.resources.is_empty());
+            if c.git.is_none() && !local {
+                let env_patches = c.environments.iter().find(|(_, o)| !o.patches.is_empty() || !o.labels.is_empty());
+                let field = if !c.patches.is_empty() {
+                    Some(format!("{at}/patches"))
+                } else if !c.labels.is_empty() {
+                    Some(format!("{at}/labels"))
+                } else {
+                    env_patches.map(|(env, _)| format!("{at}/environments/{}", esc(env)))
+                };
+                if let Some(field) = field {
+                    self.error(
+                        "spec/conflict",
+                        &field,
+                        format!("`{}` has no local resources or git path for patches and labels to apply to", c.name),
+                        Some("change a Helm chart through its values".into()),
+                    );
+                }
+            }
+            let creates_namespace = |p: Option<&SyncPolicy>| p.and_then(|p| p.create_namespace);
+            let create = creates_namespace(c.sync_policy.as_ref()).or(creates_namespace(Some(&self.p.spec.argocd.sync_policy))).unwrap_or(true);
+            if c.managed_namespace_metadata.is_some() && !create {
+                self.error(
+                    "spec/conflict",
+                    &format!("{at}/managedNamespaceMetadata"),
+                    "managedNamespaceMetadata only applies when ArgoCD creates the namespace".into(),
+                    Some("set `syncPolicy.createNamespace: true`, or label the namespace in a manifest".into()),
+                );
+            }
             if let Some(git) = &c.git {
                 for (field, value) in [("repo", &git.repo), ("path", &git.path), ("revision", &git.revision)] {
                     if value.is_empty() {
@@ -489,7 +522,7 @@ impl<'a> Checker<'a> {
                 let help = Self::suggest(&key, bp.params.keys().map(String::as_str));
                 problems.push(
                     Finding::error("spec/unknown-param", format!("the blueprint `{bp_name}` has no parameter `{key}`"))
-                        .at(file, Some(k.span.start))
+                        .at_span(file, Some(k.span))
                         .with_path(format!("{pointer}/{}", esc(&key))),
                 );
                 problems.last_mut().unwrap().help = help;
@@ -503,7 +536,7 @@ impl<'a> Checker<'a> {
                             match self.claimed.get(&(scope.clone(), text.clone())) {
                                 Some((other_file, other_pos)) => problems.push(
                                     Finding::error("spec/duplicate-value", format!("`{text}` is already used by another instance (`{key}` must be unique)"))
-                                        .at(file, Some(v.span.start))
+                                        .at_span(file, Some(v.span))
                                         .with_path(format!("{pointer}/{}", esc(&key)))
                                         .with_related(other_file.clone(), *other_pos, "already used here"),
                                 ),
@@ -517,7 +550,7 @@ impl<'a> Checker<'a> {
                 }
                 Err(e) => problems.push(
                     Finding::error("spec/invalid-param", format!("parameter `{key}`: {e}"))
-                        .at(file, Some(v.span.start))
+                        .at_span(file, Some(v.span))
                         .with_path(format!("{pointer}/{}", esc(&key))),
                 ),
             }
@@ -551,6 +584,15 @@ impl<'a> Checker<'a> {
             self.depends_on(&format!("{at}/dependsOn"), &t.name, &t.depends_on, names);
             self.sync_options(&format!("{at}/syncPolicy"), t.sync_policy.as_ref());
             let params = match self.blueprint_known(&format!("{at}/blueprint"), &t.blueprint) {
+                Some(bp) if !bp.values_files.is_empty() => {
+                    self.error(
+                        "spec/conflict",
+                        &format!("{at}/blueprint"),
+                        format!("the blueprint `{}` renders Helm values files, which tenants cannot use", t.blueprint),
+                        Some("tenants deploy the rendered manifests; use the blueprint for sandboxes, or drop `valuesFiles`".into()),
+                    );
+                    IndexMap::new()
+                }
                 Some(bp) => {
                     let node = self.node.pointer(&format!("{at}/params"));
                     let owner_pos = self.pos_of(&format!("{at}/name"), false);
@@ -574,6 +616,22 @@ impl<'a> Checker<'a> {
             self.helm(&format!("{at}/helm"), helm);
         }
         let bp = self.blueprint_known(&format!("{at}/blueprint"), &s.blueprint);
+        if let Some(bp) = bp {
+            if s.helm.is_none() && !bp.values_files.is_empty() {
+                self.error(
+                    "spec/conflict",
+                    &format!("{at}/blueprint"),
+                    format!("the blueprint `{}` renders Helm values files, but the sandboxes have no `helm` chart", s.blueprint),
+                    Some("add `helm` to `sandboxes`, or drop `valuesFiles` from the blueprint".into()),
+                );
+            }
+            for (j, vf) in bp.values_files.iter().enumerate() {
+                if vf.contains("{{") || vf.contains("{%") {
+                    let bp_at = format!("/spec/blueprints/{}/valuesFiles/{j}", esc(&s.blueprint));
+                    self.error("spec/conflict", &bp_at, "values files of sandboxes must have fixed names: every member's Application reads the same path".into(), None);
+                }
+            }
+        }
         let Some((members_file, _)) = self.path(&format!("{at}/members"), &s.members, Some(Entry::File)) else { return };
         self.members_file = Some(members_file.clone());
         let text = match std::fs::read_to_string(self.root.join(&members_file)) {
