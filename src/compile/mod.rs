@@ -188,6 +188,11 @@ impl<'a> Compiler<'a> {
     fn instance_files(&mut self, dir: &str, files: &[Rendered], values_files: &[String], namespace: Option<&str>) -> bool {
         let mut resources = Vec::new();
         for f in files {
+            // A template can decide to render nothing (`{% if %}` around the whole file):
+            // then there is no file, rather than an empty resource.
+            if crate::yaml::parse_stream(&f.text).is_ok_and(|s| s.documents.iter().all(crate::yaml::Node::is_null)) {
+                continue;
+            }
             let mut text = f.text.clone();
             if !text.ends_with('\n') {
                 text.push('\n');

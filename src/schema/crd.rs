@@ -61,7 +61,8 @@ fn pin_type(schema: &mut Value, api_version: &str, kind: &str) {
     if let Some(props) = props.as_object_mut() {
         props.insert("apiVersion".into(), json!({"const": api_version}));
         props.insert("kind".into(), json!({"const": kind}));
-        props.entry("metadata").or_insert_with(|| json!({"type": "object"}));
+        // The API server validates metadata as ObjectMeta whatever the CRD says.
+        props.insert("metadata".into(), object_meta());
     }
     let required = obj.entry("required").or_insert_with(|| json!([]));
     if let Some(list) = required.as_array_mut() {
@@ -72,6 +73,33 @@ fn pin_type(schema: &mut Value, api_version: &str, kind: &str) {
         }
     }
     obj.insert("type".into(), json!("object"));
+}
+
+/// ObjectMeta as users write it: a misplaced annotation key directly under `metadata` (such
+/// as `argocd.argoproj.io/sync-wave`) is an unknown field, not silently ignored.
+pub fn object_meta() -> Value {
+    let string_map = json!({"type": "object", "additionalProperties": {"type": "string"}});
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "name": {"type": "string"},
+            "generateName": {"type": "string"},
+            "namespace": {"type": "string"},
+            "labels": string_map,
+            "annotations": string_map,
+            "finalizers": {"type": "array", "items": {"type": "string"}},
+            "ownerReferences": {"type": "array", "items": {"type": "object"}},
+            "uid": {"type": "string"},
+            "resourceVersion": {"type": "string"},
+            "generation": {"type": "integer"},
+            "creationTimestamp": {"type": ["string", "null"]},
+            "deletionTimestamp": {"type": ["string", "null"]},
+            "deletionGracePeriodSeconds": {"type": "integer"},
+            "managedFields": {"type": "array", "items": {"type": "object"}},
+            "selfLink": {"type": "string"}
+        }
+    })
 }
 
 fn flag(node: &Map<String, Value>, key: &str) -> bool {
@@ -157,7 +185,7 @@ pub fn convert_node(node: &Value) -> Value {
         if let Some(props) = props.as_object_mut() {
             props.entry("apiVersion").or_insert_with(|| json!({"type": "string"}));
             props.entry("kind").or_insert_with(|| json!({"type": "string"}));
-            props.entry("metadata").or_insert_with(|| json!({"type": "object"}));
+            props.entry("metadata").or_insert_with(object_meta);
         }
     }
     let is_object = out.get("type").and_then(Value::as_str) == Some("object");
