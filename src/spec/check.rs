@@ -595,7 +595,7 @@ impl<'a> Checker<'a> {
                 }
                 Some(bp) => {
                     let node = self.node.pointer(&format!("{at}/params"));
-                    let owner_pos = self.pos_of(&format!("{at}/name"), false);
+                    let owner_pos = self.pos_of(&format!("{at}/params"), true);
                     self.instance_params(&t.blueprint, bp, node, (self.file, &format!("{at}/params"), owner_pos), &[])
                 }
                 None => IndexMap::new(),
