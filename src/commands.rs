@@ -48,7 +48,9 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Build { check } => build(&cx, check),
         Command::Check => check_all(&cx),
-        Command::Schemas { command: SchemasCommand::Spec } => {
+        Command::Schemas {
+            command: SchemasCommand::Spec,
+        } => {
             print!("{}", spec_schema());
             CLEAN
         }
@@ -64,9 +66,17 @@ pub fn spec_schema() -> String {
 }
 
 fn print_report(cx: &Context, findings: Vec<Finding>, sources: &Sources, files: usize) {
-    let mut report = Report { findings, sources, files, objects: 0, elapsed: cx.started.elapsed() };
+    let mut report = Report {
+        findings,
+        sources,
+        files,
+        objects: 0,
+        elapsed: cx.started.elapsed(),
+    };
     report.sort();
-    let color = cx.format == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = cx.format == Format::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     if cx.quiet && report.findings.is_empty() && cx.format == Format::Human {
         return;
     }
@@ -98,11 +108,15 @@ fn drift_findings(drifts: &[Drift]) -> Vec<Finding> {
                 Drift::Foreign(_) => "build/foreign",
             };
             let help = match d {
-                Drift::HandEdited(_) => "change the spec instead, then run `platc build` (it overwrites hand edits)",
+                Drift::HandEdited(_) => {
+                    "change the spec instead, then run `platc build` (it overwrites hand edits)"
+                }
                 Drift::Foreign(_) => "move the file out of the generated tree",
                 _ => "run `platc build` and commit the result",
             };
-            Finding::error(rule, d.describe()).at(d.path(), None).with_help(help)
+            Finding::error(rule, d.describe())
+                .at(d.path(), None)
+                .with_help(help)
         })
         .collect()
 }
@@ -120,7 +134,11 @@ fn build(cx: &Context, check: bool) -> i32 {
         if failed || cx.format != Format::Human {
             print_report(cx, findings, &sources, tree.len());
         } else if !cx.quiet {
-            eprintln!("{OUT_DIR}/ is current: {} files checked in {} ms", tree.len(), cx.started.elapsed().as_millis());
+            eprintln!(
+                "{OUT_DIR}/ is current: {} files checked in {} ms",
+                tree.len(),
+                cx.started.elapsed().as_millis()
+            );
         }
         return if failed { FINDINGS } else { CLEAN };
     }

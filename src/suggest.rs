@@ -1,7 +1,10 @@
 //! "Did you mean" for names a person mistyped.
 
 /// The closest candidate to `input`, if it is close enough to be the likely intent.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = input.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -17,8 +20,14 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("dependOn", ["dependsOn", "name"]), Some("dependsOn"));
-        assert_eq!(did_you_mean("cert-manger", ["cert-manager", "vault"]), Some("cert-manager"));
+        assert_eq!(
+            did_you_mean("dependOn", ["dependsOn", "name"]),
+            Some("dependsOn")
+        );
+        assert_eq!(
+            did_you_mean("cert-manger", ["cert-manager", "vault"]),
+            Some("cert-manager")
+        );
         assert_eq!(did_you_mean("zzz", ["dependsOn", "name"]), None);
     }
 }

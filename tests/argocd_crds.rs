@@ -11,12 +11,21 @@ use platc::yaml::parse_stream;
 
 fn argo_schemas() -> HashMap<String, Schema> {
     let mut out = HashMap::new();
-    for file in ["application-crd.yaml", "appproject-crd.yaml", "applicationset-crd.yaml"] {
-        let text = std::fs::read_to_string(shared().join("crds/argo-cd").join(file)).expect("../shared/crds/argo-cd is present");
+    for file in [
+        "application-crd.yaml",
+        "appproject-crd.yaml",
+        "applicationset-crd.yaml",
+    ] {
+        let text = std::fs::read_to_string(shared().join("crds/argo-cd").join(file))
+            .expect("../shared/crds/argo-cd is present");
         let doc = parse_stream(&text).unwrap().documents.remove(0).to_json();
         for version in crd::convert(&doc).unwrap() {
-            let schema = Schema::compile(&version.api_version(), &version.kind, &version.schema).unwrap();
-            out.insert(format!("{} {}", version.api_version(), version.kind), schema);
+            let schema =
+                Schema::compile(&version.api_version(), &version.kind, &version.schema).unwrap();
+            out.insert(
+                format!("{} {}", version.api_version(), version.kind),
+                schema,
+            );
         }
     }
     out
@@ -30,7 +39,11 @@ fn validate_tree(schemas: &HashMap<String, Schema>, overlays: &std::path::Path) 
         let text = std::fs::read_to_string(overlays.join(&file)).unwrap();
         for doc in parse_stream(&text).unwrap().documents {
             let json = doc.to_json();
-            let key = format!("{} {}", json["apiVersion"].as_str().unwrap_or(""), json["kind"].as_str().unwrap_or(""));
+            let key = format!(
+                "{} {}",
+                json["apiVersion"].as_str().unwrap_or(""),
+                json["kind"].as_str().unwrap_or("")
+            );
             if let Some(schema) = schemas.get(&key) {
                 checked += 1;
                 for v in schema.validate(&json) {
@@ -55,7 +68,12 @@ fn every_compile_fixture_validates_against_the_argo_cd_crds() {
     let schemas = argo_schemas();
     for fixture in compile_fixtures() {
         let repo = temp_repo(&fixture);
-        platc().arg("-C").arg(repo.path()).arg("build").assert().success();
+        platc()
+            .arg("-C")
+            .arg(repo.path())
+            .arg("build")
+            .assert()
+            .success();
         assert!(validate_tree(&schemas, &repo.path().join("overlays")) > 0);
     }
 }
@@ -74,8 +92,16 @@ fn the_schemas_catch_the_mistakes_the_seed_made() {
     .to_json();
     let violations = schemas["argoproj.io/v1alpha1 Application"].validate(&app);
     let text = format!("{violations:?}");
-    assert!(text.contains("/spec/destination") && text.contains("project"), "{text}");
-    assert!(violations.iter().any(|v| v.pointer == "/spec" && v.message.contains("project")), "{text}");
+    assert!(
+        text.contains("/spec/destination") && text.contains("project"),
+        "{text}"
+    );
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.pointer == "/spec" && v.message.contains("project")),
+        "{text}"
+    );
 
     let misplaced = parse_stream(
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: kuma\n  argocd.argoproj.io/sync-wave: \"2\"\nspec:\n  project: default\n  destination: {server: https://kubernetes.default.svc}\n  source: {repoURL: https://x, path: a}\n",
@@ -85,5 +111,10 @@ fn the_schemas_catch_the_mistakes_the_seed_made() {
     .remove(0)
     .to_json();
     let violations = schemas["argoproj.io/v1alpha1 Application"].validate(&misplaced);
-    assert!(violations.iter().any(|v| v.pointer == "/metadata" && v.message.contains("sync-wave")), "{violations:?}");
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.pointer == "/metadata" && v.message.contains("sync-wave")),
+        "{violations:?}"
+    );
 }

@@ -7,13 +7,23 @@ use predicates::prelude::*;
 
 #[test]
 fn committed_overlays_are_current() {
-    platc().arg("-C").arg(project_root()).args(["build", "--check"]).assert().success();
+    platc()
+        .arg("-C")
+        .arg(project_root())
+        .args(["build", "--check"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn build_twice_gives_identical_bytes() {
     let repo = temp_repo(&project_root());
-    platc().arg("-C").arg(repo.path()).arg("build").assert().success();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
     let first: Vec<(String, Vec<u8>)> = files_under(&repo.path().join("overlays"))
         .into_iter()
         .map(|f| {
@@ -22,14 +32,30 @@ fn build_twice_gives_identical_bytes() {
         })
         .collect();
     std::fs::remove_dir_all(repo.path().join("overlays")).unwrap();
-    platc().arg("-C").arg(repo.path()).arg("build").assert().success();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
     for (f, bytes) in &first {
-        assert_eq!(&std::fs::read(repo.path().join("overlays").join(f)).unwrap(), bytes, "{f} differs");
+        assert_eq!(
+            &std::fs::read(repo.path().join("overlays").join(f)).unwrap(),
+            bytes,
+            "{f} differs"
+        );
     }
-    assert_eq!(files_under(&repo.path().join("overlays")).len(), first.len());
+    assert_eq!(
+        files_under(&repo.path().join("overlays")).len(),
+        first.len()
+    );
     // And the fresh build is exactly what is committed.
     for (f, bytes) in &first {
-        assert_eq!(&std::fs::read(project_root().join("overlays").join(f)).unwrap(), bytes, "committed {f} differs");
+        assert_eq!(
+            &std::fs::read(project_root().join("overlays").join(f)).unwrap(),
+            bytes,
+            "committed {f} differs"
+        );
     }
 }
 
@@ -37,30 +63,58 @@ fn build_twice_gives_identical_bytes() {
 fn check_catches_missing_stale_hand_edited_and_orphaned_files() {
     let repo = temp_repo(&project_root());
     let root = repo.path();
-    platc().arg("-C").arg(root).args(["build", "--check"]).assert().code(1).stdout(predicate::str::contains("build/missing"));
+    platc()
+        .arg("-C")
+        .arg(root)
+        .args(["build", "--check"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("build/missing"));
     platc().arg("-C").arg(root).arg("build").assert().success();
-    platc().arg("-C").arg(root).args(["build", "--check"]).assert().success();
+    platc()
+        .arg("-C")
+        .arg(root)
+        .args(["build", "--check"])
+        .assert()
+        .success();
 
     // A hand edit of a generated file.
     let app = root.join("overlays/prod/apps/vault.yaml");
-    let edited = std::fs::read_to_string(&app).unwrap().replace("selfHeal: true", "selfHeal: false");
+    let edited = std::fs::read_to_string(&app)
+        .unwrap()
+        .replace("selfHeal: true", "selfHeal: false");
     std::fs::write(&app, edited).unwrap();
     // A spec change: grafana's chart version moves.
     let spec = root.join("platform/platform.yaml");
-    let text = std::fs::read_to_string(&spec).unwrap().replace("version: 8.6.4", "version: 8.6.5");
+    let text = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("version: 8.6.4", "version: 8.6.5");
     std::fs::write(&spec, text).unwrap();
     // A generated file the spec no longer produces, and a hand-written one beside it.
     let orphan_body = std::fs::read_to_string(root.join("overlays/prod/apps/kuma.yaml")).unwrap();
     std::fs::write(root.join("overlays/prod/apps/old.yaml"), orphan_body).unwrap();
     std::fs::write(root.join("overlays/prod/NOTES.md"), "hand-written\n").unwrap();
 
-    let out = platc().arg("-C").arg(root).args(["build", "--check", "--format", "json"]).assert().code(1).get_output().stdout.clone();
+    let out = platc()
+        .arg("-C")
+        .arg(root)
+        .args(["build", "--check", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let mut found: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     found.sort();
     let mut expected: Vec<(String, String)> = [
@@ -81,8 +135,17 @@ fn check_catches_missing_stale_hand_edited_and_orphaned_files() {
     platc().arg("-C").arg(root).arg("build").assert().success();
     assert!(!root.join("overlays/prod/apps/old.yaml").exists());
     assert!(root.join("overlays/prod/NOTES.md").exists());
-    assert!(std::fs::read_to_string(&app).unwrap().contains("selfHeal: true"));
-    platc().arg("-C").arg(root).args(["build", "--check"]).assert().success();
+    assert!(
+        std::fs::read_to_string(&app)
+            .unwrap()
+            .contains("selfHeal: true")
+    );
+    platc()
+        .arg("-C")
+        .arg(root)
+        .args(["build", "--check"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -90,15 +153,27 @@ fn removed_components_are_pruned_with_their_folders() {
     let repo = temp_repo(&project_root());
     let root = repo.path();
     platc().arg("-C").arg(root).arg("build").assert().success();
-    assert!(root.join("overlays/prod/components/merbridge/kustomization.yaml").exists());
+    assert!(
+        root.join("overlays/prod/components/merbridge/kustomization.yaml")
+            .exists()
+    );
     let spec = root.join("platform/platform.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
     let start = text.find("    - name: merbridge").unwrap();
     let end = text[start..].find("    # Observability.").unwrap() + start;
     std::fs::write(&spec, format!("{}{}", &text[..start], &text[end..])).unwrap();
-    platc().arg("-C").arg(root).arg("build").assert().success().stderr(predicate::str::contains("deleted"));
+    platc()
+        .arg("-C")
+        .arg(root)
+        .arg("build")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("deleted"));
     assert!(!root.join("overlays/prod/apps/merbridge.yaml").exists());
-    assert!(!root.join("overlays/prod/components/merbridge").exists(), "empty folders go too");
+    assert!(
+        !root.join("overlays/prod/components/merbridge").exists(),
+        "empty folders go too"
+    );
     assert!(!root.join("overlays/base/components/merbridge").exists());
 }
 
@@ -108,8 +183,17 @@ fn a_hand_written_file_in_the_way_is_never_overwritten() {
     let root = repo.path();
     std::fs::create_dir_all(root.join("overlays/prod/apps")).unwrap();
     std::fs::write(root.join("overlays/prod/apps/vault.yaml"), "mine: true\n").unwrap();
-    platc().arg("-C").arg(root).arg("build").assert().code(2).stderr(predicate::str::contains("overlays/prod/apps/vault.yaml"));
-    assert_eq!(std::fs::read_to_string(root.join("overlays/prod/apps/vault.yaml")).unwrap(), "mine: true\n");
+    platc()
+        .arg("-C")
+        .arg(root)
+        .arg("build")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("overlays/prod/apps/vault.yaml"));
+    assert_eq!(
+        std::fs::read_to_string(root.join("overlays/prod/apps/vault.yaml")).unwrap(),
+        "mine: true\n"
+    );
 }
 
 #[test]
@@ -124,12 +208,36 @@ fn every_generated_file_carries_the_header() {
 fn the_example_platform_has_what_the_seed_runs() {
     let prod = files_under(&project_root().join("overlays/prod/apps"));
     for app in [
-        "argocd", "cert-manager", "cert-manager-issuers", "external-dns", "vault", "vault-config-operator", "vault-config",
-        "crossplane", "crossplane-gcp", "contour", "gateway-api", "kuma", "merbridge", "grafana", "opentelemetry-collector",
-        "clickhouse-operator", "mayastor", "mayastor-pools", "kubevirt", "cdi", "vcluster-staging", "vcluster-prod",
-        "sandboxes", "acets", "dronolab",
+        "argocd",
+        "cert-manager",
+        "cert-manager-issuers",
+        "external-dns",
+        "vault",
+        "vault-config-operator",
+        "vault-config",
+        "crossplane",
+        "crossplane-gcp",
+        "contour",
+        "gateway-api",
+        "kuma",
+        "merbridge",
+        "grafana",
+        "opentelemetry-collector",
+        "clickhouse-operator",
+        "mayastor",
+        "mayastor-pools",
+        "kubevirt",
+        "cdi",
+        "vcluster-staging",
+        "vcluster-prod",
+        "sandboxes",
+        "acets",
+        "dronolab",
     ] {
-        assert!(prod.contains(&format!("{app}.yaml")), "{app} missing from prod");
+        assert!(
+            prod.contains(&format!("{app}.yaml")),
+            "{app} missing from prod"
+        );
     }
     let staging = files_under(&project_root().join("overlays/staging/apps"));
     assert!(!staging.contains(&"mayastor.yaml".to_string()));

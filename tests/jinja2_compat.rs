@@ -13,7 +13,11 @@ use platc::spec::Blueprint;
 
 fn python_render(case: &std::path::Path) -> BTreeMap<String, String> {
     let script = fixtures().join("jinja2/jinja2_render.py");
-    let out = Command::new("python3").arg(&script).arg(case).output().expect("python3 is installed");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(case)
+        .output()
+        .expect("python3 is installed");
     assert!(
         out.status.success(),
         "jinja2 failed (install it with `pip install jinja2`): {}",
@@ -30,7 +34,12 @@ fn platc_render(case: &std::path::Path) -> BTreeMap<String, String> {
     let context: IndexMap<String, serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(case.join("context.json")).unwrap()).unwrap();
     let templates = Templates::load(repo.path(), "bp").unwrap();
-    let bp = Blueprint { path: "bp".into(), description: None, params: IndexMap::new(), values_files: vec![] };
+    let bp = Blueprint {
+        path: "bp".into(),
+        description: None,
+        params: IndexMap::new(),
+        values_files: vec![],
+    };
     templates
         .render(&bp, &context)
         .unwrap_or_else(|f| panic!("{}: {f:?}", case.display()))
@@ -51,7 +60,12 @@ fn blueprints_render_byte_identically_to_python_jinja2() {
     for case in cases {
         let expected = python_render(&case);
         let got = platc_render(&case);
-        assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{}", case.display());
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{}",
+            case.display()
+        );
         for (path, text) in &expected {
             assert_eq!(&got[path], text, "{}: {path} differs", case.display());
         }
@@ -62,7 +76,10 @@ fn blueprints_render_byte_identically_to_python_jinja2() {
 fn the_example_blueprints_render_like_jinja2() {
     // The example platform's grav blueprint, with the acets tenant's parameters.
     let case = tempfile::tempdir().unwrap();
-    copy_dir(&project_root().join("platform/blueprints/grav"), case.path());
+    copy_dir(
+        &project_root().join("platform/blueprints/grav"),
+        case.path(),
+    );
     std::fs::write(
         case.path().join("context.json"),
         r#"{"name": "acets", "namespace": "acets", "club": "acets", "domain": "acets.etsmtl.ca", "replicas": 1, "storage": "2Gi"}"#,

@@ -6,12 +6,24 @@ use common::*;
 
 fn assert_all_build(repo: &std::path::Path) -> usize {
     let dirs = kustomize_dirs(&repo.join("overlays"));
-    assert!(!dirs.is_empty(), "no kustomizations under {}", repo.display());
+    assert!(
+        !dirs.is_empty(),
+        "no kustomizations under {}",
+        repo.display()
+    );
     let failures: Vec<String> = dirs
         .iter()
-        .filter_map(|d| kubectl_kustomize(d).err().map(|e| format!("{}: {e}", d.display())))
+        .filter_map(|d| {
+            kubectl_kustomize(d)
+                .err()
+                .map(|e| format!("{}: {e}", d.display()))
+        })
         .collect();
-    assert!(failures.is_empty(), "kubectl kustomize failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "kubectl kustomize failed:\n{}",
+        failures.join("\n")
+    );
     dirs.len()
 }
 
@@ -30,7 +42,12 @@ fn the_example_platform_builds_with_kubectl_kustomize() {
 fn every_compile_fixture_builds_with_kubectl_kustomize() {
     for fixture in compile_fixtures() {
         let repo = temp_repo(&fixture);
-        platc().arg("-C").arg(repo.path()).arg("build").assert().success();
+        platc()
+            .arg("-C")
+            .arg(repo.path())
+            .arg("build")
+            .assert()
+            .success();
         assert_all_build(repo.path());
     }
 }
@@ -38,15 +55,26 @@ fn every_compile_fixture_builds_with_kubectl_kustomize() {
 #[test]
 fn patches_and_labels_apply_in_the_built_output() {
     let repo = temp_repo(&fixtures().join("compile/local"));
-    platc().arg("-C").arg(repo.path()).arg("build").assert().success();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
     let staging = kubectl_kustomize(&repo.path().join("overlays/staging/components/api")).unwrap();
     assert!(staging.contains("replicas: 1"), "{staging}");
     assert!(staging.contains("tier: test") && staging.contains("team: platform"));
     assert!(staging.contains("cpu: 100m"), "the file patch applies");
     // Labels stay out of selectors, which are immutable.
-    assert!(!staging.contains("matchLabels:\n      app: api\n      team"), "{staging}");
+    assert!(
+        !staging.contains("matchLabels:\n      app: api\n      team"),
+        "{staging}"
+    );
     let prod = kubectl_kustomize(&repo.path().join("overlays/prod/components/api")).unwrap();
     assert!(prod.contains("replicas: 3"));
     // Copied plain manifests keep their YAML 1.1-sensitive strings.
-    assert!(prod.contains("mode: \"on\"") && prod.contains("octal: \"0755\""), "{prod}");
+    assert!(
+        prod.contains("mode: \"on\"") && prod.contains("octal: \"0755\""),
+        "{prod}"
+    );
 }

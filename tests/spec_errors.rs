@@ -40,9 +40,25 @@ fn run_case(path: &std::path::Path) -> (Expect, serde_json::Value, String) {
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("spec-errors/_scaffold"), repo.path());
     std::fs::write(repo.path().join("platform/platform.yaml"), &text).unwrap();
-    let out = platc().arg("-C").arg(repo.path()).args(["build", "--format", "json"]).assert().code(2).get_output().stdout.clone();
+    let out = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["build", "--format", "json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
     let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let human = platc().arg("-C").arg(repo.path()).arg("build").assert().code(2).get_output().stdout.clone();
+    let human = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
     (expect, report, String::from_utf8(human).unwrap())
 }
 
@@ -60,14 +76,34 @@ fn every_spec_error_is_reported_where_it_is() {
     for case in &cases {
         let (expect, report, human) = run_case(case);
         let findings = report["findings"].as_array().unwrap();
-        let found = findings.iter().find(|f| f["rule"] == expect.rule.as_str() && f["message"] == expect.message.as_str());
+        let found = findings
+            .iter()
+            .find(|f| f["rule"] == expect.rule.as_str() && f["message"] == expect.message.as_str());
         let Some(f) = found else {
-            failures.push(format!("{}: no `{}` finding `{}` in {findings:#?}", case.display(), expect.rule, expect.message));
+            failures.push(format!(
+                "{}: no `{}` finding `{}` in {findings:#?}",
+                case.display(),
+                expect.rule,
+                expect.message
+            ));
             continue;
         };
-        let at = (f["file"].as_str().unwrap_or(""), f["line"].as_u64().unwrap_or(0), f["column"].as_u64().unwrap_or(0));
+        let at = (
+            f["file"].as_str().unwrap_or(""),
+            f["line"].as_u64().unwrap_or(0),
+            f["column"].as_u64().unwrap_or(0),
+        );
         if at != (expect.file.as_str(), expect.line, expect.column) {
-            failures.push(format!("{}: reported at {}:{}:{}, expected {}:{}:{}", case.display(), at.0, at.1, at.2, expect.file, expect.line, expect.column));
+            failures.push(format!(
+                "{}: reported at {}:{}:{}, expected {}:{}:{}",
+                case.display(),
+                at.0,
+                at.1,
+                at.2,
+                expect.file,
+                expect.line,
+                expect.column
+            ));
         }
         if let Some(help) = &expect.help {
             if f["help"] != help.as_str() {
@@ -77,7 +113,10 @@ fn every_spec_error_is_reported_where_it_is() {
         // The human report names the place and shows the source line.
         let place = format!("{}:{}:{}", expect.file, expect.line, expect.column);
         if !human.contains(&place) || !human.contains(&expect.message) {
-            failures.push(format!("{}: human report lacks {place} or the message:\n{human}", case.display()));
+            failures.push(format!(
+                "{}: human report lacks {place} or the message:\n{human}",
+                case.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -95,7 +134,18 @@ fn related_positions_point_at_the_first_occurrence() {
 #[test]
 fn a_missing_spec_is_a_usage_error_with_a_hint() {
     let repo = tempfile::tempdir().unwrap();
-    let out = platc().arg("-C").arg(repo.path()).arg("build").assert().code(2).get_output().stdout.clone();
+    let out = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("cannot read the platform spec") && text.contains("platc init"), "{text}");
+    assert!(
+        text.contains("cannot read the platform spec") && text.contains("--spec"),
+        "{text}"
+    );
 }

@@ -60,7 +60,10 @@ pub fn metadata(
     let mut m = Map::new();
     m.insert("name".into(), json!(name));
     m.insert("namespace".into(), json!(namespace));
-    let labels: Map<String, Value> = labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let labels: Map<String, Value> = labels
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
     m.insert("labels".into(), Value::Object(labels));
     let mut ann = Map::new();
     if let Some(wave) = wave {
@@ -79,7 +82,13 @@ pub fn metadata(
 }
 
 /// The chart source of a Helm Application.
-pub fn helm_source(helm: &Helm, version: &str, release: &str, value_files: &[String], values: Option<&Value>) -> Value {
+pub fn helm_source(
+    helm: &Helm,
+    version: &str,
+    release: &str,
+    value_files: &[String],
+    values: Option<&Value>,
+) -> Value {
     let mut h = Map::new();
     h.insert("releaseName".into(), json!(release));
     if !value_files.is_empty() {
@@ -100,7 +109,12 @@ pub fn helm_source(helm: &Helm, version: &str, release: &str, value_files: &[Str
 }
 
 /// A source in this repository: a path to deploy, or the `ref` other sources read values from.
-pub fn repo_source(url: &str, revision: &str, path: Option<&str>, reference: Option<&str>) -> Value {
+pub fn repo_source(
+    url: &str,
+    revision: &str,
+    path: Option<&str>,
+    reference: Option<&str>,
+) -> Value {
     let mut m = Map::new();
     m.insert("repoURL".into(), json!(url));
     m.insert("targetRevision".into(), json!(revision));
@@ -132,7 +146,12 @@ pub struct ProjectScope {
     pub description: Option<String>,
 }
 
-pub fn app_project(name: &str, argocd_namespace: &str, labels: &[(&str, &str)], scope: &ProjectScope) -> Value {
+pub fn app_project(
+    name: &str,
+    argocd_namespace: &str,
+    labels: &[(&str, &str)],
+    scope: &ProjectScope,
+) -> Value {
     let mut spec = Map::new();
     if let Some(d) = &scope.description {
         spec.insert("description".into(), json!(d));
@@ -140,7 +159,13 @@ pub fn app_project(name: &str, argocd_namespace: &str, labels: &[(&str, &str)], 
     spec.insert("sourceRepos".into(), json!(scope.source_repos));
     spec.insert(
         "destinations".into(),
-        Value::Array(scope.destinations.iter().map(Destination::to_json).collect()),
+        Value::Array(
+            scope
+                .destinations
+                .iter()
+                .map(Destination::to_json)
+                .collect(),
+        ),
     );
     // Platform services install CRDs, ClusterRoles and webhooks; tenants only need the
     // namespace ArgoCD creates for them.

@@ -42,7 +42,11 @@ fn new_environment() -> Environment<'static> {
 }
 
 /// Render one template string (used for output paths) with the same rules.
-fn render_str(env: &Environment<'_>, source: &str, ctx: &minijinja::Value) -> Result<String, minijinja::Error> {
+fn render_str(
+    env: &Environment<'_>,
+    source: &str,
+    ctx: &minijinja::Value,
+) -> Result<String, minijinja::Error> {
     if !source.contains("{{") && !source.contains("{%") {
         return Ok(source.to_string());
     }
@@ -50,8 +54,14 @@ fn render_str(env: &Environment<'_>, source: &str, ctx: &minijinja::Value) -> Re
 }
 
 fn template_error(dir: &str, e: &minijinja::Error) -> Finding {
-    let file = e.name().map(|n| format!("{dir}/{n}")).unwrap_or_else(|| dir.to_string());
-    let pos = e.line().map(|line| crate::yaml::Pos { line: line as u32, col: 1 });
+    let file = e
+        .name()
+        .map(|n| format!("{dir}/{n}"))
+        .unwrap_or_else(|| dir.to_string());
+    let pos = e.line().map(|line| crate::yaml::Pos {
+        line: line as u32,
+        col: 1,
+    });
     let mut message = format!("template error: {}", e.kind());
     if let Some(detail) = e.detail() {
         message.push_str(": ");
@@ -59,7 +69,9 @@ fn template_error(dir: &str, e: &minijinja::Error) -> Finding {
     }
     let f = Finding::error("spec/template", message).at(file, pos);
     match e.kind() {
-        minijinja::ErrorKind::UndefinedError => f.with_help("declare the parameter in the blueprint's `params`, or give it a default"),
+        minijinja::ErrorKind::UndefinedError => {
+            f.with_help("declare the parameter in the blueprint's `params`, or give it a default")
+        }
         _ => f,
     }
 }
@@ -72,31 +84,55 @@ impl Templates {
         let mut files = BTreeMap::new();
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
-            let entries = std::fs::read_dir(&d).map_err(|e| Finding::error("spec/unreadable", format!("cannot read the blueprint folder: {e}")).at(dir, None))?;
+            let entries = std::fs::read_dir(&d).map_err(|e| {
+                Finding::error(
+                    "spec/unreadable",
+                    format!("cannot read the blueprint folder: {e}"),
+                )
+                .at(dir, None)
+            })?;
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {
                     stack.push(path);
                     continue;
                 }
-                let rel = path.strip_prefix(root.join(dir)).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Finding::error("spec/unreadable", format!("cannot read the template: {e}")).at(format!("{dir}/{rel}"), None))?;
+                let rel = path
+                    .strip_prefix(root.join(dir))
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Finding::error("spec/unreadable", format!("cannot read the template: {e}"))
+                        .at(format!("{dir}/{rel}"), None)
+                })?;
                 files.insert(rel, text);
             }
         }
         for (name, text) in files {
-            let partial = name.rsplit('/').next().is_some_and(|base| base.starts_with('_'));
+            let partial = name
+                .rsplit('/')
+                .next()
+                .is_some_and(|base| base.starts_with('_'));
             if !partial {
                 outputs.push(name.clone());
             }
-            env.add_template_owned(name, text).map_err(|e| template_error(dir, &e))?;
+            env.add_template_owned(name, text)
+                .map_err(|e| template_error(dir, &e))?;
         }
-        Ok(Templates { env, outputs, dir: dir.to_string() })
+        Ok(Templates {
+            env,
+            outputs,
+            dir: dir.to_string(),
+        })
     }
 
     /// Render every output template for one instance.
-    pub fn render(&self, bp: &Blueprint, context: &IndexMap<String, serde_json::Value>) -> Result<Vec<Rendered>, Finding> {
+    pub fn render(
+        &self,
+        bp: &Blueprint,
+        context: &IndexMap<String, serde_json::Value>,
+    ) -> Result<Vec<Rendered>, Finding> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(context));
         let mut out = Vec::with_capacity(self.outputs.len());
         for name in &self.outputs {
@@ -115,22 +151,39 @@ impl Templates {
                     .with_help("blueprints render Kubernetes manifests and Helm values: name templates `*.yaml` or `*.yaml.j2`, and start partials with `_`"));
             }
             if path.split('/').any(|p| p == ".." || p.is_empty()) {
-                return Err(Finding::error("spec/template", format!("the rendered path `{path}` is not a plain relative path")).at(template_file, None));
+                return Err(Finding::error(
+                    "spec/template",
+                    format!("the rendered path `{path}` is not a plain relative path"),
+                )
+                .at(template_file, None));
             }
-            let template = self.env.get_template(name).map_err(|e| template_error(&self.dir, &e))?;
-            let text = template.render(&ctx).map_err(|e| template_error(&self.dir, &e))?;
+            let template = self
+                .env
+                .get_template(name)
+                .map_err(|e| template_error(&self.dir, &e))?;
+            let text = template
+                .render(&ctx)
+                .map_err(|e| template_error(&self.dir, &e))?;
             if let Err(e) = crate::yaml::parse_stream(&text) {
                 return Err(Finding::error("spec/template", format!("`{path}` renders to invalid YAML: {} (line {} of the output)", e.message, e.pos.line))
                     .at(template_file, None)
                     .with_help("render it with `platc build` after fixing the template; check indentation of inserted values"));
             }
             let _ = bp;
-            out.push(Rendered { path, text, template: template_file });
+            out.push(Rendered {
+                path,
+                text,
+                template: template_file,
+            });
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         for pair in out.windows(2) {
             if pair[0].path == pair[1].path {
-                return Err(Finding::error("spec/template", format!("two templates render to `{}`", pair[0].path)).at(pair[1].template.clone(), None));
+                return Err(Finding::error(
+                    "spec/template",
+                    format!("two templates render to `{}`", pair[0].path),
+                )
+                .at(pair[1].template.clone(), None));
             }
         }
         Ok(out)
@@ -142,7 +195,12 @@ mod tests {
     use super::*;
 
     fn bp() -> Blueprint {
-        Blueprint { path: "bp".into(), description: None, params: IndexMap::new(), values_files: vec![] }
+        Blueprint {
+            path: "bp".into(),
+            description: None,
+            params: IndexMap::new(),
+            values_files: vec![],
+        }
     }
 
     #[test]
@@ -151,14 +209,21 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("bp")).unwrap();
         std::fs::write(root.join("bp/{{ club }}-cm.yaml.j2"), "kind: ConfigMap\nname: {{ club }}\nagent: \"{{'{{'}}- with secret \\\"x\\\" -{{'}}'}}\"\n").unwrap();
-        std::fs::write(root.join("bp/_helpers.j2"), "{% macro x() %}x{% endmacro %}").unwrap();
+        std::fs::write(
+            root.join("bp/_helpers.j2"),
+            "{% macro x() %}x{% endmacro %}",
+        )
+        .unwrap();
         let t = Templates::load(root, "bp").unwrap();
         let mut ctx = IndexMap::new();
         ctx.insert("club".to_string(), serde_json::json!("acets"));
         let out = t.render(&bp(), &ctx).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].path, "acets-cm.yaml");
-        assert_eq!(out[0].text, "kind: ConfigMap\nname: acets\nagent: \"{{- with secret \\\"x\\\" -}}\"");
+        assert_eq!(
+            out[0].text,
+            "kind: ConfigMap\nname: acets\nagent: \"{{- with secret \\\"x\\\" -}}\""
+        );
         let err = t.render(&bp(), &IndexMap::new()).unwrap_err();
         assert!(err.message.contains("undefined"), "{}", err.message);
     }

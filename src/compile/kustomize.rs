@@ -12,36 +12,53 @@ const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml
 
 /// Whether a repo-relative folder is a Kustomize root.
 pub fn is_kustomize_dir(root: &Path, dir: &str) -> bool {
-    KUSTOMIZATION_NAMES.iter().any(|n| root.join(dir).join(n).is_file())
+    KUSTOMIZATION_NAMES
+        .iter()
+        .any(|n| root.join(dir).join(n).is_file())
 }
 
 /// The YAML and JSON files under a repo-relative path (itself, if a file), sorted, with
 /// their path relative to `path`'s parent folder.
 pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
     let full = root.join(path);
-    let parent = Path::new(path).parent().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+    let parent = Path::new(path)
+        .parent()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
     let mut out = Vec::new();
     if full.is_file() {
-        let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         out.push((path.to_string(), name));
         return out;
     }
     let mut stack = vec![full];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
                 continue;
             }
-            let is_manifest = p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
+            let is_manifest = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
             if !is_manifest {
                 continue;
             }
             if let Ok(rel) = p.strip_prefix(root) {
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                let under = rel.strip_prefix(&parent).unwrap_or(&rel).trim_start_matches('/').to_string();
+                let under = rel
+                    .strip_prefix(&parent)
+                    .unwrap_or(&rel)
+                    .trim_start_matches('/')
+                    .to_string();
                 out.push((rel, under));
             }
         }
@@ -55,9 +72,12 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
 pub fn patch_entry(root: &Path, spec_dir: &str, patch: &Patch) -> Result<Value, Finding> {
     let text = match (&patch.path, &patch.patch) {
         (Some(path), _) => {
-            let rel = crate::spec::paths::repo_relative(spec_dir, path).unwrap_or_else(|_| path.clone());
-            std::fs::read_to_string(root.join(&rel))
-                .map_err(|e| Finding::error("spec/unreadable", format!("cannot read the patch: {e}")).at(rel, None))?
+            let rel =
+                crate::spec::paths::repo_relative(spec_dir, path).unwrap_or_else(|_| path.clone());
+            std::fs::read_to_string(root.join(&rel)).map_err(|e| {
+                Finding::error("spec/unreadable", format!("cannot read the patch: {e}"))
+                    .at(rel, None)
+            })?
         }
         (None, Some(text)) => text.clone(),
         (None, None) => String::new(),
@@ -96,7 +116,10 @@ pub fn kustomization(
     patches: Vec<Value>,
 ) -> Value {
     let mut k = Map::new();
-    k.insert("apiVersion".into(), json!("kustomize.config.k8s.io/v1beta1"));
+    k.insert(
+        "apiVersion".into(),
+        json!("kustomize.config.k8s.io/v1beta1"),
+    );
     k.insert("kind".into(), json!("Kustomization"));
     if let Some(ns) = namespace {
         k.insert("namespace".into(), json!(ns));
@@ -105,7 +128,10 @@ pub fn kustomization(
     if !labels.is_empty() {
         // includeSelectors: false adds the labels to metadata only; selectors are immutable
         // on Deployments, so changing them would break the next sync.
-        k.insert("labels".into(), json!([{"pairs": labels, "includeSelectors": false}]));
+        k.insert(
+            "labels".into(),
+            json!([{"pairs": labels, "includeSelectors": false}]),
+        );
     }
     if !patches.is_empty() {
         k.insert("patches".into(), Value::Array(patches));

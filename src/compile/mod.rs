@@ -39,13 +39,21 @@ use paths::{BASE, relative};
 
 /// Compile a loaded spec into the generated tree.
 pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
-    let mut c = Compiler { spec, tree: Tree::default(), findings: Vec::new() };
+    let mut c = Compiler {
+        spec,
+        tree: Tree::default(),
+        findings: Vec::new(),
+    };
     let rendered = c.render_blueprints();
     c.copy_component_manifests();
     for env in &spec.platform.spec.environments {
         c.environment(env, &rendered);
     }
-    if c.findings.is_empty() { Ok(c.tree) } else { Err(c.findings) }
+    if c.findings.is_empty() {
+        Ok(c.tree)
+    } else {
+        Err(c.findings)
+    }
 }
 
 struct Compiler<'a> {
@@ -92,7 +100,8 @@ fn deep_merge(base: &mut Value, over: &Value) {
 impl<'a> Compiler<'a> {
     fn add(&mut self, path: String, source: &str, body: &str) {
         if let Err(e) = self.tree.add(path, source, body) {
-            self.findings.push(Finding::error("spec/output-conflict", e).at(self.spec.file.clone(), None));
+            self.findings
+                .push(Finding::error("spec/output-conflict", e).at(self.spec.file.clone(), None));
         }
     }
 
@@ -106,7 +115,11 @@ impl<'a> Compiler<'a> {
         let p = &spec.platform.spec;
         let mut out = RenderedInstances::default();
         let mut templates: BTreeMap<&str, Templates> = BTreeMap::new();
-        let used = p.tenants.iter().map(|t| t.blueprint.as_str()).chain(p.sandboxes.iter().map(|s| s.blueprint.as_str()));
+        let used = p
+            .tenants
+            .iter()
+            .map(|t| t.blueprint.as_str())
+            .chain(p.sandboxes.iter().map(|s| s.blueprint.as_str()));
         for name in used {
             if templates.contains_key(name) {
                 continue;
@@ -125,10 +138,15 @@ impl<'a> Compiler<'a> {
             .par_iter()
             .zip(spec.tenant_params.par_iter())
             .map(|(t, params)| {
-                let Some(tpl) = templates.get(t.blueprint.as_str()) else { return Ok(Vec::new()) };
+                let Some(tpl) = templates.get(t.blueprint.as_str()) else {
+                    return Ok(Vec::new());
+                };
                 let mut ctx = params.clone();
                 ctx.insert("name".into(), json!(t.name));
-                ctx.insert("namespace".into(), json!(t.namespace.as_deref().unwrap_or(&t.name)));
+                ctx.insert(
+                    "namespace".into(),
+                    json!(t.namespace.as_deref().unwrap_or(&t.name)),
+                );
                 tpl.render(&p.blueprints[&t.blueprint], &ctx)
             })
             .collect();
@@ -155,17 +173,27 @@ impl<'a> Compiler<'a> {
                     .par_iter()
                     .map(|params| {
                         let mut ctx = params.clone();
-                        let name = params.get("name").and_then(Value::as_str).unwrap_or_default();
-                        ctx.insert("namespace".into(), json!(format!("{}{name}", s.namespace_prefix)));
+                        let name = params
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        ctx.insert(
+                            "namespace".into(),
+                            json!(format!("{}{name}", s.namespace_prefix)),
+                        );
                         tpl.render(bp, &ctx)
                     })
                     .collect();
                 for (params, result) in spec.members.iter().zip(results) {
-                    let name = params.get("name").and_then(Value::as_str).unwrap_or_default();
+                    let name = params
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     match result {
                         Ok(files) => {
                             let dir = format!("{OUT_DIR}/{BASE}/sandboxes/{name}");
-                            out.members_have_manifests |= self.instance_files(&dir, &files, &bp.values_files, None);
+                            out.members_have_manifests |=
+                                self.instance_files(&dir, &files, &bp.values_files, None);
                             for vf in &bp.values_files {
                                 if !files.iter().any(|f| &f.path == vf) {
                                     self.findings.push(
@@ -185,12 +213,20 @@ impl<'a> Compiler<'a> {
 
     /// Write one instance's rendered files and the kustomization listing its manifests.
     /// Returns whether there are manifests.
-    fn instance_files(&mut self, dir: &str, files: &[Rendered], values_files: &[String], namespace: Option<&str>) -> bool {
+    fn instance_files(
+        &mut self,
+        dir: &str,
+        files: &[Rendered],
+        values_files: &[String],
+        namespace: Option<&str>,
+    ) -> bool {
         let mut resources = Vec::new();
         for f in files {
             // A template can decide to render nothing (`{% if %}` around the whole file):
             // then there is no file, rather than an empty resource.
-            if crate::yaml::parse_stream(&f.text).is_ok_and(|s| s.documents.iter().all(crate::yaml::Node::is_null)) {
+            if crate::yaml::parse_stream(&f.text)
+                .is_ok_and(|s| s.documents.iter().all(crate::yaml::Node::is_null))
+            {
                 continue;
             }
             let mut text = f.text.clone();
@@ -230,7 +266,10 @@ impl<'a> Compiler<'a> {
                         self.add(format!("{dir}/{under}"), &file, &text);
                         resources.push(under);
                     }
-                    Err(e) => self.findings.push(Finding::error("spec/unreadable", format!("cannot read the manifest: {e}")).at(file, None)),
+                    Err(e) => self.findings.push(
+                        Finding::error("spec/unreadable", format!("cannot read the manifest: {e}"))
+                            .at(file, None),
+                    ),
                 }
             }
         }
@@ -251,7 +290,12 @@ impl<'a> Compiler<'a> {
 
     /// The resources of a component's kustomization in one environment: Kustomize folders by
     /// relative path, copied manifests through the folder they were copied to.
-    fn component_resources(&mut self, env: &str, c: &Component, env_resources: &[String]) -> Vec<String> {
+    fn component_resources(
+        &mut self,
+        env: &str,
+        c: &Component,
+        env_resources: &[String],
+    ) -> Vec<String> {
         let spec = self.spec;
         let own = format!("{OUT_DIR}/{env}/components/{}", c.name);
         let mut out = Vec::new();
@@ -301,7 +345,10 @@ impl<'a> Compiler<'a> {
         let default_finalizers = vec![argocd::RESOURCES_FINALIZER.to_string()];
         let platform_finalizers = argocd.finalizers.as_ref().unwrap_or(&default_finalizers);
         let mut projects: BTreeMap<String, ProjectScope> = BTreeMap::new();
-        projects.entry(argocd.project.clone()).or_default().cluster_wide = true;
+        projects
+            .entry(argocd.project.clone())
+            .or_default()
+            .cluster_wide = true;
         let mut apps: Vec<String> = Vec::new();
 
         // Components.
@@ -330,7 +377,8 @@ impl<'a> Compiler<'a> {
             let mut sources = Vec::new();
             let mut labels_all = c.labels.clone();
             labels_all.extend(o.labels.clone());
-            let patch_specs: Vec<&crate::spec::Patch> = c.patches.iter().chain(o.patches.iter()).collect();
+            let patch_specs: Vec<&crate::spec::Patch> =
+                c.patches.iter().chain(o.patches.iter()).collect();
             let mut patches = Vec::new();
             for patch in &patch_specs {
                 match kustomize::patch_entry(&spec.root, &spec.dir, patch) {
@@ -341,20 +389,41 @@ impl<'a> Compiler<'a> {
             if let Some(helm) = &c.helm {
                 let version = o.version.as_deref().unwrap_or(&helm.version);
                 let release = helm.release_name.as_deref().unwrap_or(&c.name);
-                let files: Vec<String> = helm.values.iter().chain(o.values.iter()).map(|v| format!("$values/{}", spec.repo_path(v))).collect();
+                let files: Vec<String> = helm
+                    .values
+                    .iter()
+                    .chain(o.values.iter())
+                    .map(|v| format!("$values/{}", spec.repo_path(v)))
+                    .collect();
                 let mut values = helm.values_inline.clone().unwrap_or_else(|| json!({}));
                 if let Some(over) = &o.values_inline {
                     deep_merge(&mut values, over);
                 }
-                sources.push(argocd::helm_source(helm, version, release, &files, Some(&values)));
+                sources.push(argocd::helm_source(
+                    helm,
+                    version,
+                    release,
+                    &files,
+                    Some(&values),
+                ));
                 scope.source_repos.insert(helm.repo.clone());
                 if !files.is_empty() {
-                    sources.push(argocd::repo_source(&p.repo.url, revision, None, Some("values")));
+                    sources.push(argocd::repo_source(
+                        &p.repo.url,
+                        revision,
+                        None,
+                        Some("values"),
+                    ));
                     scope.source_repos.insert(p.repo.url.clone());
                 }
             }
             if let Some(git) = &c.git {
-                let mut source = argocd::repo_source(&git.repo, o.revision.as_deref().unwrap_or(&git.revision), Some(&git.path), None);
+                let mut source = argocd::repo_source(
+                    &git.repo,
+                    o.revision.as_deref().unwrap_or(&git.revision),
+                    Some(&git.path),
+                    None,
+                );
                 let mut k = Map::new();
                 if !labels_all.is_empty() {
                     k.insert("commonLabels".into(), json!(labels_all));
@@ -363,7 +432,10 @@ impl<'a> Compiler<'a> {
                     k.insert("patches".into(), Value::Array(patches.clone()));
                 }
                 if !k.is_empty() {
-                    source.as_object_mut().unwrap().insert("kustomize".into(), Value::Object(k));
+                    source
+                        .as_object_mut()
+                        .unwrap()
+                        .insert("kustomize".into(), Value::Object(k));
                 }
                 sources.push(source);
                 scope.source_repos.insert(git.repo.clone());
@@ -375,17 +447,28 @@ impl<'a> Compiler<'a> {
                 let k = kustomize::kustomization(None, &resources, &labels_all, patches);
                 self.add_yaml(format!("{dir}/kustomization.yaml"), &k);
                 sources.push(argocd::repo_source(&p.repo.url, revision, Some(&dir), None));
-                projects.get_mut(&project).unwrap().source_repos.insert(p.repo.url.clone());
+                projects
+                    .get_mut(&project)
+                    .unwrap()
+                    .source_repos
+                    .insert(p.repo.url.clone());
             }
 
-            let policy = sync::merge(&[Some(&argocd.sync_policy), c.sync_policy.as_ref(), o.sync_policy.as_ref()]);
+            let policy = sync::merge(&[
+                Some(&argocd.sync_policy),
+                c.sync_policy.as_ref(),
+                o.sync_policy.as_ref(),
+            ]);
             let finalizers = c.finalizers.as_ref().unwrap_or(platform_finalizers);
             let name = format!("{}-{}", c.name, env.name);
             let mut app_spec = Map::new();
             app_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
             app_spec.insert("destination".into(), destination.to_json());
             argocd::set_sources(&mut app_spec, sources);
-            app_spec.insert("syncPolicy".into(), sync::render(&policy, c.managed_namespace_metadata.as_ref()));
+            app_spec.insert(
+                "syncPolicy".into(),
+                sync::render(&policy, c.managed_namespace_metadata.as_ref()),
+            );
             if !c.ignore_differences.is_empty() {
                 app_spec.insert("ignoreDifferences".into(), json!(c.ignore_differences));
             }
@@ -401,7 +484,10 @@ impl<'a> Compiler<'a> {
 
         // Tenants.
         for (i, t) in p.tenants.iter().enumerate() {
-            if t.environments.as_ref().is_some_and(|envs| !envs.contains(&env.name)) {
+            if t.environments
+                .as_ref()
+                .is_some_and(|envs| !envs.contains(&env.name))
+            {
                 continue;
             }
             if !rendered.tenants.get(i).copied().unwrap_or(false) {
@@ -409,7 +495,10 @@ impl<'a> Compiler<'a> {
             }
             let project = t.project.clone().unwrap_or_else(|| argocd.project.clone());
             let namespace = t.namespace.clone().unwrap_or_else(|| t.name.clone());
-            let destination = Destination { cluster: Cluster::of(env), namespace };
+            let destination = Destination {
+                cluster: Cluster::of(env),
+                namespace,
+            };
             let scope = projects.entry(project.clone()).or_default();
             scope.destinations.insert(destination.clone());
             scope.source_repos.insert(p.repo.url.clone());
@@ -418,7 +507,10 @@ impl<'a> Compiler<'a> {
             let mut app_spec = Map::new();
             app_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
             app_spec.insert("destination".into(), destination.to_json());
-            app_spec.insert("source".into(), argocd::repo_source(&p.repo.url, revision, Some(&path), None));
+            app_spec.insert(
+                "source".into(),
+                argocd::repo_source(&p.repo.url, revision, Some(&path), None),
+            );
             app_spec.insert("syncPolicy".into(), sync::render(&policy, None));
             let app = json!({
                 "apiVersion": argocd::API_VERSION,
@@ -432,34 +524,75 @@ impl<'a> Compiler<'a> {
 
         // Sandboxes.
         if let Some(s) = &p.sandboxes {
-            let enabled = s.environments.as_ref().is_none_or(|envs| envs.contains(&env.name));
+            let enabled = s
+                .environments
+                .as_ref()
+                .is_none_or(|envs| envs.contains(&env.name));
             if enabled && !spec.members.is_empty() {
                 let project = s.project.clone().unwrap_or_else(|| argocd.project.clone());
                 let scope = projects.entry(project.clone()).or_default();
-                scope.destinations.insert(Destination { cluster: Cluster::of(env), namespace: format!("{}*", s.namespace_prefix) });
+                scope.destinations.insert(Destination {
+                    cluster: Cluster::of(env),
+                    namespace: format!("{}*", s.namespace_prefix),
+                });
                 scope.source_repos.insert(p.repo.url.clone());
                 let bp = &p.blueprints[&s.blueprint];
                 let member_dir = format!("{OUT_DIR}/{BASE}/sandboxes/{{{{.name}}}}");
                 let mut sources = Vec::new();
                 if let Some(helm) = &s.helm {
                     scope.source_repos.insert(helm.repo.clone());
-                    let mut files: Vec<String> = helm.values.iter().map(|v| format!("$values/{}", spec.repo_path(v))).collect();
-                    files.extend(bp.values_files.iter().map(|v| format!("$values/{member_dir}/{v}")));
-                    sources.push(argocd::helm_source(helm, &helm.version, "{{.name}}", &files, helm.values_inline.as_ref()));
+                    let mut files: Vec<String> = helm
+                        .values
+                        .iter()
+                        .map(|v| format!("$values/{}", spec.repo_path(v)))
+                        .collect();
+                    files.extend(
+                        bp.values_files
+                            .iter()
+                            .map(|v| format!("$values/{member_dir}/{v}")),
+                    );
+                    sources.push(argocd::helm_source(
+                        helm,
+                        &helm.version,
+                        "{{.name}}",
+                        &files,
+                        helm.values_inline.as_ref(),
+                    ));
                     if !files.is_empty() {
-                        sources.push(argocd::repo_source(&p.repo.url, revision, None, Some("values")));
+                        sources.push(argocd::repo_source(
+                            &p.repo.url,
+                            revision,
+                            None,
+                            Some("values"),
+                        ));
                     }
                 }
                 if rendered.members_have_manifests {
-                    sources.push(argocd::repo_source(&p.repo.url, revision, Some(&member_dir), None));
+                    sources.push(argocd::repo_source(
+                        &p.repo.url,
+                        revision,
+                        Some(&member_dir),
+                        None,
+                    ));
                 }
                 let policy = sync::merge(&[Some(&argocd.sync_policy), s.sync_policy.as_ref()]);
                 let mut template_spec = Map::new();
                 template_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
-                template_spec.insert("destination".into(), Destination { cluster: Cluster::of(env), namespace: format!("{}{{{{.name}}}}", s.namespace_prefix) }.to_json());
+                template_spec.insert(
+                    "destination".into(),
+                    Destination {
+                        cluster: Cluster::of(env),
+                        namespace: format!("{}{{{{.name}}}}", s.namespace_prefix),
+                    }
+                    .to_json(),
+                );
                 argocd::set_sources(&mut template_spec, sources);
                 template_spec.insert("syncPolicy".into(), sync::render(&policy, None));
-                let elements: Vec<Value> = spec.members.iter().map(|m| json!({"name": m.get("name")})).collect();
+                let elements: Vec<Value> = spec
+                    .members
+                    .iter()
+                    .map(|m| json!({"name": m.get("name")}))
+                    .collect();
                 let mut template_labels = Map::new();
                 for (k, v) in labels(platform, &env.name, &s.name) {
                     template_labels.insert(k.into(), json!(v));
@@ -494,8 +627,16 @@ impl<'a> Compiler<'a> {
             if scope.destinations.is_empty() {
                 continue;
             }
-            scope.description = argocd.projects.get(&name).and_then(|p| p.description.clone());
-            let object = argocd::app_project(&format!("{name}-{}", env.name), &argocd.namespace, &labels(platform, &env.name, &name), &scope);
+            scope.description = argocd
+                .projects
+                .get(&name)
+                .and_then(|p| p.description.clone());
+            let object = argocd::app_project(
+                &format!("{name}-{}", env.name),
+                &argocd.namespace,
+                &labels(platform, &env.name, &name),
+                &scope,
+            );
             self.add_yaml(format!("{env_dir}/projects/{name}.yaml"), &object);
             resources.push(format!("projects/{name}.yaml"));
         }

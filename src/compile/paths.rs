@@ -14,7 +14,11 @@ pub fn relative(from: &str, to: &str) -> String {
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<&str> = vec![".."; from.len() - common];
     parts.extend(&to[common..]);
-    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 #[cfg(test)]
@@ -23,8 +27,14 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative("overlays/prod/components/a", "platform/components/a/base"), "../../../../platform/components/a/base");
-        assert_eq!(relative("overlays/prod/components/a", "overlays/base/components/a"), "../../../base/components/a");
+        assert_eq!(
+            relative("overlays/prod/components/a", "platform/components/a/base"),
+            "../../../../platform/components/a/base"
+        );
+        assert_eq!(
+            relative("overlays/prod/components/a", "overlays/base/components/a"),
+            "../../../base/components/a"
+        );
         assert_eq!(relative("a/b", "a/b/c.yaml"), "c.yaml");
     }
 }

@@ -81,13 +81,27 @@ mod tests {
 
     #[test]
     fn later_levels_win_and_defaults_apply() {
-        let platform = SyncPolicy { prune: Some(false), ..Default::default() };
-        let env = SyncPolicy { prune: Some(true), server_side_apply: Some(true), ..Default::default() };
+        let platform = SyncPolicy {
+            prune: Some(false),
+            ..Default::default()
+        };
+        let env = SyncPolicy {
+            prune: Some(true),
+            server_side_apply: Some(true),
+            ..Default::default()
+        };
         let merged = merge(&[Some(&platform), None, Some(&env)]);
         let v = render(&merged, None);
         assert_eq!(v["automated"], json!({"prune": true, "selfHeal": true}));
-        assert_eq!(v["syncOptions"], json!(["CreateNamespace=true", "ServerSideApply=true"]));
-        let manual = SyncPolicy { automated: Some(false), create_namespace: Some(false), ..Default::default() };
+        assert_eq!(
+            v["syncOptions"],
+            json!(["CreateNamespace=true", "ServerSideApply=true"])
+        );
+        let manual = SyncPolicy {
+            automated: Some(false),
+            create_namespace: Some(false),
+            ..Default::default()
+        };
         assert_eq!(render(&manual, None), json!({}));
     }
 }

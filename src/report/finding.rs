@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use crate::yaml::Pos;
 
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -90,7 +89,9 @@ impl Finding {
     /// Point at a whole node.
     pub fn at_span(mut self, file: impl Into<String>, span: Option<crate::yaml::Span>) -> Finding {
         self = self.at(file, span.map(|s| s.start));
-        self.end = span.map(|s| s.end).filter(|end| end.line == self.line.unwrap_or(0));
+        self.end = span
+            .map(|s| s.end)
+            .filter(|end| end.line == self.line.unwrap_or(0));
         self
     }
 
@@ -109,7 +110,12 @@ impl Finding {
         self
     }
 
-    pub fn with_related(mut self, file: impl Into<String>, pos: Pos, message: impl Into<String>) -> Finding {
+    pub fn with_related(
+        mut self,
+        file: impl Into<String>,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> Finding {
         self.related.push(Related {
             file: file.into(),
             line: pos.line,

@@ -50,7 +50,12 @@ pub fn plain_line(f: &Finding) -> String {
         }
         s.push_str(": ");
     }
-    s.push_str(&format!("{}[{}]: {}\n", f.severity.as_str(), f.rule, f.message));
+    s.push_str(&format!(
+        "{}[{}]: {}\n",
+        f.severity.as_str(),
+        f.rule,
+        f.message
+    ));
     s
 }
 
@@ -80,7 +85,10 @@ impl FindingDiagnostic {
                 Some(end) if end > pos => byte_offset(text, end) - start,
                 _ => token_len(&text[start..]),
             };
-            labels.push(LabeledSpan::new_primary_with_span(Some("here".into()), (start, len)));
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (start, len),
+            ));
             for related in f.related.iter().filter(|r| &r.file == file) {
                 let at = byte_offset(
                     text,
@@ -157,7 +165,9 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

@@ -33,30 +33,51 @@ pub fn convert(crd: &Value) -> Result<Vec<CrdSchema>, String> {
         return Err("not a CustomResourceDefinition".into());
     }
     let spec = crd.get("spec").ok_or("the CRD has no spec")?;
-    let group = spec.get("group").and_then(Value::as_str).ok_or("the CRD has no spec.group")?;
-    let kind = spec.pointer("/names/kind").and_then(Value::as_str).ok_or("the CRD has no spec.names.kind")?;
-    let versions = spec.get("versions").and_then(Value::as_array).ok_or("the CRD has no spec.versions")?;
+    let group = spec
+        .get("group")
+        .and_then(Value::as_str)
+        .ok_or("the CRD has no spec.group")?;
+    let kind = spec
+        .pointer("/names/kind")
+        .and_then(Value::as_str)
+        .ok_or("the CRD has no spec.names.kind")?;
+    let versions = spec
+        .get("versions")
+        .and_then(Value::as_array)
+        .ok_or("the CRD has no spec.versions")?;
     let mut out = Vec::new();
     for version in versions {
         if version.get("served").and_then(Value::as_bool) == Some(false) {
             continue;
         }
-        let name = version.get("name").and_then(Value::as_str).ok_or("a CRD version has no name")?;
+        let name = version
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("a CRD version has no name")?;
         let open_api = version
             .pointer("/schema/openAPIV3Schema")
             .or_else(|| spec.pointer("/validation/openAPIV3Schema"))
             .cloned()
-            .unwrap_or_else(|| json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
+            .unwrap_or_else(
+                || json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+            );
         let mut schema = convert_node(&open_api);
         pin_type(&mut schema, &format!("{group}/{name}"), kind);
-        out.push(CrdSchema { group: group.into(), version: name.into(), kind: kind.into(), schema });
+        out.push(CrdSchema {
+            group: group.into(),
+            version: name.into(),
+            kind: kind.into(),
+            schema,
+        });
     }
     Ok(out)
 }
 
 /// apiVersion and kind are fixed for the object; metadata is always allowed.
 fn pin_type(schema: &mut Value, api_version: &str, kind: &str) {
-    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     let props = obj.entry("properties").or_insert_with(|| json!({}));
     if let Some(props) = props.as_object_mut() {
         props.insert("apiVersion".into(), json!({"const": api_version}));
@@ -108,7 +129,9 @@ fn flag(node: &Map<String, Value>, key: &str) -> bool {
 
 /// Convert one OpenAPI v3 schema node (recursively).
 pub fn convert_node(node: &Value) -> Value {
-    let Some(src) = node.as_object() else { return node.clone() };
+    let Some(src) = node.as_object() else {
+        return node.clone();
+    };
     let mut out = Map::new();
     let preserve = flag(src, "x-kubernetes-preserve-unknown-fields");
     let int_or_string = flag(src, "x-kubernetes-int-or-string");
@@ -119,36 +142,64 @@ pub fn convert_node(node: &Value) -> Value {
         match key.as_str() {
             "properties" | "patternProperties" | "definitions" => {
                 if let Some(props) = value.as_object() {
-                    let converted: Map<String, Value> = props.iter().map(|(k, v)| (k.clone(), convert_node(v))).collect();
+                    let converted: Map<String, Value> = props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), convert_node(v)))
+                        .collect();
                     out.insert(key.clone(), Value::Object(converted));
                 }
             }
             "items" | "additionalProperties" | "not" => {
-                out.insert(key.clone(), if value.is_object() { convert_node(value) } else { value.clone() });
+                out.insert(
+                    key.clone(),
+                    if value.is_object() {
+                        convert_node(value)
+                    } else {
+                        value.clone()
+                    },
+                );
             }
             "allOf" | "anyOf" | "oneOf" => {
                 if let Some(list) = value.as_array() {
                     // Inside these, Kubernetes only allows value validations; their
                     // structure comes from the enclosing schema.
-                    out.insert(key.clone(), Value::Array(list.iter().map(convert_branch).collect()));
+                    out.insert(
+                        key.clone(),
+                        Value::Array(list.iter().map(convert_branch).collect()),
+                    );
                 }
             }
             "required" => {
                 let defaults: Vec<&str> = src
                     .get("properties")
                     .and_then(Value::as_object)
-                    .map(|props| props.iter().filter(|(_, p)| p.get("default").is_some()).map(|(k, _)| k.as_str()).collect())
+                    .map(|props| {
+                        props
+                            .iter()
+                            .filter(|(_, p)| p.get("default").is_some())
+                            .map(|(k, _)| k.as_str())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let list: Vec<Value> = value
                     .as_array()
-                    .map(|l| l.iter().filter(|r| r.as_str().is_none_or(|r| !defaults.contains(&r))).cloned().collect())
+                    .map(|l| {
+                        l.iter()
+                            .filter(|r| r.as_str().is_none_or(|r| !defaults.contains(&r)))
+                            .cloned()
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if !list.is_empty() {
                     out.insert("required".into(), Value::Array(list));
                 }
             }
             "exclusiveMaximum" | "exclusiveMinimum" => {
-                let bound = if key == "exclusiveMaximum" { "maximum" } else { "minimum" };
+                let bound = if key == "exclusiveMaximum" {
+                    "maximum"
+                } else {
+                    "minimum"
+                };
                 match value {
                     Value::Bool(true) => {
                         if let Some(limit) = src.get(bound) {
@@ -162,15 +213,28 @@ pub fn convert_node(node: &Value) -> Value {
                 }
             }
             "maximum" | "minimum" => {
-                let exclusive = if key == "maximum" { "exclusiveMaximum" } else { "exclusiveMinimum" };
+                let exclusive = if key == "maximum" {
+                    "exclusiveMaximum"
+                } else {
+                    "exclusiveMinimum"
+                };
                 if src.get(exclusive).and_then(Value::as_bool) != Some(true) {
                     out.insert(key.clone(), value.clone());
                 }
             }
             "type" if int_or_string => {}
-            "nullable" | "description" | "example" | "externalDocs" | "x-kubernetes-preserve-unknown-fields"
-            | "x-kubernetes-int-or-string" | "x-kubernetes-embedded-resource" | "x-kubernetes-list-type"
-            | "x-kubernetes-list-map-keys" | "x-kubernetes-map-type" | "x-kubernetes-validations" | "title" => {}
+            "nullable"
+            | "description"
+            | "example"
+            | "externalDocs"
+            | "x-kubernetes-preserve-unknown-fields"
+            | "x-kubernetes-int-or-string"
+            | "x-kubernetes-embedded-resource"
+            | "x-kubernetes-list-type"
+            | "x-kubernetes-list-map-keys"
+            | "x-kubernetes-map-type"
+            | "x-kubernetes-validations"
+            | "title" => {}
             _ => {
                 out.insert(key.clone(), value.clone());
             }
@@ -178,13 +242,20 @@ pub fn convert_node(node: &Value) -> Value {
     }
 
     if int_or_string {
-        out.insert("anyOf".into(), json!([{"type": "integer"}, {"type": "string"}]));
+        out.insert(
+            "anyOf".into(),
+            json!([{"type": "integer"}, {"type": "string"}]),
+        );
     }
     if embedded {
         let props = out.entry("properties").or_insert_with(|| json!({}));
         if let Some(props) = props.as_object_mut() {
-            props.entry("apiVersion").or_insert_with(|| json!({"type": "string"}));
-            props.entry("kind").or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("apiVersion")
+                .or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("kind")
+                .or_insert_with(|| json!({"type": "string"}));
             props.entry("metadata").or_insert_with(object_meta);
         }
     }
@@ -241,7 +312,11 @@ mod tests {
 
     fn check(schema: &Value, instance: Value) -> bool {
         let schema = convert_node(schema);
-        jsonschema::draft7::options().should_validate_formats(false).build(&schema).unwrap().is_valid(&instance)
+        jsonschema::draft7::options()
+            .should_validate_formats(false)
+            .build(&schema)
+            .unwrap()
+            .is_valid(&instance)
     }
 
     #[test]
@@ -253,7 +328,10 @@ mod tests {
 
     #[test]
     fn nullable_int_or_string_and_exclusive_bounds() {
-        assert!(check(&json!({"type": "string", "nullable": true}), json!(null)));
+        assert!(check(
+            &json!({"type": "string", "nullable": true}),
+            json!(null)
+        ));
         assert!(!check(&json!({"type": "string"}), json!(null)));
         let ios = json!({"x-kubernetes-int-or-string": true});
         assert!(check(&ios, json!(80)) && check(&ios, json!("http")) && !check(&ios, json!(true)));

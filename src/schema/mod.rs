@@ -26,13 +26,20 @@ impl Schema {
             .should_validate_formats(false)
             .build(schema)
             .map_err(|e| format!("the schema for {api_version} {kind} does not compile: {e}"))?;
-        Ok(Schema { api_version: api_version.into(), kind: kind.into(), validator })
+        Ok(Schema {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            validator,
+        })
     }
 
     pub fn validate(&self, object: &Value) -> Vec<Violation> {
         self.validator
             .iter_errors(object)
-            .map(|e| Violation { pointer: e.instance_path().to_string(), message: e.to_string() })
+            .map(|e| Violation {
+                pointer: e.instance_path().to_string(),
+                message: e.to_string(),
+            })
             .collect()
     }
 }

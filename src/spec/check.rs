@@ -87,7 +87,11 @@ impl<'a> Checker<'a> {
     fn span_of(&self, pointer: &str, key: bool) -> Option<crate::yaml::Span> {
         let mut p = pointer.to_string();
         loop {
-            let found = if key { self.node.pointer_key(&p) } else { self.node.pointer(&p) };
+            let found = if key {
+                self.node.pointer_key(&p)
+            } else {
+                self.node.pointer(&p)
+            };
             if let Some(n) = found {
                 return Some(n.span);
             }
@@ -107,8 +111,17 @@ impl<'a> Checker<'a> {
         self.push(rule, pointer, true, message, help);
     }
 
-    fn push(&mut self, rule: &str, pointer: &str, key: bool, message: String, help: Option<String>) {
-        let mut f = Finding::error(rule, message).at_span(self.file, self.span_of(pointer, key)).with_path(pointer);
+    fn push(
+        &mut self,
+        rule: &str,
+        pointer: &str,
+        key: bool,
+        message: String,
+        help: Option<String>,
+    ) {
+        let mut f = Finding::error(rule, message)
+            .at_span(self.file, self.span_of(pointer, key))
+            .with_path(pointer);
         f.help = help;
         self.findings.push(f);
     }
@@ -134,7 +147,12 @@ impl<'a> Checker<'a> {
             );
         }
         if p.kind != KIND {
-            self.error("spec/kind", "/kind", format!("the kind must be `{KIND}`, not `{}`", p.kind), None);
+            self.error(
+                "spec/kind",
+                "/kind",
+                format!("the kind must be `{KIND}`, not `{}`", p.kind),
+                None,
+            );
         }
         self.dns_label("/metadata/name", &p.metadata.name);
         self.repo();
@@ -160,7 +178,9 @@ impl<'a> Checker<'a> {
 
     fn repo(&mut self) {
         let url = &self.p.spec.repo.url;
-        let looks_like_git = ["https://", "http://", "ssh://", "git@", "file://"].iter().any(|s| url.starts_with(s));
+        let looks_like_git = ["https://", "http://", "ssh://", "git@", "file://"]
+            .iter()
+            .any(|s| url.starts_with(s));
         if !looks_like_git {
             self.error(
                 "spec/invalid-url",
@@ -170,7 +190,12 @@ impl<'a> Checker<'a> {
             );
         }
         if self.p.spec.repo.revision.is_empty() {
-            self.error("spec/empty", "/spec/repo/revision", "the revision is empty".into(), None);
+            self.error(
+                "spec/empty",
+                "/spec/repo/revision",
+                "the revision is empty".into(),
+                None,
+            );
         }
     }
 
@@ -185,7 +210,9 @@ impl<'a> Checker<'a> {
     }
 
     fn sync_options(&mut self, pointer: &str, policy: Option<&SyncPolicy>) {
-        let Some(options) = policy.and_then(|p| p.sync_options.as_ref()) else { return };
+        let Some(options) = policy.and_then(|p| p.sync_options.as_ref()) else {
+            return;
+        };
         for (i, option) in options.iter().enumerate() {
             if !option.contains('=') {
                 self.error(
@@ -201,32 +228,64 @@ impl<'a> Checker<'a> {
     fn environments(&mut self) {
         let envs = &self.p.spec.environments;
         if envs.is_empty() {
-            self.error("spec/no-environments", "/spec/environments", "the platform has no environments".into(), Some("add one, such as `- name: prod`".into()));
+            self.error(
+                "spec/no-environments",
+                "/spec/environments",
+                "the platform has no environments".into(),
+                Some("add one, such as `- name: prod`".into()),
+            );
         }
         let mut seen = HashSet::new();
         for (i, env) in envs.iter().enumerate() {
             let at = format!("/spec/environments/{i}");
             self.dns_label(&format!("{at}/name"), &env.name);
             if env.name == "base" {
-                self.error("spec/reserved-name", &format!("{at}/name"), "`base` is reserved for the shared folder of the generated tree".into(), Some("choose another environment name".into()));
+                self.error(
+                    "spec/reserved-name",
+                    &format!("{at}/name"),
+                    "`base` is reserved for the shared folder of the generated tree".into(),
+                    Some("choose another environment name".into()),
+                );
             }
             if !seen.insert(env.name.as_str()) {
-                self.error("spec/duplicate-name", &format!("{at}/name"), format!("the environment `{}` is declared twice", env.name), None);
+                self.error(
+                    "spec/duplicate-name",
+                    &format!("{at}/name"),
+                    format!("the environment `{}` is declared twice", env.name),
+                    None,
+                );
             }
             if env.server.is_some() && env.cluster.is_some() {
-                self.error("spec/conflict", &format!("{at}/cluster"), "give either `server` or `cluster`, not both".into(), None);
+                self.error(
+                    "spec/conflict",
+                    &format!("{at}/cluster"),
+                    "give either `server` or `cluster`, not both".into(),
+                    None,
+                );
             }
             if let Some(v) = &env.kubernetes_version {
-                let ok = v.strip_prefix("1.").is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+                let ok = v
+                    .strip_prefix("1.")
+                    .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
                 if !ok {
-                    self.error("spec/invalid-version", &format!("{at}/kubernetesVersion"), format!("`{v}` is not a Kubernetes minor version"), Some("write it quoted, like \"1.30\"".into()));
+                    self.error(
+                        "spec/invalid-version",
+                        &format!("{at}/kubernetesVersion"),
+                        format!("`{v}` is not a Kubernetes minor version"),
+                        Some("write it quoted, like \"1.30\"".into()),
+                    );
                 }
             }
         }
     }
 
     fn env_names(&self) -> Vec<&'a str> {
-        self.p.spec.environments.iter().map(|e| e.name.as_str()).collect()
+        self.p
+            .spec
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect()
     }
 
     fn project_known(&mut self, pointer: &str, project: Option<&String>) {
@@ -235,9 +294,17 @@ impl<'a> Checker<'a> {
         if *project == argocd.project || argocd.projects.contains_key(project) {
             return;
         }
-        let known: Vec<&str> = std::iter::once(argocd.project.as_str()).chain(argocd.projects.keys().map(String::as_str)).collect();
-        let help = Self::suggest(project, known).map(|h| format!("{h} (declare projects under `spec.argocd.projects`)"));
-        self.error("spec/unknown-project", pointer, format!("unknown project `{project}`"), help);
+        let known: Vec<&str> = std::iter::once(argocd.project.as_str())
+            .chain(argocd.projects.keys().map(String::as_str))
+            .collect();
+        let help = Self::suggest(project, known)
+            .map(|h| format!("{h} (declare projects under `spec.argocd.projects`)"));
+        self.error(
+            "spec/unknown-project",
+            pointer,
+            format!("unknown project `{project}`"),
+            help,
+        );
     }
 
     fn env_refs(&mut self, pointer: &str, envs: Option<&Vec<String>>) {
@@ -246,13 +313,18 @@ impl<'a> Checker<'a> {
         for (i, env) in envs.iter().enumerate() {
             if !known.contains(&env.as_str()) {
                 let help = Self::suggest(env, known.iter().copied());
-                self.error("spec/unknown-environment", &format!("{pointer}/{i}"), format!("unknown environment `{env}`"), help);
+                self.error(
+                    "spec/unknown-environment",
+                    &format!("{pointer}/{i}"),
+                    format!("unknown environment `{env}`"),
+                    help,
+                );
             }
         }
     }
 
     /// Names of everything that becomes an Application or ApplicationSet; reports duplicates.
-    fn deployable_names(&mut self) -> Vec<&'a str> {
+    fn deployable_names(&mut self) -> HashSet<&'a str> {
         let spec = &self.p.spec;
         let mut all: Vec<(&'a str, String)> = Vec::new();
         for (i, c) in spec.components.iter().enumerate() {
@@ -286,14 +358,26 @@ impl<'a> Checker<'a> {
         all.into_iter().map(|(n, _)| n).collect()
     }
 
-    fn depends_on(&mut self, pointer: &str, own: &str, deps: &[String], names: &[&str]) {
+    fn depends_on(&mut self, pointer: &str, own: &str, deps: &[String], names: &HashSet<&str>) {
         for (i, dep) in deps.iter().enumerate() {
             let at = format!("{pointer}/{i}");
             if dep == own {
-                self.error("spec/self-dependency", &at, format!("`{own}` depends on itself"), None);
+                self.error(
+                    "spec/self-dependency",
+                    &at,
+                    format!("`{own}` depends on itself"),
+                    None,
+                );
             } else if !names.contains(&dep.as_str()) {
-                let help = Self::suggest(dep, names.iter().copied());
-                self.error("spec/unknown-reference", &at, format!("`{own}` depends on `{dep}`, which is not declared"), help);
+                let mut known: Vec<&str> = names.iter().copied().collect();
+                known.sort_unstable();
+                let help = Self::suggest(dep, known);
+                self.error(
+                    "spec/unknown-reference",
+                    &at,
+                    format!("`{own}` depends on `{dep}`, which is not declared"),
+                    help,
+                );
             }
         }
     }
@@ -310,15 +394,27 @@ impl<'a> Checker<'a> {
             Ok(entry) => {
                 if let Some(want) = want {
                     if want != entry {
-                        let what = if want == Entry::Dir { "a folder" } else { "a file" };
-                        self.error("spec/invalid-path", pointer, format!("`{path}` is not {what}"), None);
+                        let what = if want == Entry::Dir {
+                            "a folder"
+                        } else {
+                            "a file"
+                        };
+                        self.error(
+                            "spec/invalid-path",
+                            pointer,
+                            format!("`{path}` is not {what}"),
+                            None,
+                        );
                         return None;
                     }
                 }
                 Some((rel, entry))
             }
             Err(e) => {
-                let help = format!("paths are relative to the spec's folder `{}`", if self.dir.is_empty() { "." } else { self.dir });
+                let help = format!(
+                    "paths are relative to the spec's folder `{}`",
+                    if self.dir.is_empty() { "." } else { self.dir }
+                );
                 self.error("spec/missing-path", pointer, e, Some(help));
                 None
             }
@@ -334,15 +430,25 @@ impl<'a> Checker<'a> {
                 }
                 (None, Some(text)) => {
                     if let Err(e) = yaml::parse_stream(text) {
-                        self.error("spec/invalid-patch", &format!("{at}/patch"), format!("the inline patch is not valid YAML: {}", e.message), None);
+                        self.error(
+                            "spec/invalid-patch",
+                            &format!("{at}/patch"),
+                            format!("the inline patch is not valid YAML: {}", e.message),
+                            None,
+                        );
                     }
                 }
-                _ => self.error("spec/invalid-patch", &at, "a patch needs exactly one of `path` and `patch`".into(), None),
+                _ => self.error(
+                    "spec/invalid-patch",
+                    &at,
+                    "a patch needs exactly one of `path` and `patch`".into(),
+                    None,
+                ),
             }
         }
     }
 
-    fn components(&mut self, names: &[&str]) {
+    fn components(&mut self, names: &HashSet<&str>) {
         let envs = self.env_names();
         for (i, c) in self.p.spec.components.iter().enumerate() {
             let at = format!("/spec/components/{i}");
@@ -358,16 +464,30 @@ impl<'a> Checker<'a> {
                     format!("the component `{}` deploys nothing", c.name),
                     Some("give it `helm`, `git` or `resources`".into()),
                 ),
-                (Some(_), Some(_), _) => self.error("spec/conflict", &format!("{at}/git"), "a component is either a Helm chart or a git path, not both".into(), Some("split it into two components".into())),
-                (None, Some(_), false) => self.error("spec/conflict", &format!("{at}/resources"), "a git component deploys the remote path only".into(), Some("put the local resources in a component of their own".into())),
+                (Some(_), Some(_), _) => self.error(
+                    "spec/conflict",
+                    &format!("{at}/git"),
+                    "a component is either a Helm chart or a git path, not both".into(),
+                    Some("split it into two components".into()),
+                ),
+                (None, Some(_), false) => self.error(
+                    "spec/conflict",
+                    &format!("{at}/resources"),
+                    "a git component deploys the remote path only".into(),
+                    Some("put the local resources in a component of their own".into()),
+                ),
                 _ => {}
             }
             if let Some(helm) = &c.helm {
                 self.helm(&format!("{at}/helm"), helm);
             }
-            let local = !c.resources.is_empty() || c.environments.values().any(|o| !o.resources.is_empty());
+            let local =
+                !c.resources.is_empty() || c.environments.values().any(|o| !o.resources.is_empty());
             if c.git.is_none() && !local {
-                let env_patches = c.environments.iter().find(|(_, o)| !o.patches.is_empty() || !o.labels.is_empty());
+                let env_patches = c
+                    .environments
+                    .iter()
+                    .find(|(_, o)| !o.patches.is_empty() || !o.labels.is_empty());
                 let field = if !c.patches.is_empty() {
                     Some(format!("{at}/patches"))
                 } else if !c.labels.is_empty() {
@@ -385,7 +505,9 @@ impl<'a> Checker<'a> {
                 }
             }
             let creates_namespace = |p: Option<&SyncPolicy>| p.and_then(|p| p.create_namespace);
-            let create = creates_namespace(c.sync_policy.as_ref()).or(creates_namespace(Some(&self.p.spec.argocd.sync_policy))).unwrap_or(true);
+            let create = creates_namespace(c.sync_policy.as_ref())
+                .or(creates_namespace(Some(&self.p.spec.argocd.sync_policy)))
+                .unwrap_or(true);
             if c.managed_namespace_metadata.is_some() && !create {
                 self.error(
                     "spec/conflict",
@@ -395,9 +517,18 @@ impl<'a> Checker<'a> {
                 );
             }
             if let Some(git) = &c.git {
-                for (field, value) in [("repo", &git.repo), ("path", &git.path), ("revision", &git.revision)] {
+                for (field, value) in [
+                    ("repo", &git.repo),
+                    ("path", &git.path),
+                    ("revision", &git.revision),
+                ] {
                     if value.is_empty() {
-                        self.error("spec/empty", &format!("{at}/git/{field}"), format!("`git.{field}` is empty"), None);
+                        self.error(
+                            "spec/empty",
+                            &format!("{at}/git/{field}"),
+                            format!("`git.{field}` is empty"),
+                            None,
+                        );
                     }
                 }
             }
@@ -410,7 +541,12 @@ impl<'a> Checker<'a> {
                 let eat = format!("{at}/environments/{}", esc(env));
                 if !envs.contains(&env.as_str()) {
                     let help = Self::suggest(env, envs.iter().copied());
-                    self.error_key("spec/unknown-environment", &eat, format!("unknown environment `{env}`"), help);
+                    self.error_key(
+                        "spec/unknown-environment",
+                        &eat,
+                        format!("unknown environment `{env}`"),
+                        help,
+                    );
                     continue;
                 }
                 for (j, v) in o.values.iter().enumerate() {
@@ -421,18 +557,46 @@ impl<'a> Checker<'a> {
                 }
                 self.patches(&format!("{eat}/patches"), &o.patches);
                 self.sync_options(&format!("{eat}/syncPolicy"), o.sync_policy.as_ref());
-                if c.helm.is_none() && (o.version.is_some() || !o.values.is_empty() || o.values_inline.is_some()) {
-                    self.error("spec/conflict", &eat, format!("`{}` is not a Helm chart: `version` and values do not apply", c.name), None);
+                if c.helm.is_none()
+                    && (o.version.is_some() || !o.values.is_empty() || o.values_inline.is_some())
+                {
+                    self.error(
+                        "spec/conflict",
+                        &eat,
+                        format!(
+                            "`{}` is not a Helm chart: `version` and values do not apply",
+                            c.name
+                        ),
+                        None,
+                    );
                 }
                 if c.git.is_none() && o.revision.is_some() {
-                    self.error("spec/conflict", &format!("{eat}/revision"), format!("`{}` is not a git component: `revision` does not apply", c.name), None);
+                    self.error(
+                        "spec/conflict",
+                        &format!("{eat}/revision"),
+                        format!(
+                            "`{}` is not a git component: `revision` does not apply",
+                            c.name
+                        ),
+                        None,
+                    );
                 }
                 if c.git.is_some() && (!o.resources.is_empty()) {
-                    self.error("spec/conflict", &format!("{eat}/resources"), "a git component deploys the remote path only".into(), None);
+                    self.error(
+                        "spec/conflict",
+                        &format!("{eat}/resources"),
+                        "a git component deploys the remote path only".into(),
+                        None,
+                    );
                 }
                 if let Some(d) = &o.destination {
                     if d.server.is_some() && d.name.is_some() {
-                        self.error("spec/conflict", &format!("{eat}/destination"), "give either `server` or `name`, not both".into(), None);
+                        self.error(
+                            "spec/conflict",
+                            &format!("{eat}/destination"),
+                            "give either `server` or `name`, not both".into(),
+                            None,
+                        );
                     }
                     if let Some(ns) = &d.namespace {
                         self.dns_label(&format!("{eat}/destination/namespace"), ns);
@@ -443,9 +607,18 @@ impl<'a> Checker<'a> {
     }
 
     fn helm(&mut self, at: &str, helm: &Helm) {
-        for (field, value) in [("repo", &helm.repo), ("chart", &helm.chart), ("version", &helm.version)] {
+        for (field, value) in [
+            ("repo", &helm.repo),
+            ("chart", &helm.chart),
+            ("version", &helm.version),
+        ] {
             if value.is_empty() {
-                self.error("spec/empty", &format!("{at}/{field}"), format!("`helm.{field}` is empty"), None);
+                self.error(
+                    "spec/empty",
+                    &format!("{at}/{field}"),
+                    format!("`helm.{field}` is empty"),
+                    None,
+                );
             }
         }
         for (j, v) in helm.values.iter().enumerate() {
@@ -453,7 +626,12 @@ impl<'a> Checker<'a> {
         }
         if let Some(values) = &helm.values_inline {
             if !values.is_object() {
-                self.error("spec/invalid", &format!("{at}/valuesInline"), "inline values must be a mapping".into(), None);
+                self.error(
+                    "spec/invalid",
+                    &format!("{at}/valuesInline"),
+                    "inline values must be a mapping".into(),
+                    None,
+                );
             }
         }
     }
@@ -466,20 +644,35 @@ impl<'a> Checker<'a> {
                 let pat = format!("{at}/params/{}", esc(pname));
                 if let Some(pattern) = &param.pattern {
                     if let Err(e) = regex::Regex::new(pattern) {
-                        self.error("spec/invalid-pattern", &format!("{pat}/pattern"), format!("the pattern does not compile: {e}"), None);
+                        self.error(
+                            "spec/invalid-pattern",
+                            &format!("{pat}/pattern"),
+                            format!("the pattern does not compile: {e}"),
+                            None,
+                        );
                         continue;
                     }
                 }
                 if let Some(default) = &param.default {
                     if param.required {
-                        self.error("spec/conflict", &format!("{pat}/default"), "a required parameter cannot have a default".into(), Some("drop `required` or the default".into()));
+                        self.error(
+                            "spec/conflict",
+                            &format!("{pat}/default"),
+                            "a required parameter cannot have a default".into(),
+                            Some("drop `required` or the default".into()),
+                        );
                     } else if let Err(e) = check_json(param, default) {
                         self.error("spec/invalid-param", &format!("{pat}/default"), e, None);
                     }
                 }
                 if let (Some(min), Some(max)) = (param.min_length, param.max_length) {
                     if min > max {
-                        self.error("spec/conflict", &format!("{pat}/minLength"), format!("minLength {min} is above maxLength {max}"), None);
+                        self.error(
+                            "spec/conflict",
+                            &format!("{pat}/minLength"),
+                            format!("minLength {min} is above maxLength {max}"),
+                            None,
+                        );
                     }
                 }
             }
@@ -492,7 +685,12 @@ impl<'a> Checker<'a> {
             Some(bp) => Some(bp),
             None => {
                 let help = Self::suggest(name, blueprints.keys().map(String::as_str));
-                self.error("spec/unknown-reference", pointer, format!("unknown blueprint `{name}`"), help);
+                self.error(
+                    "spec/unknown-reference",
+                    pointer,
+                    format!("unknown blueprint `{name}`"),
+                    help,
+                );
                 None
             }
         }
@@ -521,9 +719,12 @@ impl<'a> Checker<'a> {
                 }
                 let help = Self::suggest(&key, bp.params.keys().map(String::as_str));
                 problems.push(
-                    Finding::error("spec/unknown-param", format!("the blueprint `{bp_name}` has no parameter `{key}`"))
-                        .at_span(file, Some(k.span))
-                        .with_path(format!("{pointer}/{}", esc(&key))),
+                    Finding::error(
+                        "spec/unknown-param",
+                        format!("the blueprint `{bp_name}` has no parameter `{key}`"),
+                    )
+                    .at_span(file, Some(k.span))
+                    .with_path(format!("{pointer}/{}", esc(&key))),
                 );
                 problems.last_mut().unwrap().help = help;
                 continue;
@@ -531,8 +732,16 @@ impl<'a> Checker<'a> {
             match check_value(decl, v) {
                 Ok(value) => {
                     if decl.unique {
-                        if let Some(text) = value.as_str().map(str::to_string).or_else(|| Some(value.to_string())) {
-                            let scope = if decl.kind == ParamType::Fqdn { "fqdn".to_string() } else { format!("{bp_name}/{key}") };
+                        if let Some(text) = value
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| Some(value.to_string()))
+                        {
+                            let scope = if decl.kind == ParamType::Fqdn {
+                                "fqdn".to_string()
+                            } else {
+                                format!("{bp_name}/{key}")
+                            };
                             match self.claimed.get(&(scope.clone(), text.clone())) {
                                 Some((other_file, other_pos)) => problems.push(
                                     Finding::error("spec/duplicate-value", format!("`{text}` is already used by another instance (`{key}` must be unique)"))
@@ -563,9 +772,14 @@ impl<'a> Checker<'a> {
                 out.insert(pname.clone(), default.clone());
             } else if decl.required {
                 problems.push(
-                    Finding::error("spec/missing-param", format!("the required parameter `{pname}` of blueprint `{bp_name}` is missing"))
-                        .at(file, owner_pos)
-                        .with_path(pointer.to_string()),
+                    Finding::error(
+                        "spec/missing-param",
+                        format!(
+                            "the required parameter `{pname}` of blueprint `{bp_name}` is missing"
+                        ),
+                    )
+                    .at(file, owner_pos)
+                    .with_path(pointer.to_string()),
                 );
             }
         }
@@ -573,7 +787,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn tenants(&mut self, names: &[&str]) {
+    fn tenants(&mut self, names: &HashSet<&str>) {
         for (i, t) in self.p.spec.tenants.iter().enumerate() {
             let at = format!("/spec/tenants/{i}");
             if let Some(ns) = &t.namespace {
@@ -596,7 +810,13 @@ impl<'a> Checker<'a> {
                 Some(bp) => {
                     let node = self.node.pointer(&format!("{at}/params"));
                     let owner_pos = self.pos_of(&format!("{at}/params"), true);
-                    self.instance_params(&t.blueprint, bp, node, (self.file, &format!("{at}/params"), owner_pos), &[])
+                    self.instance_params(
+                        &t.blueprint,
+                        bp,
+                        node,
+                        (self.file, &format!("{at}/params"), owner_pos),
+                        &[],
+                    )
                 }
                 None => IndexMap::new(),
             };
@@ -604,10 +824,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn sandboxes(&mut self, names: &[&str]) {
-        let Some(s) = &self.p.spec.sandboxes else { return };
+    fn sandboxes(&mut self, names: &HashSet<&str>) {
+        let Some(s) = &self.p.spec.sandboxes else {
+            return;
+        };
         let at = "/spec/sandboxes";
-        self.dns_label(&format!("{at}/namespacePrefix"), s.namespace_prefix.trim_end_matches('-'));
+        self.dns_label(
+            &format!("{at}/namespacePrefix"),
+            s.namespace_prefix.trim_end_matches('-'),
+        );
         self.project_known(&format!("{at}/project"), s.project.as_ref());
         self.env_refs(&format!("{at}/environments"), s.environments.as_ref());
         self.depends_on(&format!("{at}/dependsOn"), &s.name, &s.depends_on, names);
@@ -632,12 +857,21 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let Some((members_file, _)) = self.path(&format!("{at}/members"), &s.members, Some(Entry::File)) else { return };
+        let Some((members_file, _)) =
+            self.path(&format!("{at}/members"), &s.members, Some(Entry::File))
+        else {
+            return;
+        };
         self.members_file = Some(members_file.clone());
         let text = match std::fs::read_to_string(self.root.join(&members_file)) {
             Ok(t) => t,
             Err(e) => {
-                self.error("spec/unreadable", &format!("{at}/members"), format!("cannot read `{members_file}`: {e}"), None);
+                self.error(
+                    "spec/unreadable",
+                    &format!("{at}/members"),
+                    format!("cannot read `{members_file}`: {e}"),
+                    None,
+                );
                 return;
             }
         };
@@ -645,7 +879,13 @@ impl<'a> Checker<'a> {
         let stream = match yaml::parse_stream(&text) {
             Ok(s) => s,
             Err(e) => {
-                self.findings.push(Finding::error("spec/yaml", format!("the members file is not valid YAML: {}", e.message)).at(&members_file, Some(e.pos)));
+                self.findings.push(
+                    Finding::error(
+                        "spec/yaml",
+                        format!("the members file is not valid YAML: {}", e.message),
+                    )
+                    .at(&members_file, Some(e.pos)),
+                );
                 return;
             }
         };
@@ -660,9 +900,12 @@ impl<'a> Checker<'a> {
         let Some(items) = list.and_then(Node::as_seq) else {
             let pos = list.map(|n| n.span.start);
             self.findings.push(
-                Finding::error("spec/invalid-members", "the members file must be a list of members")
-                    .at(&members_file, pos)
-                    .with_help("write `- name: alice` entries, one per member"),
+                Finding::error(
+                    "spec/invalid-members",
+                    "the members file must be a list of members",
+                )
+                .at(&members_file, pos)
+                .with_help("write `- name: alice` entries, one per member"),
             );
             return;
         };
@@ -670,28 +913,58 @@ impl<'a> Checker<'a> {
         for (i, item) in items.iter().enumerate() {
             let pointer = format!("/{i}");
             let Some(name_node) = item.get("name") else {
-                self.findings.push(Finding::error("spec/invalid-members", "a member needs a `name`").at(&members_file, Some(item.span.start)).with_path(pointer));
+                self.findings.push(
+                    Finding::error("spec/invalid-members", "a member needs a `name`")
+                        .at(&members_file, Some(item.span.start))
+                        .with_path(pointer),
+                );
                 continue;
             };
             let Some(name) = name_node.as_str() else {
-                self.findings.push(Finding::error("spec/invalid-members", format!("the member name must be a string, found {}", name_node.describe())).at(&members_file, Some(name_node.span.start)));
+                self.findings.push(
+                    Finding::error(
+                        "spec/invalid-members",
+                        format!(
+                            "the member name must be a string, found {}",
+                            name_node.describe()
+                        ),
+                    )
+                    .at(&members_file, Some(name_node.span.start)),
+                );
                 continue;
             };
             if let Err(e) = check_dns_label(name) {
-                self.findings.push(Finding::error("spec/invalid-name", e).at(&members_file, Some(name_node.span.start)).with_path(format!("{pointer}/name")));
+                self.findings.push(
+                    Finding::error("spec/invalid-name", e)
+                        .at(&members_file, Some(name_node.span.start))
+                        .with_path(format!("{pointer}/name")),
+                );
                 continue;
             }
             if let Some(prev) = seen.insert(name.to_string(), name_node.span.start) {
                 self.findings.push(
-                    Finding::error("spec/duplicate-name", format!("the member `{name}` is listed twice"))
-                        .at(&members_file, Some(name_node.span.start))
-                        .with_related(&members_file, prev, "first listed here"),
+                    Finding::error(
+                        "spec/duplicate-name",
+                        format!("the member `{name}` is listed twice"),
+                    )
+                    .at(&members_file, Some(name_node.span.start))
+                    .with_related(&members_file, prev, "first listed here"),
                 );
                 continue;
             }
             let params = match bp {
-                Some(bp) => self.instance_params(&s.blueprint, bp, Some(item), (&members_file, &pointer, Some(item.span.start)), &["name"]),
-                None => item.to_json().as_object().map(|m| m.clone().into_iter().collect()).unwrap_or_default(),
+                Some(bp) => self.instance_params(
+                    &s.blueprint,
+                    bp,
+                    Some(item),
+                    (&members_file, &pointer, Some(item.span.start)),
+                    &["name"],
+                ),
+                None => item
+                    .to_json()
+                    .as_object()
+                    .map(|m| m.clone().into_iter().collect())
+                    .unwrap_or_default(),
             };
             self.members.push(params);
         }
@@ -721,7 +994,10 @@ impl<'a> Checker<'a> {
                     "spec/dependency-cycle",
                     &pointer,
                     format!("dependency cycle: {}", cycle.join(" -> ")),
-                    Some("remove one of these `dependsOn` entries: ArgoCD cannot order a cycle".into()),
+                    Some(
+                        "remove one of these `dependsOn` entries: ArgoCD cannot order a cycle"
+                            .into(),
+                    ),
                 );
             }
         }

@@ -6,7 +6,9 @@ use indexmap::IndexMap;
 /// wave among its dependencies. Unknown dependencies are ignored here (the spec checks
 /// report them). On a cycle, returns the cycle as a path that starts and ends on the
 /// same node.
-pub fn waves<'a>(deps: &IndexMap<&'a str, Vec<&'a str>>) -> Result<IndexMap<&'a str, i64>, Vec<&'a str>> {
+pub fn waves<'a>(
+    deps: &IndexMap<&'a str, Vec<&'a str>>,
+) -> Result<IndexMap<&'a str, i64>, Vec<&'a str>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -68,12 +70,19 @@ mod tests {
 
     #[test]
     fn levels_follow_longest_dependency_chain() {
-        let g = graph(&[("vault", &["cert-manager"]), ("cert-manager", &[]), ("app", &["vault", "cert-manager"])]);
+        let g = graph(&[
+            ("vault", &["cert-manager"]),
+            ("cert-manager", &[]),
+            ("app", &["vault", "cert-manager"]),
+        ]);
         let w = waves(&g).unwrap();
         assert_eq!(w["cert-manager"], 0);
         assert_eq!(w["vault"], 1);
         assert_eq!(w["app"], 2);
-        assert_eq!(w.keys().copied().collect::<Vec<_>>(), ["vault", "cert-manager", "app"]);
+        assert_eq!(
+            w.keys().copied().collect::<Vec<_>>(),
+            ["vault", "cert-manager", "app"]
+        );
     }
 
     #[test]

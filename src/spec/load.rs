@@ -50,12 +50,18 @@ pub fn load(root: &Path, spec_file: &str, sources: &mut Sources) -> Result<Spec,
         fail(
             Finding::error("spec/unreadable", format!("cannot read the platform spec: {e}"))
                 .at(spec_file, None)
-                .with_help("run `platc init` to start a platform, or pass the spec's folder with -C"),
+                .with_help("run platc in the repository root (or pass it with -C), or point --spec at the spec file"),
         )
     })?;
     sources.insert(spec_file, text.as_str());
     let stream = yaml::parse_stream(&text).map_err(|e| {
-        fail(Finding::error("spec/yaml", format!("the spec is not valid YAML: {}", e.message)).at(spec_file, Some(e.pos)))
+        fail(
+            Finding::error(
+                "spec/yaml",
+                format!("the spec is not valid YAML: {}", e.message),
+            )
+            .at(spec_file, Some(e.pos)),
+        )
     })?;
     let mut findings: Vec<Finding> = stream
         .duplicates
@@ -69,16 +75,24 @@ pub fn load(root: &Path, spec_file: &str, sources: &mut Sources) -> Result<Spec,
         .collect();
     let node = match stream.documents.as_slice() {
         [node] => node,
-        [] => return Err(fail(Finding::error("spec/empty", "the platform spec is empty").at(spec_file, None))),
+        [] => {
+            return Err(fail(
+                Finding::error("spec/empty", "the platform spec is empty").at(spec_file, None),
+            ));
+        }
         [_, second, ..] => {
             return Err(fail(
-                Finding::error("spec/multiple-documents", "the platform spec must be one YAML document")
-                    .at(spec_file, Some(second.span.start)),
+                Finding::error(
+                    "spec/multiple-documents",
+                    "the platform spec must be one YAML document",
+                )
+                .at(spec_file, Some(second.span.start)),
             ));
         }
     };
     let platform: Platform = from_node(node).map_err(|e| {
-        let mut f = Finding::error("spec/invalid", e.message).at(spec_file, e.span.map(|s| s.start));
+        let mut f =
+            Finding::error("spec/invalid", e.message).at(spec_file, e.span.map(|s| s.start));
         f.help = e.help;
         fail(f)
     })?;

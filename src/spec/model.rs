@@ -16,8 +16,10 @@ pub const KIND: &str = "Platform";
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Platform {
     /// Always `platc.io/v1alpha1`.
+    #[schemars(extend("const" = "platc.io/v1alpha1"))]
     pub api_version: String,
     /// Always `Platform`.
+    #[schemars(extend("const" = "Platform"))]
     pub kind: String,
     pub metadata: Metadata,
     pub spec: PlatformSpec,

@@ -36,7 +36,10 @@ pub fn check_json(decl: &Param, value: &serde_json::Value) -> Result<(), String>
     match (decl.kind, value) {
         (ParamType::Int, v) if v.is_i64() || v.is_u64() => Ok(()),
         (ParamType::Bool, serde_json::Value::Bool(_)) => Ok(()),
-        (ParamType::String | ParamType::DnsLabel | ParamType::Fqdn, serde_json::Value::String(s)) => check_text(decl, s),
+        (
+            ParamType::String | ParamType::DnsLabel | ParamType::Fqdn,
+            serde_json::Value::String(s),
+        ) => check_text(decl, s),
         (kind, v) => Err(format!("the default {v} is not a {}", kind.as_str())),
     }
 }
@@ -45,12 +48,16 @@ fn check_text(decl: &Param, text: &str) -> Result<(), String> {
     let len = text.chars().count();
     if let Some(min) = decl.min_length {
         if len < min {
-            return Err(format!("`{text}` is {len} characters long; at least {min} are required"));
+            return Err(format!(
+                "`{text}` is {len} characters long; at least {min} are required"
+            ));
         }
     }
     if let Some(max) = decl.max_length {
         if len > max {
-            return Err(format!("`{text}` is {len} characters long; at most {max} are allowed"));
+            return Err(format!(
+                "`{text}` is {len} characters long; at most {max} are allowed"
+            ));
         }
     }
     match decl.kind {
@@ -72,9 +79,13 @@ fn check_text(decl: &Param, text: &str) -> Result<(), String> {
 /// An RFC 1123 label, as Kubernetes requires for names and namespaces.
 pub fn check_dns_label(text: &str) -> Result<(), String> {
     if text.is_empty() || text.len() > 63 {
-        return Err(format!("`{text}` must be 1 to 63 characters long to be a DNS label"));
+        return Err(format!(
+            "`{text}` must be 1 to 63 characters long to be a DNS label"
+        ));
     }
-    let ok_chars = text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok_chars = text
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok_chars || text.starts_with('-') || text.ends_with('-') {
         let hint = if text.bytes().any(|b| b.is_ascii_uppercase()) {
             format!(" (write `{}`)", text.to_ascii_lowercase())
@@ -92,11 +103,15 @@ pub fn check_dns_label(text: &str) -> Result<(), String> {
 pub fn check_fqdn(text: &str) -> Result<(), String> {
     let name = text.strip_suffix('.').unwrap_or(text);
     if name.len() > 253 {
-        return Err(format!("`{text}` is longer than the 253 characters a domain name may have"));
+        return Err(format!(
+            "`{text}` is longer than the 253 characters a domain name may have"
+        ));
     }
     let labels: Vec<&str> = name.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!("`{text}` is not a fully qualified domain name (like `www.example.org`)"));
+        return Err(format!(
+            "`{text}` is not a fully qualified domain name (like `www.example.org`)"
+        ));
     }
     for label in labels {
         check_dns_label(label).map_err(|_| {
@@ -115,7 +130,11 @@ mod tests {
         assert!(check_dns_label("acets").is_ok());
         assert!(check_dns_label("a-1").is_ok());
         assert!(check_dns_label("-a").is_err());
-        assert!(check_dns_label("Acets").unwrap_err().contains("write `acets`"));
+        assert!(
+            check_dns_label("Acets")
+                .unwrap_err()
+                .contains("write `acets`")
+        );
         assert!(check_dns_label(&"a".repeat(64)).is_err());
         assert!(check_fqdn("acets.etsmtl.ca").is_ok());
         assert!(check_fqdn("localhost").is_err());

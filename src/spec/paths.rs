@@ -8,7 +8,9 @@ pub fn repo_relative(spec_dir: &str, path: &str) -> Result<String, String> {
         return Err("the path is empty".into());
     }
     if Path::new(path).is_absolute() || path.starts_with('/') || path.contains('\\') {
-        return Err(format!("`{path}` must be relative to the spec's folder, with `/` separators"));
+        return Err(format!(
+            "`{path}` must be relative to the spec's folder, with `/` separators"
+        ));
     }
     let mut parts: Vec<&str> = spec_dir.split('/').filter(|p| !p.is_empty()).collect();
     for part in path.split('/') {
@@ -41,13 +43,19 @@ pub fn lookup(root: &Path, rel: &str) -> Result<Entry, String> {
     let meta = std::fs::metadata(&full).map_err(|_| format!("`{rel}` does not exist"))?;
     if let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) {
         if !real.starts_with(&real_root) {
-            return Err(format!("`{rel}` is a link that leads outside the repository"));
+            return Err(format!(
+                "`{rel}` is a link that leads outside the repository"
+            ));
         }
         if real.components().any(|c| matches!(c, Component::ParentDir)) {
             return Err(format!("`{rel}` leads outside the repository"));
         }
     }
-    Ok(if meta.is_dir() { Entry::Dir } else { Entry::File })
+    Ok(if meta.is_dir() {
+        Entry::Dir
+    } else {
+        Entry::File
+    })
 }
 
 #[cfg(test)]
@@ -56,10 +64,23 @@ mod tests {
 
     #[test]
     fn paths_resolve_within_the_repo() {
-        assert_eq!(repo_relative("platform", "components/a/values.yaml").unwrap(), "platform/components/a/values.yaml");
-        assert_eq!(repo_relative("platform", "../shared/x.yaml").unwrap(), "shared/x.yaml");
-        assert_eq!(repo_relative("platform", "./a/./b").unwrap(), "platform/a/b");
-        assert!(repo_relative("platform", "../../etc/passwd").unwrap_err().contains("outside"));
+        assert_eq!(
+            repo_relative("platform", "components/a/values.yaml").unwrap(),
+            "platform/components/a/values.yaml"
+        );
+        assert_eq!(
+            repo_relative("platform", "../shared/x.yaml").unwrap(),
+            "shared/x.yaml"
+        );
+        assert_eq!(
+            repo_relative("platform", "./a/./b").unwrap(),
+            "platform/a/b"
+        );
+        assert!(
+            repo_relative("platform", "../../etc/passwd")
+                .unwrap_err()
+                .contains("outside")
+        );
         assert!(repo_relative("platform", "/etc/passwd").is_err());
         assert!(repo_relative("platform", "..").is_err());
         assert!(repo_relative("", "a").is_ok());

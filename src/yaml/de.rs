@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Error as _, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Error as _, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 
 use super::node::{Node, Span, Value, format_float};
 use crate::suggest::did_you_mean;
@@ -124,9 +126,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             Value::UInt(u) => visitor.visit_u64(*u),
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Str { text, .. } => visitor.visit_borrowed_str(text),
-            Value::Seq(items) => visitor.visit_seq(SeqDe {
-                iter: items.iter(),
-            }),
+            Value::Seq(items) => visitor.visit_seq(SeqDe { iter: items.iter() }),
             Value::Map(entries) => visitor.visit_map(MapDe {
                 iter: entries.iter(),
                 value: None,
@@ -208,7 +208,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(visitor)
     }
 
@@ -267,7 +271,10 @@ struct MapDe<'de> {
 impl<'de> MapAccess<'de> for MapDe<'de> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -338,7 +345,10 @@ impl<'de> de::EnumAccess<'de> for EnumDe<'de> {
     type Error = DeError;
     type Variant = NodeDe<'de>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'de>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'de>), DeError> {
         let key = NodeDe(self.key);
         let variant = key.locate(seed.deserialize(KeyDe(key)))?;
         Ok((variant, NodeDe(self.value)))

@@ -52,7 +52,8 @@ mod tests {
 
     #[test]
     fn numbers_and_nesting() {
-        let v = json!({"n": 3, "f": 1.5, "b": true, "z": null, "l": [1, "two", {"x": []}], "m": {}});
+        let v =
+            json!({"n": 3, "f": 1.5, "b": true, "z": null, "l": [1, "two", {"x": []}], "m": {}});
         assert_eq!(roundtrip(&v), v);
     }
 
@@ -60,6 +61,9 @@ mod tests {
     fn key_order_is_kept() {
         let v = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}});
         let text = to_yaml(&v);
-        assert!(text.starts_with("apiVersion: v1\nkind: ConfigMap\n"), "{text}");
+        assert!(
+            text.starts_with("apiVersion: v1\nkind: ConfigMap\n"),
+            "{text}"
+        );
     }
 }

@@ -44,7 +44,10 @@ pub enum Value {
     UInt(u64),
     Float(f64),
     /// A string; `plain` is false when it was quoted or a block scalar.
-    Str { text: String, plain: bool },
+    Str {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }

@@ -169,10 +169,7 @@ mod tests {
         assert_eq!(resolve_plain("1_000"), int(1000));
         assert_eq!(resolve_plain("-42"), int(-42));
         assert_eq!(resolve_plain("+7"), int(7));
-        assert_eq!(
-            resolve_plain("18446744073709551615"),
-            Value::UInt(u64::MAX)
-        );
+        assert_eq!(resolve_plain("18446744073709551615"), Value::UInt(u64::MAX));
         // 09 is not octal, but it is a valid YAML float.
         assert_eq!(resolve_plain("09"), Value::Float(9.0));
     }
