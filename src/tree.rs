@@ -142,10 +142,10 @@ fn files_under(root: &Path, dir: &str) -> Vec<String> {
             };
             if kind.is_dir() {
                 stack.push(path);
-            } else if kind.is_file() {
-                if let Ok(rel) = path.strip_prefix(root) {
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
+            } else if kind.is_file()
+                && let Ok(rel) = path.strip_prefix(root)
+            {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }

@@ -105,10 +105,10 @@ fn every_spec_error_is_reported_where_it_is() {
                 expect.column
             ));
         }
-        if let Some(help) = &expect.help {
-            if f["help"] != help.as_str() {
-                failures.push(format!("{}: help {} != {help}", case.display(), f["help"]));
-            }
+        if let Some(help) = &expect.help
+            && f["help"] != help.as_str()
+        {
+            failures.push(format!("{}: help {} != {help}", case.display(), f["help"]));
         }
         // The human report names the place and shows the source line.
         let place = format!("{}:{}:{}", expect.file, expect.line, expect.column);

@@ -32,6 +32,10 @@ pub struct Rendered {
     pub template: String,
 }
 
+fn fail<T>(finding: Finding) -> Result<T, Box<Finding>> {
+    Err(Box::new(finding))
+}
+
 fn new_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -78,7 +82,7 @@ fn template_error(dir: &str, e: &minijinja::Error) -> Finding {
 
 impl Templates {
     /// Load every file under the blueprint folder (`dir` is repo-relative).
-    pub fn load(root: &Path, dir: &str) -> Result<Templates, Finding> {
+    pub fn load(root: &Path, dir: &str) -> Result<Templates, Box<Finding>> {
         let mut env = new_environment();
         let mut outputs = Vec::new();
         let mut files = BTreeMap::new();
@@ -132,7 +136,7 @@ impl Templates {
         &self,
         bp: &Blueprint,
         context: &IndexMap<String, serde_json::Value>,
-    ) -> Result<Vec<Rendered>, Finding> {
+    ) -> Result<Vec<Rendered>, Box<Finding>> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(context));
         let mut out = Vec::with_capacity(self.outputs.len());
         for name in &self.outputs {
@@ -146,16 +150,18 @@ impl Templates {
             })?;
             let path = path.strip_suffix(".j2").unwrap_or(&path).to_string();
             if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
-                return Err(Finding::error("spec/template", format!("the template renders `{path}`, which is not a YAML file"))
+                return fail(Finding::error("spec/template", format!("the template renders `{path}`, which is not a YAML file"))
                     .at(template_file, None)
                     .with_help("blueprints render Kubernetes manifests and Helm values: name templates `*.yaml` or `*.yaml.j2`, and start partials with `_`"));
             }
             if path.split('/').any(|p| p == ".." || p.is_empty()) {
-                return Err(Finding::error(
-                    "spec/template",
-                    format!("the rendered path `{path}` is not a plain relative path"),
-                )
-                .at(template_file, None));
+                return fail(
+                    Finding::error(
+                        "spec/template",
+                        format!("the rendered path `{path}` is not a plain relative path"),
+                    )
+                    .at(template_file, None),
+                );
             }
             let template = self
                 .env
@@ -165,7 +171,7 @@ impl Templates {
                 .render(&ctx)
                 .map_err(|e| template_error(&self.dir, &e))?;
             if let Err(e) = crate::yaml::parse_stream(&text) {
-                return Err(Finding::error("spec/template", format!("`{path}` renders to invalid YAML: {} (line {} of the output)", e.message, e.pos.line))
+                return fail(Finding::error("spec/template", format!("`{path}` renders to invalid YAML: {} (line {} of the output)", e.message, e.pos.line))
                     .at(template_file, None)
                     .with_help("render it with `platc build` after fixing the template; check indentation of inserted values"));
             }
@@ -179,11 +185,13 @@ impl Templates {
         out.sort_by(|a, b| a.path.cmp(&b.path));
         for pair in out.windows(2) {
             if pair[0].path == pair[1].path {
-                return Err(Finding::error(
-                    "spec/template",
-                    format!("two templates render to `{}`", pair[0].path),
-                )
-                .at(pair[1].template.clone(), None));
+                return fail(
+                    Finding::error(
+                        "spec/template",
+                        format!("two templates render to `{}`", pair[0].path),
+                    )
+                    .at(pair[1].template.clone(), None),
+                );
             }
         }
         Ok(out)

@@ -69,7 +69,7 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
 
 /// A kustomization's patch entry, the patch text inlined (kustomize refuses patch files
 /// outside the kustomization's folder, and the spec's files are outside the generated tree).
-pub fn patch_entry(root: &Path, spec_dir: &str, patch: &Patch) -> Result<Value, Finding> {
+pub fn patch_entry(root: &Path, spec_dir: &str, patch: &Patch) -> Result<Value, Box<Finding>> {
     let text = match (&patch.path, &patch.patch) {
         (Some(path), _) => {
             let rel =

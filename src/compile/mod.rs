@@ -129,11 +129,11 @@ impl<'a> Compiler<'a> {
                 Ok(t) => {
                     templates.insert(name, t);
                 }
-                Err(f) => self.findings.push(f),
+                Err(f) => self.findings.push(*f),
             }
         }
         // Render every instance in parallel: templates are parsed once and shared.
-        let tenant_results: Vec<Result<Vec<Rendered>, Finding>> = p
+        let tenant_results: Vec<Result<Vec<Rendered>, Box<Finding>>> = p
             .tenants
             .par_iter()
             .zip(spec.tenant_params.par_iter())
@@ -160,51 +160,51 @@ impl<'a> Compiler<'a> {
                     out.tenants.push(has);
                 }
                 Err(f) => {
-                    self.findings.push(f);
+                    self.findings.push(*f);
                     out.tenants.push(false);
                 }
             }
         }
-        if let Some(s) = &p.sandboxes {
-            if let Some(tpl) = templates.get(s.blueprint.as_str()) {
-                let bp = &p.blueprints[&s.blueprint];
-                let results: Vec<Result<Vec<Rendered>, Finding>> = spec
-                    .members
-                    .par_iter()
-                    .map(|params| {
-                        let mut ctx = params.clone();
-                        let name = params
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default();
-                        ctx.insert(
-                            "namespace".into(),
-                            json!(format!("{}{name}", s.namespace_prefix)),
-                        );
-                        tpl.render(bp, &ctx)
-                    })
-                    .collect();
-                for (params, result) in spec.members.iter().zip(results) {
+        if let Some(s) = &p.sandboxes
+            && let Some(tpl) = templates.get(s.blueprint.as_str())
+        {
+            let bp = &p.blueprints[&s.blueprint];
+            let results: Vec<Result<Vec<Rendered>, Box<Finding>>> = spec
+                .members
+                .par_iter()
+                .map(|params| {
+                    let mut ctx = params.clone();
                     let name = params
                         .get("name")
                         .and_then(Value::as_str)
                         .unwrap_or_default();
-                    match result {
-                        Ok(files) => {
-                            let dir = format!("{OUT_DIR}/{BASE}/sandboxes/{name}");
-                            out.members_have_manifests |=
-                                self.instance_files(&dir, &files, &bp.values_files, None);
-                            for vf in &bp.values_files {
-                                if !files.iter().any(|f| &f.path == vf) {
-                                    self.findings.push(
+                    ctx.insert(
+                        "namespace".into(),
+                        json!(format!("{}{name}", s.namespace_prefix)),
+                    );
+                    tpl.render(bp, &ctx)
+                })
+                .collect();
+            for (params, result) in spec.members.iter().zip(results) {
+                let name = params
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match result {
+                    Ok(files) => {
+                        let dir = format!("{OUT_DIR}/{BASE}/sandboxes/{name}");
+                        out.members_have_manifests |=
+                            self.instance_files(&dir, &files, &bp.values_files, None);
+                        for vf in &bp.values_files {
+                            if !files.iter().any(|f| &f.path == vf) {
+                                self.findings.push(
                                         Finding::error("spec/template", format!("the blueprint `{}` declares the values file `{vf}`, but no template renders it for `{name}`", s.blueprint))
                                             .at(spec.file.clone(), None),
                                     );
-                                }
                             }
                         }
-                        Err(f) => self.findings.push(f),
                     }
+                    Err(f) => self.findings.push(*f),
                 }
             }
         }
@@ -383,7 +383,7 @@ impl<'a> Compiler<'a> {
             for patch in &patch_specs {
                 match kustomize::patch_entry(&spec.root, &spec.dir, patch) {
                     Ok(entry) => patches.push(entry),
-                    Err(f) => self.findings.push(f),
+                    Err(f) => self.findings.push(*f),
                 }
             }
             if let Some(helm) = &c.helm {

@@ -276,10 +276,10 @@ pub fn convert_node(node: &Value) -> Value {
         } else if let Some(Value::Array(list)) = out.get_mut("anyOf") {
             list.push(json!({"type": "null"}));
         }
-        if let Some(Value::Array(list)) = out.get_mut("enum") {
-            if !list.contains(&Value::Null) {
-                list.push(Value::Null);
-            }
+        if let Some(Value::Array(list)) = out.get_mut("enum")
+            && !list.contains(&Value::Null)
+        {
+            list.push(Value::Null);
         }
     }
     Value::Object(out)

@@ -392,21 +392,21 @@ impl<'a> Checker<'a> {
         };
         match lookup(self.root, &rel) {
             Ok(entry) => {
-                if let Some(want) = want {
-                    if want != entry {
-                        let what = if want == Entry::Dir {
-                            "a folder"
-                        } else {
-                            "a file"
-                        };
-                        self.error(
-                            "spec/invalid-path",
-                            pointer,
-                            format!("`{path}` is not {what}"),
-                            None,
-                        );
-                        return None;
-                    }
+                if let Some(want) = want
+                    && want != entry
+                {
+                    let what = if want == Entry::Dir {
+                        "a folder"
+                    } else {
+                        "a file"
+                    };
+                    self.error(
+                        "spec/invalid-path",
+                        pointer,
+                        format!("`{path}` is not {what}"),
+                        None,
+                    );
+                    return None;
                 }
                 Some((rel, entry))
             }
@@ -624,15 +624,15 @@ impl<'a> Checker<'a> {
         for (j, v) in helm.values.iter().enumerate() {
             self.path(&format!("{at}/values/{j}"), v, Some(Entry::File));
         }
-        if let Some(values) = &helm.values_inline {
-            if !values.is_object() {
-                self.error(
-                    "spec/invalid",
-                    &format!("{at}/valuesInline"),
-                    "inline values must be a mapping".into(),
-                    None,
-                );
-            }
+        if let Some(values) = &helm.values_inline
+            && !values.is_object()
+        {
+            self.error(
+                "spec/invalid",
+                &format!("{at}/valuesInline"),
+                "inline values must be a mapping".into(),
+                None,
+            );
         }
     }
 
@@ -642,16 +642,16 @@ impl<'a> Checker<'a> {
             self.path(&format!("{at}/path"), &bp.path, Some(Entry::Dir));
             for (pname, param) in &bp.params {
                 let pat = format!("{at}/params/{}", esc(pname));
-                if let Some(pattern) = &param.pattern {
-                    if let Err(e) = regex::Regex::new(pattern) {
-                        self.error(
-                            "spec/invalid-pattern",
-                            &format!("{pat}/pattern"),
-                            format!("the pattern does not compile: {e}"),
-                            None,
-                        );
-                        continue;
-                    }
+                if let Some(pattern) = &param.pattern
+                    && let Err(e) = regex::Regex::new(pattern)
+                {
+                    self.error(
+                        "spec/invalid-pattern",
+                        &format!("{pat}/pattern"),
+                        format!("the pattern does not compile: {e}"),
+                        None,
+                    );
+                    continue;
                 }
                 if let Some(default) = &param.default {
                     if param.required {
@@ -665,15 +665,15 @@ impl<'a> Checker<'a> {
                         self.error("spec/invalid-param", &format!("{pat}/default"), e, None);
                     }
                 }
-                if let (Some(min), Some(max)) = (param.min_length, param.max_length) {
-                    if min > max {
-                        self.error(
-                            "spec/conflict",
-                            &format!("{pat}/minLength"),
-                            format!("minLength {min} is above maxLength {max}"),
-                            None,
-                        );
-                    }
+                if let (Some(min), Some(max)) = (param.min_length, param.max_length)
+                    && min > max
+                {
+                    self.error(
+                        "spec/conflict",
+                        &format!("{pat}/minLength"),
+                        format!("minLength {min} is above maxLength {max}"),
+                        None,
+                    );
                 }
             }
         }
@@ -731,18 +731,18 @@ impl<'a> Checker<'a> {
             };
             match check_value(decl, v) {
                 Ok(value) => {
-                    if decl.unique {
-                        if let Some(text) = value
+                    if decl.unique
+                        && let Some(text) = value
                             .as_str()
                             .map(str::to_string)
                             .or_else(|| Some(value.to_string()))
-                        {
-                            let scope = if decl.kind == ParamType::Fqdn {
-                                "fqdn".to_string()
-                            } else {
-                                format!("{bp_name}/{key}")
-                            };
-                            match self.claimed.get(&(scope.clone(), text.clone())) {
+                    {
+                        let scope = if decl.kind == ParamType::Fqdn {
+                            "fqdn".to_string()
+                        } else {
+                            format!("{bp_name}/{key}")
+                        };
+                        match self.claimed.get(&(scope.clone(), text.clone())) {
                                 Some((other_file, other_pos)) => problems.push(
                                     Finding::error("spec/duplicate-value", format!("`{text}` is already used by another instance (`{key}` must be unique)"))
                                         .at_span(file, Some(v.span))
@@ -753,7 +753,6 @@ impl<'a> Checker<'a> {
                                     self.claimed.insert((scope, text), (file.to_string(), v.span.start));
                                 }
                             }
-                        }
                     }
                     out.insert(key, value);
                 }

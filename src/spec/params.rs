@@ -46,19 +46,19 @@ pub fn check_json(decl: &Param, value: &serde_json::Value) -> Result<(), String>
 
 fn check_text(decl: &Param, text: &str) -> Result<(), String> {
     let len = text.chars().count();
-    if let Some(min) = decl.min_length {
-        if len < min {
-            return Err(format!(
-                "`{text}` is {len} characters long; at least {min} are required"
-            ));
-        }
+    if let Some(min) = decl.min_length
+        && len < min
+    {
+        return Err(format!(
+            "`{text}` is {len} characters long; at least {min} are required"
+        ));
     }
-    if let Some(max) = decl.max_length {
-        if len > max {
-            return Err(format!(
-                "`{text}` is {len} characters long; at most {max} are allowed"
-            ));
-        }
+    if let Some(max) = decl.max_length
+        && len > max
+    {
+        return Err(format!(
+            "`{text}` is {len} characters long; at most {max} are allowed"
+        ));
     }
     match decl.kind {
         ParamType::DnsLabel => check_dns_label(text)?,
@@ -67,10 +67,10 @@ fn check_text(decl: &Param, text: &str) -> Result<(), String> {
     }
     if let Some(pattern) = &decl.pattern {
         // The pattern was compiled once when the blueprint was checked.
-        if let Ok(re) = Regex::new(&format!("^(?:{pattern})$")) {
-            if !re.is_match(text) {
-                return Err(format!("`{text}` does not match the pattern `{pattern}`"));
-            }
+        if let Ok(re) = Regex::new(&format!("^(?:{pattern})$"))
+            && !re.is_match(text)
+        {
+            return Err(format!("`{text}` does not match the pattern `{pattern}`"));
         }
     }
     Ok(())

@@ -25,10 +25,10 @@ pub fn resolve_plain(text: &str) -> Value {
         _ => {}
     }
     let first = text.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
-        if let Some(number) = resolve_number(text) {
-            return number;
-        }
+    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
+        && let Some(number) = resolve_number(text)
+    {
+        return number;
     }
     Value::Str {
         text: text.to_string(),
