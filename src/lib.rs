@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compile;
+pub mod manifest;
 pub mod report;
 pub mod schema;
 pub mod source;
