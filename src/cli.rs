@@ -29,6 +29,10 @@ pub struct Global {
     /// Print findings only, no progress or summary lines.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The Kubernetes minor version to validate against, such as 1.33 (default: the spec's
+    /// environments, else the newest embedded).
+    #[arg(long, global = true, value_name = "X.Y")]
+    pub kubernetes_version: Option<String>,
     /// The platform spec, relative to the repository root.
     #[arg(long, global = true, value_name = "FILE", default_value = crate::spec::DEFAULT_SPEC)]
     pub spec: String,
@@ -48,8 +52,20 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run every check a CI gate or pre-commit hook needs (today: build --check).
-    Check,
+    /// Run every check a CI gate or pre-commit hook needs: build --check (with a spec), validate.
+    Check {
+        /// Files or folders to check (default: the whole repository).
+        paths: Vec<String>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
+    },
+    /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).
+    Validate {
+        /// Files or folders to validate (default: the whole repository).
+        paths: Vec<String>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
+    },
     /// JSON schemas.
     Schemas {
         #[command(subcommand)]
@@ -57,8 +73,28 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Also read schemas from DIR: CRD YAML files, or JSON schemas in the kubeconform or
+    /// CRDs-catalog layouts. Repeatable.
+    #[arg(long = "schemas", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// A kind with no schema is an error instead of information.
+    #[arg(long)]
+    pub strict_missing: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SchemasCommand {
     /// Print the JSON schema of the platform spec (what schemas/platform.schema.json holds).
     Spec,
+    /// Turn CustomResourceDefinitions into JSON schemas, one per served version
+    /// (`kubectl get crd -o yaml | platc schemas import -`).
+    Import {
+        /// A CRD file, a folder of them, or - for standard input.
+        source: String,
+        /// Where to write the schemas, relative to the repository root.
+        #[arg(long, default_value = "schemas/crds")]
+        out: PathBuf,
+    },
 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, FailOn, SchemasCommand};
+use crate::cli::{Cli, Command, FailOn, SchemaArgs, SchemasCommand};
 use crate::compile::{self, OUT_DIR};
 use crate::report::{Finding, Format, Report, Severity};
 use crate::source::Sources;
@@ -18,6 +18,7 @@ pub const USAGE: i32 = 2;
 
 struct Context {
     root: PathBuf,
+    kubernetes_version: Option<String>,
     format: Format,
     fail_on: Severity,
     quiet: bool,
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> i32 {
     }
     let cx = Context {
         root,
+        kubernetes_version: cli.global.kubernetes_version.clone(),
         format: cli.global.format,
         fail_on: match cli.global.fail_on {
             FailOn::Error => Severity::Error,
@@ -47,13 +49,17 @@ pub fn run(cli: Cli) -> i32 {
     };
     match cli.command {
         Command::Build { check } => build(&cx, check),
-        Command::Check => check_all(&cx),
+        Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
+        Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
         Command::Schemas {
             command: SchemasCommand::Spec,
         } => {
             print!("{}", spec_schema());
             CLEAN
         }
+        Command::Schemas {
+            command: SchemasCommand::Import { source, out },
+        } => import(&cx, &source, &out),
     }
 }
 
@@ -66,11 +72,21 @@ pub fn spec_schema() -> String {
 }
 
 fn print_report(cx: &Context, findings: Vec<Finding>, sources: &Sources, files: usize) {
+    print_report_objects(cx, findings, sources, files, 0);
+}
+
+fn print_report_objects(
+    cx: &Context,
+    findings: Vec<Finding>,
+    sources: &Sources,
+    files: usize,
+    objects: usize,
+) {
     let mut report = Report {
         findings,
         sources,
         files,
-        objects: 0,
+        objects,
         elapsed: cx.started.elapsed(),
     };
     report.sort();
@@ -162,19 +178,151 @@ fn build(cx: &Context, check: bool) -> i32 {
     }
 }
 
-fn check_all(cx: &Context) -> i32 {
+fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Options {
+    crate::validate::Options {
+        kubernetes_version: cx.kubernetes_version.clone(),
+        schema_dirs: schemas.dirs.clone(),
+        strict_missing: schemas.strict_missing,
+    }
+}
+
+fn exit_for(cx: &Context, findings: &[Finding]) -> i32 {
+    if findings.iter().any(|f| f.severity >= cx.fail_on) {
+        FINDINGS
+    } else {
+        CLEAN
+    }
+}
+
+/// `.platc.yaml`, or why it cannot be read (already reported: exit 2).
+fn settings(cx: &Context, sources: &mut Sources) -> Result<crate::config::Settings, i32> {
+    crate::config::load(&cx.root, sources).map_err(|findings| {
+        print_report(cx, findings, sources, 1);
+        USAGE
+    })
+}
+
+fn validate(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
+    let mut sources = Sources::default();
+    let settings = match settings(cx, &mut sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match crate::validate::validate(&cx.root, paths, &validate_options(cx, schemas), &settings) {
+        Ok(outcome) => {
+            let code = exit_for(cx, &outcome.findings);
+            print_report_objects(
+                cx,
+                outcome.findings,
+                &outcome.sources,
+                outcome.files,
+                outcome.objects,
+            );
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            USAGE
+        }
+    }
+}
+
+fn import(cx: &Context, source: &str, out: &Path) -> i32 {
+    use std::io::Read;
+    let mut imported = Vec::new();
+    let texts: Vec<(String, String)> = if source == "-" {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read standard input: {e}");
+            return USAGE;
+        }
+        vec![("-".into(), text)]
+    } else {
+        let path = Path::new(source);
+        if !path.exists() {
+            eprintln!("error: `{source}` does not exist");
+            return USAGE;
+        }
+        crate::schema::import::yaml_files(path)
+            .into_iter()
+            .filter_map(|p| {
+                std::fs::read_to_string(&p)
+                    .ok()
+                    .map(|t| (p.display().to_string(), t))
+            })
+            .collect()
+    };
+    for (name, text) in texts {
+        match crate::schema::import::from_text(&text) {
+            Ok(list) => imported.extend(list),
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                return USAGE;
+            }
+        }
+    }
+    if imported.is_empty() {
+        eprintln!("error: no CustomResourceDefinition found in `{source}`");
+        return USAGE;
+    }
+    let out_dir = cx.root.join(out);
+    for schema in &imported {
+        if let Err(e) =
+            crate::tree::write_if_changed(&out_dir.join(&schema.path), schema.text.as_bytes())
+        {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+        if !cx.quiet {
+            eprintln!(
+                "{} {} -> {}",
+                schema.api_version,
+                schema.kind,
+                out.join(&schema.path).display()
+            );
+        }
+    }
+    if !cx.quiet {
+        eprintln!(
+            "imported {} schema{}",
+            imported.len(),
+            if imported.len() == 1 { "" } else { "s" }
+        );
+    }
+    CLEAN
+}
+
+fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut sources = Sources::default();
     let mut findings = Vec::new();
     let mut files = 0;
+    let mut objects = 0;
     if Path::new(&cx.root).join(&cx.spec_file).is_file() {
         let (_spec, tree) = match load_and_compile(cx, &mut sources) {
             Ok(v) => v,
             Err(code) => return code,
         };
         findings.extend(drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
-        files += tree.len();
     }
-    let failed = findings.iter().any(|f| f.severity >= cx.fail_on);
-    print_report(cx, findings, &sources, files);
-    if failed { FINDINGS } else { CLEAN }
+    let settings = match settings(cx, &mut sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match crate::validate::validate(&cx.root, paths, &validate_options(cx, schemas), &settings) {
+        Ok(outcome) => {
+            findings.extend(outcome.findings);
+            files += outcome.files;
+            objects += outcome.objects;
+            for (path, text) in outcome.sources.iter() {
+                sources.insert(path.clone(), text.clone());
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    }
+    let code = exit_for(cx, &findings);
+    print_report_objects(cx, findings, &sources, files, objects);
+    code
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compile;
+pub mod config;
 pub mod manifest;
 pub mod report;
 pub mod schema;
@@ -11,4 +12,5 @@ pub mod source;
 pub mod spec;
 pub mod suggest;
 pub mod tree;
+pub mod validate;
 pub mod yaml;

@@ -20,6 +20,10 @@ impl Sources {
         self.files.get(path)
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<str>)> {
+        self.files.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -127,8 +127,31 @@ fn flag(node: &Map<String, Value>, key: &str) -> bool {
     node.get(key).and_then(Value::as_bool) == Some(true)
 }
 
-/// Convert one OpenAPI v3 schema node (recursively).
+/// How strictly to read schemas.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `type: object` without `properties` admits only `{}` (true for CRDs, where the API
+    /// server prunes every field of such an object; false for the built-in types, whose
+    /// free-form objects such as `FieldsV1` are written that way).
+    pub close_empty_objects: bool,
+}
+
+pub const CRD: Options = Options {
+    close_empty_objects: true,
+};
+pub const BUILT_IN: Options = Options {
+    close_empty_objects: false,
+};
+
+/// Convert one OpenAPI v3 schema node of a CRD (recursively).
 pub fn convert_node(node: &Value) -> Value {
+    convert_with(node, CRD)
+}
+
+/// Convert one OpenAPI v3 schema node (recursively).
+pub fn convert_with(node: &Value, options: Options) -> Value {
+    let convert_node = |v: &Value| convert_with(v, options);
+    let convert_branch = |v: &Value| convert_branch(v, options);
     let Some(src) = node.as_object() else {
         return node.clone();
     };
@@ -265,7 +288,7 @@ pub fn convert_node(node: &Value) -> Value {
         // Reporting them catches typos and misplaced fields that would silently vanish.
         if out.contains_key("properties") {
             out.insert("additionalProperties".into(), json!(false));
-        } else if !embedded {
+        } else if !embedded && options.close_empty_objects {
             // `type: object` with no properties: an empty object only (e.g. `selfSigned: {}`).
             out.insert("additionalProperties".into(), json!(false));
         }
@@ -287,8 +310,8 @@ pub fn convert_node(node: &Value) -> Value {
 
 /// A branch of allOf/anyOf/oneOf: value validations only, so never add structural
 /// restrictions there.
-fn convert_branch(node: &Value) -> Value {
-    let mut converted = convert_node(node);
+fn convert_branch(node: &Value, options: Options) -> Value {
+    let mut converted = convert_with(node, options);
     strip_additional(&mut converted);
     converted
 }

@@ -190,6 +190,32 @@ impl Node {
     }
 }
 
+impl Node {
+    /// The node as JSON for validation: like [`Node::to_json`], but mapping entries whose
+    /// value is null are left out, as the API server drops them before validating (a null
+    /// optional field is an absent one).
+    pub fn to_json_pruned(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json_pruned).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    if v.is_null() {
+                        continue;
+                    }
+                    let key = k
+                        .key_text()
+                        .map_or_else(|| k.to_json().to_string(), |c| c.into_owned());
+                    map.insert(key, v.to_json_pruned());
+                }
+                J::Object(map)
+            }
+            _ => self.to_json(),
+        }
+    }
+}
+
 /// Floats as Go's encoding/json would print them for the common cases.
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {

@@ -1,0 +1,491 @@
+//! `platc validate`: every Kubernetes object in the repository against its schema.
+
+mod explain;
+pub mod files;
+mod meta;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::manifest::{Object, read_objects};
+use crate::report::{Finding, Severity};
+use crate::schema::core::{self, Core};
+use crate::schema::registry::{Found, Registry};
+use crate::source::Sources;
+use crate::yaml::Node;
+use files::FileKind;
+
+/// How to validate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The Kubernetes minor version, such as "1.33" (default: the newest embedded).
+    pub kubernetes_version: Option<String>,
+    /// Further schema folders (CRDs, or JSON schemas in the kubeconform or CRDs-catalog
+    /// layouts).
+    pub schema_dirs: Vec<PathBuf>,
+    /// A kind without a schema is an error rather than information.
+    pub strict_missing: bool,
+}
+
+/// What validation found.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub sources: Sources,
+    pub files: usize,
+    pub objects: usize,
+}
+
+/// An object and the file it is in, for building findings.
+pub struct ObjectRef<'a> {
+    pub object: &'a Object,
+}
+
+impl ObjectRef<'_> {
+    pub fn node(&self) -> &Node {
+        &self.object.node
+    }
+
+    /// A finding about `node` of this object; `pointer` is relative to the object.
+    pub fn finding(
+        &self,
+        rule: &str,
+        severity: Severity,
+        message: String,
+        node: &Node,
+        pointer: &str,
+    ) -> Finding {
+        Finding::new(rule, severity, message)
+            .at_span(&*self.object.file, Some(node.span))
+            .with_object(self.object.describe())
+            .with_path(format!("{}{pointer}", self.object.pointer_prefix))
+    }
+}
+
+/// One file read and parsed.
+struct ReadFile {
+    path: String,
+    text: Arc<str>,
+    objects: Vec<Object>,
+    findings: Vec<Finding>,
+}
+
+/// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
+fn yaml_files(root: &Path, paths: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let starts: Vec<PathBuf> = if paths.is_empty() {
+        vec![root.to_path_buf()]
+    } else {
+        paths.iter().map(|p| root.join(p)).collect()
+    };
+    for start in starts {
+        let walker = ignore::WalkBuilder::new(&start).require_git(false).build();
+        for entry in walker.flatten() {
+            let p = entry.path();
+            if !p.is_file() || !p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                continue;
+            }
+            if let Ok(rel) = p.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Folders that hold a Helm chart.
+fn chart_dirs(root: &Path, files: &[String]) -> Vec<String> {
+    let mut dirs: Vec<String> = files
+        .iter()
+        .filter(|f| f.rsplit('/').next() == Some("Chart.yaml"))
+        .map(|f| {
+            f.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string())
+        })
+        .collect();
+    // Chart.yaml files are YAML themselves, but a chart folder may also be found by walking.
+    let _ = root;
+    dirs.sort();
+    dirs
+}
+
+fn read_file(
+    root: &Path,
+    path: &str,
+    charts: &[String],
+    inputs: &HashSet<String>,
+) -> Option<ReadFile> {
+    let text: Arc<str> = Arc::from(std::fs::read_to_string(root.join(path)).ok()?);
+    let in_chart = charts
+        .iter()
+        .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
+    let kind = if in_chart {
+        FileKind::Chart
+    } else if files::is_kustomization(path) {
+        FileKind::Kustomization
+    } else if inputs.contains(path) || files::looks_like_patch(path) {
+        FileKind::KustomizeInput
+    } else if files::looks_like_values(path) {
+        FileKind::HelmValues
+    } else {
+        FileKind::Manifests
+    };
+    let mut file = ReadFile {
+        path: path.to_string(),
+        text: text.clone(),
+        objects: Vec::new(),
+        findings: Vec::new(),
+    };
+    if kind != FileKind::Manifests {
+        return Some(file);
+    }
+    let parsed = crate::yaml::parse_stream(&text).ok();
+    if files::holds_template_syntax(&text, parsed.as_ref().map(|s| s.documents.as_slice())) {
+        file.findings.push(
+            Finding::new("yaml/template", Severity::Info, "skipped: the file holds template syntax, so it is not YAML until rendered")
+                .at(path, None)
+                .with_help("platc validates what the templates render to when they are built (Helm charts through Argo CD, blueprints through `platc build`)"),
+        );
+        return Some(file);
+    }
+    let read = read_objects(path, &text);
+    file.findings = read.findings;
+    file.objects = read
+        .objects
+        .into_iter()
+        .filter(|o| {
+            let has_api = o.api_version().is_some();
+            let has_kind = o.kind().is_some();
+            has_api && has_kind
+        })
+        .collect();
+    Some(file)
+}
+
+/// The Kubernetes version to validate against, and a note when it had to be approximated.
+fn version(root: &Path, opts: &Options) -> Result<(&'static str, Option<String>), String> {
+    if let Some(v) = &opts.kubernetes_version {
+        return core::pick(v);
+    }
+    // The spec's environments say which cluster the repository targets.
+    let spec = root.join(crate::spec::DEFAULT_SPEC);
+    if let Ok(text) = std::fs::read_to_string(spec)
+        && let Ok(stream) = crate::yaml::parse_stream(&text)
+    {
+        let found = stream
+            .documents
+            .first()
+            .and_then(|d| d.pointer("/spec/environments"))
+            .and_then(Node::as_seq)
+            .and_then(|envs| {
+                envs.iter()
+                    .filter_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
+                    .next()
+                    .map(str::to_string)
+            });
+        if let Some(v) = found {
+            return core::pick(&v);
+        }
+    }
+    Ok((core::newest(), None))
+}
+
+/// Learn schemas from folders given with `--schemas`: CRD YAML files, or JSON schemas named
+/// `<group>/<kind>_<version>.json` (CRDs-catalog) or `<kind>-<group>-<version>.json`
+/// (kubeconform).
+fn load_schema_dir(registry: &mut Registry, dir: &Path) -> Result<usize, String> {
+    if !dir.exists() {
+        return Err(format!(
+            "the schema folder `{}` does not exist",
+            dir.display()
+        ));
+    }
+    let files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .build()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file())
+        .collect();
+    // Reading and converting CRDs is most of the cost (upstream CRDs run to megabytes), so
+    // it runs in parallel; the registry is filled afterwards, in a stable order.
+    let mut loaded: Vec<(PathBuf, Vec<Loaded>)> = files
+        .par_iter()
+        .map(|p| (p.clone(), load_schema_file(dir, p)))
+        .collect();
+    loaded.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut added = 0;
+    for (path, schemas) in loaded {
+        for l in schemas {
+            registry.add_schema(
+                &l.api_version,
+                &l.kind,
+                l.schema,
+                &path.display().to_string(),
+                l.namespaced,
+            );
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+struct Loaded {
+    api_version: String,
+    kind: String,
+    schema: serde_json::Value,
+    namespaced: Option<bool>,
+}
+
+fn load_schema_file(dir: &Path, p: &Path) -> Vec<Loaded> {
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let Ok(text) = std::fs::read_to_string(p) else {
+        return Vec::new();
+    };
+    if ext == "yaml" || ext == "yml" {
+        let Ok(stream) = crate::yaml::parse_stream(&text) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for doc in stream.documents {
+            let json = doc.to_json();
+            if json.get("kind").and_then(|k| k.as_str()) != Some("CustomResourceDefinition") {
+                continue;
+            }
+            let namespaced =
+                json.pointer("/spec/scope").and_then(|s| s.as_str()) != Some("Cluster");
+            for v in crate::schema::crd::convert(&json).unwrap_or_default() {
+                out.push(Loaded {
+                    api_version: v.api_version(),
+                    kind: v.kind,
+                    schema: v.schema,
+                    namespaced: Some(namespaced),
+                });
+            }
+        }
+        out
+    } else if ext == "json" {
+        let Some((api_version, kind)) = schema_file_key(dir, p) else {
+            return Vec::new();
+        };
+        let Ok(schema) = serde_json::from_str(&text) else {
+            return Vec::new();
+        };
+        vec![Loaded {
+            api_version,
+            kind,
+            schema,
+            namespaced: None,
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// apiVersion and kind from a schema file's place in a schema folder.
+fn schema_file_key(dir: &Path, file: &Path) -> Option<(String, String)> {
+    let rel = file
+        .strip_prefix(dir)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let stem = rel.strip_suffix(".json")?;
+    if let Some((group, rest)) = stem.rsplit_once('/') {
+        // CRDs-catalog: <group>/<kind>_<version>
+        let group = group.rsplit('/').next()?;
+        let (kind, version) = rest.rsplit_once('_')?;
+        let api_version = if group == "core" {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        return Some((api_version, kind.to_string()));
+    }
+    // kubeconform: <kind>-<group>-<version>, or <kind>-<version> for the core group.
+    let (kind, rest) = stem.split_once('-')?;
+    let api_version = match rest.rsplit_once('-') {
+        Some((group, version)) => format!("{group}/{version}"),
+        None => rest.to_string(),
+    };
+    Some((api_version, kind.to_string()))
+}
+
+/// Validate the repository at `root` (or the given paths in it).
+pub fn validate(
+    root: &Path,
+    paths: &[String],
+    opts: &Options,
+    settings: &crate::config::Settings,
+) -> Result<Outcome, String> {
+    let (version, note) = version(root, opts)?;
+    let mut registry = Registry::new(Core::load(version));
+    let mut findings = Vec::new();
+    if let Some(note) = note {
+        findings.push(Finding::new(
+            "schema/kubernetes-version",
+            Severity::Info,
+            note,
+        ));
+    }
+    // Schemas imported into the repository.
+    let imported = root.join("schemas/crds");
+    if imported.is_dir() {
+        load_schema_dir(&mut registry, &imported)?;
+    }
+    for dir in &opts.schema_dirs {
+        load_schema_dir(&mut registry, &root.join(dir))?;
+    }
+
+    let mut all = yaml_files(root, paths);
+    all.retain(|p| !settings.is_excluded(p));
+    let charts = chart_dirs(root, &all);
+    // Kustomizations first: they say which files are patches and generator inputs.
+    let mut inputs = HashSet::new();
+    for k in all.iter().filter(|f| files::is_kustomization(f)) {
+        if let Ok(text) = std::fs::read_to_string(root.join(k))
+            && let Ok(stream) = crate::yaml::parse_stream(&text)
+            && let Some(doc) = stream.documents.first()
+        {
+            files::kustomize_inputs(k, doc, &mut inputs);
+        }
+    }
+    let read: Vec<ReadFile> = all
+        .par_iter()
+        .filter_map(|p| read_file(root, p, &charts, &inputs))
+        .collect();
+
+    // CRDs anywhere in the repository are learned before anything is validated.
+    for file in &read {
+        for o in &file.objects {
+            if o.kind() == Some("CustomResourceDefinition")
+                && o.api_version()
+                    .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
+                && let Err(e) = registry.add_crd(&o.node.to_json(), &file.path)
+            {
+                findings.push(
+                    Finding::error(
+                        "schema/invalid-crd",
+                        format!("the CRD cannot be converted: {e}"),
+                    )
+                    .at(&*o.file, Some(o.node.span.start))
+                    .with_object(o.describe()),
+                );
+            }
+        }
+    }
+
+    let objects: Vec<&Object> = read.iter().flat_map(|f| f.objects.iter()).collect();
+    let object_findings: Vec<Finding> = objects
+        .par_iter()
+        .flat_map_iter(|o| check_object(&registry, opts, o))
+        .collect();
+    let object_findings = group_missing(object_findings);
+    let mut sources = Sources::default();
+    for file in &read {
+        findings.extend(file.findings.iter().cloned());
+    }
+    findings.extend(object_findings);
+    let with_findings: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
+    for file in &read {
+        if with_findings.contains(file.path.as_str()) {
+            sources.insert(file.path.clone(), file.text.clone());
+        }
+    }
+    Ok(Outcome {
+        findings,
+        sources,
+        files: read.len(),
+        objects: objects.len(),
+    })
+}
+
+/// One `schema/missing` finding per kind (at its first use, with a count), not one per object:
+/// a repository full of one custom resource should not drown everything else.
+fn group_missing(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out = Vec::with_capacity(findings.len());
+    let mut missing: std::collections::BTreeMap<String, (Finding, usize)> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        if f.rule != "schema/missing" {
+            out.push(f);
+            continue;
+        }
+        let entry = missing
+            .entry(f.message.clone())
+            .or_insert_with(|| (f.clone(), 0));
+        entry.1 += 1;
+        if f.sort_key() < entry.0.sort_key() {
+            entry.0 = f;
+        }
+    }
+    for (_, (mut f, count)) in missing {
+        if count > 1 {
+            f.message = format!("{} ({count} objects)", f.message);
+        }
+        f.object = None;
+        out.push(f);
+    }
+    out
+}
+
+fn check_object(registry: &Registry, opts: &Options, o: &Object) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let (Some(api_version), Some(kind)) = (o.api_version(), o.kind()) else {
+        return out;
+    };
+    let r = ObjectRef { object: o };
+    meta::check(&r, registry.is_namespaced(api_version, kind), &mut out);
+    meta::check_secret_data(&r, &mut out);
+    match registry.get(api_version, kind) {
+        Found::Schema(schema) => {
+            let json = o.node.to_json_pruned();
+            if !schema.is_valid(&json) {
+                for v in schema.validate(&json) {
+                    out.push(explain::finding(&r, &schema, &v));
+                }
+            }
+        }
+        Found::Broken(e) => out.push(r.finding("schema/broken", Severity::Error, e, &o.node, "")),
+        Found::Missing => {
+            let severity = if opts.strict_missing {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            out.push(
+                r.finding("schema/missing", severity, format!("no schema for {api_version} {kind}"), o.node.get("kind").unwrap_or(&o.node), "/kind")
+                    .with_help(format!(
+                        "import its CustomResourceDefinition: `platc schemas import crd.yaml` (or `kubectl get crd <plural>.{group} -o yaml | platc schemas import -`)"
+                    )),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_file_names_in_both_layouts() {
+        let dir = Path::new("/s");
+        assert_eq!(
+            schema_file_key(dir, Path::new("/s/cert-manager.io/certificate_v1.json")),
+            Some(("cert-manager.io/v1".into(), "certificate".into()))
+        );
+        assert_eq!(
+            schema_file_key(dir, Path::new("/s/certificate-cert-manager.io-v1.json")),
+            Some(("cert-manager.io/v1".into(), "certificate".into()))
+        );
+        assert_eq!(
+            schema_file_key(dir, Path::new("/s/core/configmap_v1.json")),
+            Some(("v1".into(), "configmap".into()))
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Generators for data platc commits and embeds.
+//!
+//!     cargo run -p xtask --release -- k8s-schemas
+//!
+//! writes `schemas/kubernetes/v1.XX.json.gz` for every Kubernetes version k8s-openapi
+//! supports, from k8s-openapi's schemars output, post-processed the way platc validates:
+//! unknown fields rejected, int-or-string and quantities typed as the API server reads them,
+//! apiVersion and kind pinned. It builds itself once per version (k8s-openapi takes one
+//! version feature at a time).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Map, Value, json};
+
+include!(concat!(env!("OUT_DIR"), "/resources.rs"));
+
+const VERSIONS: [&str; 5] = ["v1_33", "v1_34", "v1_35", "v1_36", "v1_37"];
+
+/// A Kubernetes quantity: `500m`, `1.5Gi`, `2e3`, or a plain number.
+const QUANTITY_PATTERN: &str =
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("k8s-schemas") => {
+            let out = project_root().join("schemas/kubernetes");
+            for version in VERSIONS {
+                let status = Command::new(env!("CARGO"))
+                    .args([
+                        "run",
+                        "-p",
+                        "xtask",
+                        "--release",
+                        "--quiet",
+                        "--no-default-features",
+                        "--features",
+                        version,
+                        "--",
+                        "k8s-schema-one",
+                    ])
+                    .arg(&out)
+                    .status()
+                    .expect("cargo runs");
+                assert!(status.success(), "generating {version} failed");
+            }
+        }
+        Some("k8s-schema-one") => generate_one(Path::new(args.get(1).expect("output folder"))),
+        _ => {
+            eprintln!("usage: cargo run -p xtask --release -- k8s-schemas");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn enabled_version() -> &'static str {
+    let versions: Vec<&str> = VERSIONS
+        .into_iter()
+        .filter(|v| match *v {
+            "v1_33" => cfg!(feature = "v1_33"),
+            "v1_34" => cfg!(feature = "v1_34"),
+            "v1_35" => cfg!(feature = "v1_35"),
+            "v1_36" => cfg!(feature = "v1_36"),
+            "v1_37" => cfg!(feature = "v1_37"),
+            _ => false,
+        })
+        .collect();
+    match versions.as_slice() {
+        [v] => v,
+        _ => panic!("build with exactly one of the features {VERSIONS:?}"),
+    }
+}
+
+fn generate_one(out: &Path) {
+    use k8s_openapi::Resource;
+    let version = enabled_version().trim_start_matches('v').replace('_', ".");
+    let mut generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    let mut namespaced: Vec<String> = Vec::new();
+    macro_rules! add {
+        ($t:ty) => {{
+            let reference = generator.subschema_for::<$t>();
+            let name = reference.as_value()["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/definitions/")
+                .to_string();
+            let key = format!(
+                "{} {}",
+                <$t as Resource>::API_VERSION,
+                <$t as Resource>::KIND
+            );
+            let scope = std::any::type_name::<<$t as Resource>::Scope>();
+            if scope.ends_with("NamespaceResourceScope") {
+                namespaced.push(key.clone());
+            }
+            kinds.push((key, name));
+        }};
+    }
+    for_each_resource!(add);
+    let definitions = generator.take_definitions(true);
+    let mut processed = Map::new();
+    for (name, schema) in definitions {
+        let converted = match name.as_str() {
+            "io.k8s.apimachinery.pkg.api.resource.Quantity" => {
+                json!({"anyOf": [{"type": "number"}, {"type": "string", "pattern": QUANTITY_PATTERN}]})
+            }
+            "io.k8s.apimachinery.pkg.util.intstr.IntOrString" => {
+                json!({"anyOf": [{"type": "integer"}, {"type": "string"}]})
+            }
+            _ => platc::schema::crd::convert_with(&schema, platc::schema::crd::BUILT_IN),
+        };
+        processed.insert(name, converted);
+    }
+    kinds.sort();
+    namespaced.sort();
+    for (key, name) in &kinds {
+        let (api_version, kind) = key.split_once(' ').unwrap();
+        let definition = processed
+            .get_mut(name)
+            .and_then(Value::as_object_mut)
+            .expect("resource definition");
+        let props = definition
+            .entry("properties")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .unwrap();
+        props.insert("apiVersion".into(), json!({"const": api_version}));
+        props.insert("kind".into(), json!({"const": kind}));
+        let required = definition
+            .entry("required")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .unwrap();
+        for field in ["apiVersion", "kind"] {
+            if !required.iter().any(|r| r == field) {
+                required.push(json!(field));
+            }
+        }
+    }
+    let document = json!({
+        "kubernetesVersion": version,
+        "source": "k8s-openapi 0.29.0 (schemars), post-processed by xtask",
+        "kinds": kinds.iter().map(|(k, n)| (k.clone(), json!(n))).collect::<Map<String, Value>>(),
+        "namespaced": namespaced,
+        "definitions": processed,
+    });
+    std::fs::create_dir_all(out).unwrap();
+    let path = out.join(format!("v{version}.json.gz"));
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(serde_json::to_string(&document).unwrap().as_bytes())
+        .unwrap();
+    std::fs::write(&path, encoder.finish().unwrap()).unwrap();
+    eprintln!(
+        "{}: {} kinds, {} definitions",
+        path.display(),
+        kinds.len(),
+        document["definitions"].as_object().unwrap().len()
+    );
+}
