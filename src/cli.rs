@@ -82,6 +82,12 @@ pub struct SchemaArgs {
     /// A kind with no schema is an error instead of information.
     #[arg(long)]
     pub strict_missing: bool,
+    /// Build kustomizations with BIN (`kustomize` or `kubectl`; default: whichever is on PATH).
+    #[arg(long, value_name = "BIN")]
+    pub kustomize: Option<PathBuf>,
+    /// Validate the raw files only; do not build kustomizations.
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 #[derive(Debug, Subcommand)]

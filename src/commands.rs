@@ -82,6 +82,10 @@ fn print_report_objects(
     files: usize,
     objects: usize,
 ) {
+    let mut findings = findings;
+    if cx.quiet && cx.format == Format::Human {
+        findings.retain(|f| f.severity != Severity::Info);
+    }
     let mut report = Report {
         findings,
         sources,
@@ -183,6 +187,8 @@ fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Opti
         kubernetes_version: cx.kubernetes_version.clone(),
         schema_dirs: schemas.dirs.clone(),
         strict_missing: schemas.strict_missing,
+        kustomize: schemas.kustomize.clone(),
+        no_build: schemas.no_build,
     }
 }
 

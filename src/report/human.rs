@@ -14,6 +14,14 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for finding in &report.findings {
+        // Information stays on one line: it must not drown errors.
+        if finding.severity == Severity::Info {
+            out.push_str(&plain_line(finding));
+            if let Some(help) = &finding.help {
+                out.push_str(&format!("  help: {help}\n"));
+            }
+            continue;
+        }
         let diagnostic = FindingDiagnostic::new(finding, report);
         if handler.render_report(&mut out, &diagnostic).is_err() {
             out.push_str(&plain_line(finding));

@@ -1,8 +1,11 @@
 //! Findings and the renderers that show them.
 
 mod finding;
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 
 use std::time::Duration;
 
@@ -14,6 +17,9 @@ use crate::source::Sources;
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
 }
 
 /// Counts shown under the findings.
@@ -63,6 +69,9 @@ impl Report<'_> {
         match format {
             Format::Human => human::render(self, color),
             Format::Json => json::render(self),
+            Format::Sarif => sarif::render(self),
+            Format::Junit => junit::render(self),
+            Format::Github => github::render(self),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `platc validate`: every Kubernetes object in the repository against its schema.
 
+pub mod build;
 mod explain;
 pub mod files;
 mod meta;
@@ -28,6 +29,10 @@ pub struct Options {
     pub schema_dirs: Vec<PathBuf>,
     /// A kind without a schema is an error rather than information.
     pub strict_missing: bool,
+    /// How to build kustomizations (None: find kustomize or kubectl on PATH).
+    pub kustomize: Option<PathBuf>,
+    /// Validate the raw files only.
+    pub no_build: bool,
 }
 
 /// What validation found.
@@ -345,12 +350,15 @@ pub fn validate(
     let charts = chart_dirs(root, &all);
     // Kustomizations first: they say which files are patches and generator inputs.
     let mut inputs = HashSet::new();
+    let mut kustomizations: Vec<(String, Node)> = Vec::new();
     for k in all.iter().filter(|f| files::is_kustomization(f)) {
         if let Ok(text) = std::fs::read_to_string(root.join(k))
-            && let Ok(stream) = crate::yaml::parse_stream(&text)
-            && let Some(doc) = stream.documents.first()
+            && let Ok(mut stream) = crate::yaml::parse_stream(&text)
+            && !stream.documents.is_empty()
         {
-            files::kustomize_inputs(k, doc, &mut inputs);
+            let doc = stream.documents.swap_remove(0);
+            files::kustomize_inputs(k, &doc, &mut inputs);
+            kustomizations.push((k.clone(), doc));
         }
     }
     let read: Vec<ReadFile> = all
@@ -383,6 +391,10 @@ pub fn validate(
         .par_iter()
         .flat_map_iter(|o| check_object(&registry, opts, o))
         .collect();
+    let mut object_findings = object_findings;
+    if !opts.no_build && !kustomizations.is_empty() {
+        object_findings = built_findings(root, &registry, opts, &kustomizations, object_findings, &mut findings);
+    }
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
     for file in &read {
@@ -401,6 +413,65 @@ pub fn validate(
         files: read.len(),
         objects: objects.len(),
     })
+}
+
+/// Build the top-level kustomizations and validate what they render. Findings the raw files
+/// already gave are not repeated; the others point at the kustomization that was built.
+fn built_findings(
+    root: &Path,
+    registry: &Registry,
+    opts: &Options,
+    kustomizations: &[(String, Node)],
+    raw: Vec<Finding>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Finding> {
+    let Some(kustomize) = build::Kustomize::find(opts.kustomize.as_deref()) else {
+        findings.push(
+            Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: overlays were not built, only the raw files were validated")
+                .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
+        );
+        return raw;
+    };
+    let seen: HashSet<(Option<String>, Option<String>, String)> =
+        raw.iter().map(|f| (f.object.clone(), f.path.clone(), f.message.clone())).collect();
+    let roots = build::roots(kustomizations);
+    let results: Vec<(String, Result<String, String>)> = roots
+        .par_iter()
+        .map(|dir| (dir.clone(), kustomize.build(&root.join(dir))))
+        .collect();
+    let mut out = raw;
+    for (dir, result) in results {
+        let kfile = kustomizations
+            .iter()
+            .map(|(p, _)| p)
+            .find(|p| p.rsplit_once('/').map_or("", |(d, _)| d) == dir)
+            .cloned()
+            .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
+        match result {
+            Err(e) => findings.push(
+                Finding::error("kustomize/build-failed", format!("`{}` fails: {e}", kustomize.name()))
+                    .at(&kfile, None)
+                    .with_help("fix the kustomization; its objects were not validated after the build"),
+            ),
+            Ok(text) => {
+                let built = read_objects(&kfile, &text);
+                for o in &built.objects {
+                    for mut f in check_object(registry, opts, o) {
+                        if seen.contains(&(f.object.clone(), f.path.clone(), f.message.clone())) {
+                            continue;
+                        }
+                        // Positions would be in the build output, which no one can open.
+                        f.line = None;
+                        f.column = None;
+                        f.end = None;
+                        f.message = format!("{} (in the output of building `{dir}`)", f.message);
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// One `schema/missing` finding per kind (at its first use, with a count), not one per object:
