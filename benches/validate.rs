@@ -53,17 +53,32 @@ fn generate(root: &Path, n: usize) -> usize {
         bytes += text.len();
         std::fs::write(dir.join(format!("app-{i}.yaml")), text).unwrap();
     }
-    let crd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crds/cert-manager/cert-manager.io_certificates.yaml");
-    std::fs::copy(crd, root.join("certificates-crd.yaml")).expect("../shared/crds is beside the project");
+    let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/crds/cert-manager/cert-manager.io_certificates.yaml");
+    std::fs::copy(crd, root.join("certificates-crd.yaml"))
+        .expect("../shared/crds is beside the project");
     bytes
 }
 
 fn run(root: &Path) -> Duration {
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_platc")).arg("-C").arg(root).args(["validate", "--no-build", "--format", "json"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_platc"))
+        .arg("-C")
+        .arg(root)
+        .args(["validate", "--no-build", "--format", "json"])
+        .output()
+        .unwrap();
     let elapsed = start.elapsed();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
-    assert_eq!(report["summary"]["errors"], 0, "the corpus is valid: {}", String::from_utf8_lossy(&out.stdout).chars().take(2000).collect::<String>());
+    assert_eq!(
+        report["summary"]["errors"],
+        0,
+        "the corpus is valid: {}",
+        String::from_utf8_lossy(&out.stdout)
+            .chars()
+            .take(2000)
+            .collect::<String>()
+    );
     elapsed
 }
 
@@ -76,12 +91,20 @@ fn peak_mb(root: &Path) -> Option<f64> {
         .args(["validate", "--no-build", "-q"])
         .output()
         .ok()?;
-    let kb: f64 = String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()?;
+    let kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
 fn main() {
-    let n: usize = std::env::var("PLATC_BENCH_OBJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let n: usize = std::env::var("PLATC_BENCH_OBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
     let dir = tempfile::tempdir().unwrap();
     let bytes = generate(dir.path(), n);
     run(dir.path()); // warm the page cache, as a CI machine that just checked out would be
@@ -98,11 +121,20 @@ fn main() {
     let small = tempfile::tempdir().unwrap();
     generate(small.path(), 300);
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crds");
-    for crd in ["argo-cd/applicationset-crd.yaml", "cloudnative-pg/postgresql.cnpg.io_poolers.yaml", "contour/01-crds.yaml", "gateway-api/gateway.networking.k8s.io_httproutes.yaml", "kubevirt/kv-resource.yaml"] {
+    for crd in [
+        "argo-cd/applicationset-crd.yaml",
+        "cloudnative-pg/postgresql.cnpg.io_poolers.yaml",
+        "contour/01-crds.yaml",
+        "gateway-api/gateway.networking.k8s.io_httproutes.yaml",
+        "kubevirt/kv-resource.yaml",
+    ] {
         let from = shared.join(crd);
         std::fs::copy(&from, small.path().join(from.file_name().unwrap())).unwrap();
     }
     run(small.path());
     let first = (0..5).map(|_| run(small.path())).min().unwrap();
-    println!("validate: 300 objects with large CRDs (about 3.6 MB of CRDs): {:.0} ms wall (best of 5)", first.as_secs_f64() * 1e3);
+    println!(
+        "validate: 300 objects with large CRDs (about 3.6 MB of CRDs): {:.0} ms wall (best of 5)",
+        first.as_secs_f64() * 1e3
+    );
 }

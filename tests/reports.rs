@@ -26,9 +26,17 @@ fn sarif_has_one_result_per_finding_with_regions() {
     assert_eq!(results[0]["ruleId"], "schema/unknown-field");
     assert_eq!(results[0]["level"], "error");
     let region = &results[0]["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(6), Some(3)));
-    assert_eq!(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "kuma.yaml");
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(6), Some(3))
+    );
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "kuma.yaml"
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert_eq!(rules.len(), 2);
 }
 
@@ -48,7 +56,9 @@ fn github_annotations_are_escaped_workflow_commands() {
     let text = run("github");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4);
-    assert!(lines[0].starts_with("::error file=kuma.yaml,line=6,col=3,title=schema/unknown-field::"));
+    assert!(
+        lines[0].starts_with("::error file=kuma.yaml,line=6,col=3,title=schema/unknown-field::")
+    );
     assert!(lines[0].contains("%0A"), "newlines are escaped");
     assert!(lines[3].starts_with("platc: 3 errors"));
 }

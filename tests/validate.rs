@@ -7,12 +7,26 @@ use common::*;
 use serde_json::Value;
 
 fn validate(dir: &std::path::Path, extra: &[&str]) -> (i32, Value) {
-    let out = platc().arg("-C").arg(dir).args(["validate", "--format", "json"]).args(extra).output().unwrap();
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(["validate", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
 }
 
 fn shared_crds() -> String {
-    shared().join("crds").canonicalize().unwrap().display().to_string()
+    shared()
+        .join("crds")
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string()
 }
 
 /// (rule, line, column, message) of every finding at or above warning.
@@ -41,15 +55,40 @@ fn the_seed_application_mistakes_are_all_reported() {
     assert_eq!(
         found,
         vec![
-            ("schema/unknown-field".into(), 6, 3, "unknown field `argocd.argoproj.io/sync-wave` in metadata".into()),
-            ("schema/missing-field".into(), 7, 1, "spec is missing the required field `project`".into()),
-            ("schema/unknown-field".into(), 11, 5, "unknown field `project` in spec.destination".into()),
+            (
+                "schema/unknown-field".into(),
+                6,
+                3,
+                "unknown field `argocd.argoproj.io/sync-wave` in metadata".into()
+            ),
+            (
+                "schema/missing-field".into(),
+                7,
+                1,
+                "spec is missing the required field `project`".into()
+            ),
+            (
+                "schema/unknown-field".into(),
+                11,
+                5,
+                "unknown field `project` in spec.destination".into()
+            ),
         ]
     );
-    let helps: Vec<&str> = report["findings"].as_array().unwrap().iter().filter_map(|f| f["help"].as_str()).collect();
+    let helps: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["help"].as_str())
+        .collect();
     assert!(helps.contains(&"`argocd.argoproj.io/sync-wave` looks like an annotation: move it under `metadata.annotations`"));
     assert!(helps.contains(&"`project` belongs in spec, not in spec.destination"));
-    let paths: Vec<&str> = report["findings"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
     assert!(paths.contains(&"/spec/destination/project"));
 }
 
@@ -61,7 +100,12 @@ fn kustomizations_values_patches_charts_and_workflows_raise_nothing() {
     // Only the Deployment and the ApplicationSet are objects.
     assert_eq!(report["summary"]["objects"], 2);
     // The one template outside a chart is skipped with a note.
-    let notes: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "yaml/template").collect();
+    let notes: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "yaml/template")
+        .collect();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0]["file"], "apps/web/extra.yaml");
 }
@@ -69,7 +113,10 @@ fn kustomizations_values_patches_charts_and_workflows_raise_nothing() {
 #[test]
 fn samples_of_every_component_validate_against_the_upstream_crds() {
     let crds = shared_crds();
-    let (code, report) = validate(&fixtures().join("validate/crd-samples"), &["--schemas", &crds, "--strict-missing"]);
+    let (code, report) = validate(
+        &fixtures().join("validate/crd-samples"),
+        &["--schemas", &crds, "--strict-missing"],
+    );
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["summary"]["objects"], 13);
     // The example platform's custom resources too (DiskPool has no upstream CRD file).
@@ -81,7 +128,10 @@ fn samples_of_every_component_validate_against_the_upstream_crds() {
         .filter(|f| f["rule"] == "schema/missing")
         .map(|f| f["message"].as_str().unwrap())
         .collect();
-    assert_eq!(missing, ["no schema for openebs.io/v1beta2 DiskPool (3 objects)"]);
+    assert_eq!(
+        missing,
+        ["no schema for openebs.io/v1beta2 DiskPool (3 objects)"]
+    );
     assert!(problems(&report).is_empty(), "{report:#}");
 }
 
@@ -90,7 +140,10 @@ fn broken_objects_are_explained() {
     let crds = shared_crds();
     let (code, report) = validate(&fixtures().join("validate/broken"), &["--schemas", &crds]);
     assert_eq!(code, 1);
-    let rules: Vec<(String, u64)> = problems(&report).into_iter().map(|(r, l, _, _)| (r, l)).collect();
+    let rules: Vec<(String, u64)> = problems(&report)
+        .into_iter()
+        .map(|(r, l, _, _)| (r, l))
+        .collect();
     assert_eq!(
         rules,
         [
@@ -109,19 +162,31 @@ fn broken_objects_are_explained() {
     assert!(text.contains("did you mean `protocol`?"));
     assert!(text.contains("this is a quoted number: remove the quotes"));
     // --fail-on warning also fails on the namespace warning alone; info never fails.
-    let (code, _) = validate(&fixtures().join("validate/repo-aware"), &["--fail-on", "warning"]);
+    let (code, _) = validate(
+        &fixtures().join("validate/repo-aware"),
+        &["--fail-on", "warning"],
+    );
     assert_eq!(code, 0);
 }
 
 #[test]
 fn missing_schemas_are_information_unless_strict() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("x.yaml"), "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: w}\n").unwrap();
+    std::fs::write(
+        dir.path().join("x.yaml"),
+        "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: w}\n",
+    )
+    .unwrap();
     let (code, report) = validate(dir.path(), &[]);
     assert_eq!(code, 0);
     assert_eq!(report["findings"][0]["rule"], "schema/missing");
     assert_eq!(report["findings"][0]["severity"], "info");
-    assert!(report["findings"][0]["help"].as_str().unwrap().contains("platc schemas import"));
+    assert!(
+        report["findings"][0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("platc schemas import")
+    );
     let (code, _) = validate(dir.path(), &["--strict-missing"]);
     assert_eq!(code, 1);
 }
@@ -129,7 +194,11 @@ fn missing_schemas_are_information_unless_strict() {
 #[test]
 fn crds_in_the_repository_are_learned() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(shared().join("crds/cert-manager/cert-manager.io_certificates.yaml"), dir.path().join("crd.yaml")).unwrap();
+    std::fs::copy(
+        shared().join("crds/cert-manager/cert-manager.io_certificates.yaml"),
+        dir.path().join("crd.yaml"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("cert.yaml"),
         "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: certs}\nspec:\n  secretName: c\n  issuerRef: {name: x}\n  dnsNmes: [a.example.org]\n",
@@ -155,8 +224,14 @@ fn schemas_import_writes_one_schema_per_served_version() {
         .assert()
         .success();
     let files = files_under(&dir.path().join("schemas/crds"));
-    assert!(files.contains(&"gateway.networking.k8s.io/httproute_v1.json".to_string()), "{files:?}");
-    assert!(files.contains(&"gateway.networking.k8s.io/httproute_v1beta1.json".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"gateway.networking.k8s.io/httproute_v1.json".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"gateway.networking.k8s.io/httproute_v1beta1.json".to_string()),
+        "{files:?}"
+    );
     // Imported schemas are used from then on, with no --schemas.
     std::fs::write(
         dir.path().join("route.yaml"),
@@ -165,11 +240,25 @@ fn schemas_import_writes_one_schema_per_served_version() {
     .unwrap();
     let (code, report) = validate(dir.path(), &["--strict-missing"]);
     assert_eq!(code, 1);
-    assert!(report.to_string().contains("did you mean `hostnames`?"), "{report:#}");
+    assert!(
+        report.to_string().contains("did you mean `hostnames`?"),
+        "{report:#}"
+    );
     // And from standard input, as `kubectl get crd -o yaml | platc schemas import -` does.
-    let stdin = std::fs::read(shared().join("crds/cert-manager/cert-manager.io_issuers.yaml")).unwrap();
-    platc().arg("-C").arg(dir.path()).args(["schemas", "import", "-"]).write_stdin(stdin).assert().success();
-    assert!(dir.path().join("schemas/crds/cert-manager.io/issuer_v1.json").is_file());
+    let stdin =
+        std::fs::read(shared().join("crds/cert-manager/cert-manager.io_issuers.yaml")).unwrap();
+    platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["schemas", "import", "-"])
+        .write_stdin(stdin)
+        .assert()
+        .success();
+    assert!(
+        dir.path()
+            .join("schemas/crds/cert-manager.io/issuer_v1.json")
+            .is_file()
+    );
 }
 
 #[test]
@@ -177,11 +266,16 @@ fn every_upstream_crd_converts_and_compiles() {
     let mut count = 0;
     for file in platc::schema::import::yaml_files(&shared().join("crds")) {
         let text = std::fs::read_to_string(&file).unwrap();
-        let imported = platc::schema::import::from_text(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let imported = platc::schema::import::from_text(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for schema in imported {
             let json: Value = serde_json::from_str(&schema.text).unwrap();
-            platc::schema::Schema::compile(&schema.api_version, &schema.kind, std::sync::Arc::new(json))
-                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            platc::schema::Schema::compile(
+                &schema.api_version,
+                &schema.kind,
+                std::sync::Arc::new(json),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             count += 1;
         }
     }
@@ -199,20 +293,44 @@ fn patches_are_checked_in_the_built_output_only() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: two\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("apps/web/settings.yaml"), "mode: production\n").unwrap();
+    std::fs::write(
+        dir.path().join("apps/web/settings.yaml"),
+        "mode: production\n",
+    )
+    .unwrap();
     let (code, report) = validate(dir.path(), &["--kustomize", "kubectl"]);
     assert_eq!(code, 1, "{report:#}");
     let found = problems(&report);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "schema/wrong-type");
-    assert_eq!(found[0].3, "spec.replicas: expected integer, found the string \"two\" (in the output of building `apps/web`)");
-    assert_eq!(report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "schema/wrong-type").unwrap()["file"], "apps/web/kustomization.yaml");
+    assert_eq!(
+        found[0].3,
+        "spec.replicas: expected integer, found the string \"two\" (in the output of building `apps/web`)"
+    );
+    assert_eq!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "schema/wrong-type")
+            .unwrap()["file"],
+        "apps/web/kustomization.yaml"
+    );
     // Without builds, nothing is wrong in the raw files.
     let (code, _) = validate(dir.path(), &["--no-build"]);
     assert_eq!(code, 0);
     // A broken kustomization is reported, not fatal.
-    std::fs::write(dir.path().join("apps/web/kustomization.yaml"), "resources: [missing.yaml]\n").unwrap();
+    std::fs::write(
+        dir.path().join("apps/web/kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .unwrap();
     let (code, report) = validate(dir.path(), &["--kustomize", "kubectl"]);
     assert_eq!(code, 1);
-    assert!(problems(&report).iter().any(|p| p.0 == "kustomize/build-failed"), "{report:#}");
+    assert!(
+        problems(&report)
+            .iter()
+            .any(|p| p.0 == "kustomize/build-failed"),
+        "{report:#}"
+    );
 }

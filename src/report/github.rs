@@ -4,7 +4,9 @@ use super::{Report, Severity};
 
 /// Escape a message for a workflow command.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escape a property value (also `:` and `,`).
@@ -33,9 +35,16 @@ pub fn render(report: &Report<'_>) -> String {
         if let Some(help) = &f.help {
             message.push_str(&format!("\n{help}"));
         }
-        out.push_str(&format!("::{command} {}::{}\n", props.join(","), data(&message)));
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            props.join(","),
+            data(&message)
+        ));
     }
     let s = report.summary();
-    out.push_str(&format!("platc: {} errors, {} warnings in {} files ({} objects)\n", s.errors, s.warnings, s.files, s.objects));
+    out.push_str(&format!(
+        "platc: {} errors, {} warnings in {} files ({} objects)\n",
+        s.errors, s.warnings, s.files, s.objects
+    ));
     out
 }

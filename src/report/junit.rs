@@ -38,7 +38,11 @@ pub fn render(report: &Report<'_>) -> String {
             (Some(file), None) => file.clone(),
             _ => "repository".into(),
         };
-        out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", escape(&f.rule), escape(&place)));
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            escape(&f.rule),
+            escape(&place)
+        ));
         if f.severity == Severity::Info {
             out.push_str("/>\n");
             continue;

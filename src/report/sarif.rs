@@ -37,7 +37,8 @@ pub fn render(report: &Report<'_>) -> String {
                     location["physicalLocation"]["region"] = Value::Object(region);
                 }
                 if let Some(object) = &f.object {
-                    location["logicalLocations"] = json!([{"fullyQualifiedName": object, "kind": "object"}]);
+                    location["logicalLocations"] =
+                        json!([{"fullyQualifiedName": object, "kind": "object"}]);
                 }
                 result["locations"] = json!([location]);
             }

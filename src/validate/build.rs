@@ -21,8 +21,15 @@ impl Kustomize {
     /// found on PATH.
     pub fn find(requested: Option<&Path>) -> Option<Kustomize> {
         if let Some(bin) = requested {
-            let name = bin.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            return Some(if name.starts_with("kubectl") { Kustomize::Kubectl(bin.into()) } else { Kustomize::Standalone(bin.into()) });
+            let name = bin
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Some(if name.starts_with("kubectl") {
+                Kustomize::Kubectl(bin.into())
+            } else {
+                Kustomize::Standalone(bin.into())
+            });
         }
         let path = std::env::var_os("PATH")?;
         for dir in std::env::split_paths(&path) {
@@ -53,10 +60,16 @@ impl Kustomize {
         }
         .map_err(|e| format!("cannot run {}: {e}", self.name()))?;
         if output.status.success() {
-            String::from_utf8(output.stdout).map_err(|_| "the build output is not UTF-8".to_string())
+            String::from_utf8(output.stdout)
+                .map_err(|_| "the build output is not UTF-8".to_string())
         } else {
             let err = String::from_utf8_lossy(&output.stderr);
-            Err(err.lines().filter(|l| !l.trim().is_empty()).take(3).collect::<Vec<_>>().join("; "))
+            Err(err
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("; "))
         }
     }
 }
@@ -77,7 +90,10 @@ pub fn roots(kustomizations: &[(String, Node)]) -> Vec<String> {
     }
     kustomizations
         .iter()
-        .map(|(path, _)| path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()))
+        .map(|(path, _)| {
+            path.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string())
+        })
         .filter(|dir| !included.contains(dir))
         .collect()
 }
@@ -89,11 +105,22 @@ mod tests {
 
     #[test]
     fn only_top_level_kustomizations_are_roots() {
-        let k = |path: &str, text: &str| (path.to_string(), parse_stream(text).unwrap().documents.remove(0));
+        let k = |path: &str, text: &str| {
+            (
+                path.to_string(),
+                parse_stream(text).unwrap().documents.remove(0),
+            )
+        };
         let all = vec![
             k("base/kustomization.yaml", "resources: [a.yaml]\n"),
-            k("overlays/prod/kustomization.yaml", "resources: [../../base]\n"),
-            k("overlays/dev/kustomization.yaml", "resources: [../../base, https://github.com/x/y]\n"),
+            k(
+                "overlays/prod/kustomization.yaml",
+                "resources: [../../base]\n",
+            ),
+            k(
+                "overlays/dev/kustomization.yaml",
+                "resources: [../../base, https://github.com/x/y]\n",
+            ),
         ];
         assert_eq!(roots(&all), ["overlays/prod", "overlays/dev"]);
     }

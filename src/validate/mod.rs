@@ -393,7 +393,14 @@ pub fn validate(
         .collect();
     let mut object_findings = object_findings;
     if !opts.no_build && !kustomizations.is_empty() {
-        object_findings = built_findings(root, &registry, opts, &kustomizations, object_findings, &mut findings);
+        object_findings = built_findings(
+            root,
+            &registry,
+            opts,
+            &kustomizations,
+            object_findings,
+            &mut findings,
+        );
     }
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
@@ -432,8 +439,10 @@ fn built_findings(
         );
         return raw;
     };
-    let seen: HashSet<(Option<String>, Option<String>, String)> =
-        raw.iter().map(|f| (f.object.clone(), f.path.clone(), f.message.clone())).collect();
+    let seen: HashSet<(Option<String>, Option<String>, String)> = raw
+        .iter()
+        .map(|f| (f.object.clone(), f.path.clone(), f.message.clone()))
+        .collect();
     let roots = build::roots(kustomizations);
     let results: Vec<(String, Result<String, String>)> = roots
         .par_iter()
@@ -449,9 +458,12 @@ fn built_findings(
             .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
         match result {
             Err(e) => findings.push(
-                Finding::error("kustomize/build-failed", format!("`{}` fails: {e}", kustomize.name()))
-                    .at(&kfile, None)
-                    .with_help("fix the kustomization; its objects were not validated after the build"),
+                Finding::error(
+                    "kustomize/build-failed",
+                    format!("`{}` fails: {e}", kustomize.name()),
+                )
+                .at(&kfile, None)
+                .with_help("fix the kustomization; its objects were not validated after the build"),
             ),
             Ok(text) => {
                 let built = read_objects(&kfile, &text);

@@ -80,6 +80,28 @@ fn enabled_version() -> &'static str {
     }
 }
 
+/// k8s-openapi marks every non-`Option` field required. Two kinds of those are optional in
+/// the upstream OpenAPI documents (checked by xtask/crosscheck_kubernetes_validate.py):
+/// `metadata` (platc checks the name itself), and the `name` of object references, which
+/// upstream documents as "effectively required, but ... allowed to be empty".
+fn relax_required(schema: &mut Value) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let optional_name = obj
+        .get("properties")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.get("description"))
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.contains("allowed to be empty"));
+    if let Some(Value::Array(required)) = obj.get_mut("required") {
+        required.retain(|r| r != "metadata" && !(optional_name && r == "name"));
+        if required.is_empty() {
+            obj.remove("required");
+        }
+    }
+}
+
 fn generate_one(out: &Path) {
     use k8s_openapi::Resource;
     let version = enabled_version().trim_start_matches('v').replace('_', ".");
@@ -109,7 +131,8 @@ fn generate_one(out: &Path) {
     for_each_resource!(add);
     let definitions = generator.take_definitions(true);
     let mut processed = Map::new();
-    for (name, schema) in definitions {
+    for (name, mut schema) in definitions {
+        relax_required(&mut schema);
         let converted = match name.as_str() {
             "io.k8s.apimachinery.pkg.api.resource.Quantity" => {
                 json!({"anyOf": [{"type": "number"}, {"type": "string", "pattern": QUANTITY_PATTERN}]})
@@ -120,27 +143,33 @@ fn generate_one(out: &Path) {
             // A CRD's own schema is free-form JSON Schema: k8s-openapi's model of it is lossy
             // (enum values typed as objects, items as a oneOf that rejects plain schemas), and
             // platc checks CRD schemas by converting them instead.
-            n if n.starts_with("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON") => json!({}),
+            n if n.starts_with("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON") => {
+                json!({})
+            }
             _ => platc::schema::crd::convert_with(&schema, platc::schema::crd::BUILT_IN),
         };
         processed.insert(name, converted);
     }
     kinds.sort();
     namespaced.sort();
-    for (key, name) in &kinds {
+    // Pin apiVersion and kind on a copy of each kind's definition: the definition itself may
+    // also be used nested (a PersistentVolumeClaim in a StatefulSet's volumeClaimTemplates),
+    // where neither is required.
+    for (key, name) in kinds.iter_mut() {
         let (api_version, kind) = key.split_once(' ').unwrap();
-        let definition = processed
-            .get_mut(name)
-            .and_then(Value::as_object_mut)
+        let mut definition = processed
+            .get(name.as_str())
+            .cloned()
             .expect("resource definition");
-        let props = definition
+        let obj = definition.as_object_mut().expect("an object schema");
+        let props = obj
             .entry("properties")
             .or_insert_with(|| json!({}))
             .as_object_mut()
             .unwrap();
         props.insert("apiVersion".into(), json!({"const": api_version}));
         props.insert("kind".into(), json!({"const": kind}));
-        let required = definition
+        let required = obj
             .entry("required")
             .or_insert_with(|| json!([]))
             .as_array_mut()
@@ -150,6 +179,9 @@ fn generate_one(out: &Path) {
                 required.push(json!(field));
             }
         }
+        let pinned = format!("{name}.Kind");
+        processed.insert(pinned.clone(), definition);
+        *name = pinned;
     }
     let document = json!({
         "kubernetesVersion": version,
