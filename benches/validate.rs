@@ -105,11 +105,16 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
+    // PLATC_BENCH_CORPUS=DIR writes the corpus there and keeps it (to profile, or to time
+    // other tools on the same files).
+    let kept = std::env::var_os("PLATC_BENCH_CORPUS").map(std::path::PathBuf::from);
     let dir = tempfile::tempdir().unwrap();
-    let bytes = generate(dir.path(), n);
-    run(dir.path()); // warm the page cache, as a CI machine that just checked out would be
-    let best = (0..5).map(|_| run(dir.path())).min().unwrap();
-    let peak = peak_mb(dir.path()).map_or("-".into(), |m| format!("{m:.0} MB"));
+    let corpus = kept.clone().unwrap_or_else(|| dir.path().to_path_buf());
+    let bytes = generate(&corpus, n);
+    let dir = &corpus;
+    run(dir); // warm the page cache, as a CI machine that just checked out would be
+    let best = (0..5).map(|_| run(dir)).min().unwrap();
+    let peak = peak_mb(dir).map_or("-".into(), |m| format!("{m:.0} MB"));
     println!(
         "validate: {n} objects in {n} files ({:.1} MB): {:.0} ms wall (best of 5), {:.0} MB/s, peak {peak}",
         bytes as f64 / 1e6,

@@ -68,9 +68,17 @@ pub struct ManifestFile {
 /// into their items, duplicate keys are reported (the last value is kept, as Kubernetes does),
 /// and a syntax error is a finding rather than a failure.
 pub fn read_objects(path: &str, text: &str) -> ManifestFile {
+    objects_of(path, parse_stream(text))
+}
+
+/// [`read_objects`] for a stream already parsed.
+pub fn objects_of(
+    path: &str,
+    parsed: Result<crate::yaml::Stream, crate::yaml::YamlError>,
+) -> ManifestFile {
     let file: Arc<str> = Arc::from(path);
     let mut out = ManifestFile::default();
-    let stream = match parse_stream(text) {
+    let stream = match parsed {
         Ok(s) => s,
         Err(e) => {
             out.findings.push(

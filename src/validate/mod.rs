@@ -69,12 +69,18 @@ impl ObjectRef<'_> {
     }
 }
 
-/// One file read and parsed.
-struct ReadFile {
+/// One file's text and what kind of file it is.
+struct Text {
     path: String,
     text: Arc<str>,
-    objects: Vec<Object>,
+    kind: FileKind,
+}
+
+/// What validating one file found.
+#[derive(Default)]
+struct Checked {
     findings: Vec<Finding>,
+    objects: usize,
 }
 
 /// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
@@ -118,12 +124,7 @@ fn chart_dirs(root: &Path, files: &[String]) -> Vec<String> {
     dirs
 }
 
-fn read_file(
-    root: &Path,
-    path: &str,
-    charts: &[String],
-    inputs: &HashSet<String>,
-) -> Option<ReadFile> {
+fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String>) -> Option<Text> {
     let text: Arc<str> = Arc::from(std::fs::read_to_string(root.join(path)).ok()?);
     let in_chart = charts
         .iter()
@@ -139,36 +140,38 @@ fn read_file(
     } else {
         FileKind::Manifests
     };
-    let mut file = ReadFile {
+    Some(Text {
         path: path.to_string(),
-        text: text.clone(),
-        objects: Vec::new(),
-        findings: Vec::new(),
-    };
-    if kind != FileKind::Manifests {
-        return Some(file);
+        text,
+        kind,
+    })
+}
+
+/// The Kubernetes objects of a manifests file (parsed once), and the problems reading it.
+fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
+    let parsed = crate::yaml::parse_stream(&t.text);
+    if files::holds_template_syntax(
+        &t.text,
+        parsed.as_ref().ok().map(|s| s.documents.as_slice()),
+    ) {
+        let note = Finding::new("yaml/template", Severity::Info, "skipped: the file holds template syntax, so it is not YAML until rendered")
+            .at(&t.path, None)
+            .with_help("platc validates what the templates render to when they are built (Helm charts through Argo CD, blueprints through `platc build`)");
+        return (Vec::new(), vec![note]);
     }
-    let parsed = crate::yaml::parse_stream(&text).ok();
-    if files::holds_template_syntax(&text, parsed.as_ref().map(|s| s.documents.as_slice())) {
-        file.findings.push(
-            Finding::new("yaml/template", Severity::Info, "skipped: the file holds template syntax, so it is not YAML until rendered")
-                .at(path, None)
-                .with_help("platc validates what the templates render to when they are built (Helm charts through Argo CD, blueprints through `platc build`)"),
-        );
-        return Some(file);
-    }
-    let read = read_objects(path, &text);
-    file.findings = read.findings;
-    file.objects = read
+    let read = crate::manifest::objects_of(&t.path, parsed);
+    let objects = read
         .objects
         .into_iter()
-        .filter(|o| {
-            let has_api = o.api_version().is_some();
-            let has_kind = o.kind().is_some();
-            has_api && has_kind
-        })
+        .filter(|o| o.api_version().is_some() && o.kind().is_some())
         .collect();
-    Some(file)
+    (objects, read.findings)
+}
+
+fn is_crd(o: &Object) -> bool {
+    o.kind() == Some("CustomResourceDefinition")
+        && o.api_version()
+            .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
 }
 
 /// The Kubernetes version to validate against, and a note when it had to be approximated.
@@ -361,19 +364,29 @@ pub fn validate(
             kustomizations.push((k.clone(), doc));
         }
     }
-    let read: Vec<ReadFile> = all
+    let texts: Vec<Text> = all
         .par_iter()
-        .filter_map(|p| read_file(root, p, &charts, &inputs))
+        .filter_map(|p| read_text(root, p, &charts, &inputs))
+        .collect();
+    let manifests: Vec<&Text> = texts
+        .iter()
+        .filter(|t| t.kind == FileKind::Manifests)
         .collect();
 
     // CRDs anywhere in the repository are learned before anything is validated.
-    for file in &read {
-        for o in &file.objects {
-            if o.kind() == Some("CustomResourceDefinition")
-                && o.api_version()
-                    .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
-                && let Err(e) = registry.add_crd(&o.node.to_json(), &file.path)
-            {
+    let crds: Vec<(String, Vec<Object>)> = manifests
+        .par_iter()
+        .filter(|t| t.text.contains("CustomResourceDefinition"))
+        .map(|t| {
+            (
+                t.path.clone(),
+                objects_in(t).0.into_iter().filter(is_crd).collect(),
+            )
+        })
+        .collect();
+    for (path, objects) in &crds {
+        for o in objects {
+            if let Err(e) = registry.add_crd(&o.node.to_json(), path) {
                 findings.push(
                     Finding::error(
                         "schema/invalid-crd",
@@ -385,12 +398,25 @@ pub fn validate(
             }
         }
     }
+    drop(crds);
 
-    let objects: Vec<&Object> = read.iter().flat_map(|f| f.objects.iter()).collect();
-    let object_findings: Vec<Finding> = objects
+    // Each file is parsed, checked and dropped in one go: only findings are kept, so memory
+    // stays flat however large the repository.
+    let checked: Vec<Checked> = manifests
         .par_iter()
-        .flat_map_iter(|o| check_object(&registry, opts, o))
+        .map(|t| {
+            let (objects, mut file_findings) = objects_in(t);
+            for o in &objects {
+                file_findings.extend(check_object(&registry, opts, o));
+            }
+            Checked {
+                findings: file_findings,
+                objects: objects.len(),
+            }
+        })
         .collect();
+    let object_count: usize = checked.iter().map(|c| c.objects).sum();
+    let object_findings: Vec<Finding> = checked.into_iter().flat_map(|c| c.findings).collect();
     let mut object_findings = object_findings;
     if !opts.no_build && !kustomizations.is_empty() {
         object_findings = built_findings(
@@ -404,21 +430,18 @@ pub fn validate(
     }
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
-    for file in &read {
-        findings.extend(file.findings.iter().cloned());
-    }
     findings.extend(object_findings);
     let with_findings: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
-    for file in &read {
-        if with_findings.contains(file.path.as_str()) {
-            sources.insert(file.path.clone(), file.text.clone());
+    for t in &texts {
+        if with_findings.contains(t.path.as_str()) {
+            sources.insert(t.path.clone(), t.text.clone());
         }
     }
     Ok(Outcome {
         findings,
         sources,
-        files: read.len(),
-        objects: objects.len(),
+        files: texts.len(),
+        objects: object_count,
     })
 }
 

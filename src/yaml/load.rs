@@ -216,17 +216,37 @@ impl Builder {
         } else {
             entries
         };
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Most mappings are small: compare keys pairwise without allocating; hash only
+        // large ones (ConfigMaps with thousands of keys).
         let mut drop = Vec::new();
-        for (i, (k, _)) in entries.iter().enumerate() {
-            let Some(text) = k.key_text() else { continue };
-            if let Some(prev) = seen.insert(text.to_string(), i) {
-                drop.push(prev);
-                self.duplicates.push(DuplicateKey {
-                    key: text.into_owned(),
-                    first: entries[prev].0.span,
-                    second: k.span,
-                });
+        if entries.len() <= 16 {
+            for i in 1..entries.len() {
+                let Some(text) = entries[i].0.key_text() else {
+                    continue;
+                };
+                if let Some(prev) = (0..i).rev().find(|&j| {
+                    !drop.contains(&j) && entries[j].0.key_text().as_deref() == Some(&*text)
+                }) {
+                    drop.push(prev);
+                    self.duplicates.push(DuplicateKey {
+                        key: text.into_owned(),
+                        first: entries[prev].0.span,
+                        second: entries[i].0.span,
+                    });
+                }
+            }
+        } else {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (i, (k, _)) in entries.iter().enumerate() {
+                let Some(text) = k.key_text() else { continue };
+                if let Some(prev) = seen.insert(text.to_string(), i) {
+                    drop.push(prev);
+                    self.duplicates.push(DuplicateKey {
+                        key: text.into_owned(),
+                        first: entries[prev].0.span,
+                        second: k.span,
+                    });
+                }
             }
         }
         if !drop.is_empty() {
@@ -364,6 +384,23 @@ mod tests {
         assert_eq!(stream.duplicates.len(), 1);
         assert_eq!(stream.duplicates[0].first.start.line, 2);
         assert_eq!(stream.duplicates[0].second.start.line, 4);
+    }
+
+    #[test]
+    fn duplicates_in_large_mappings_too() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("k{i}: {i}\n"));
+        }
+        text.push_str("k7: again\n");
+        let stream = parse_stream(&text).unwrap();
+        assert_eq!(stream.duplicates.len(), 1);
+        assert_eq!(stream.duplicates[0].key, "k7");
+        assert_eq!(stream.documents[0].as_map().unwrap().len(), 40);
+        assert_eq!(
+            stream.documents[0].get("k7").unwrap().as_str(),
+            Some("again")
+        );
     }
 
     #[test]
