@@ -3,6 +3,9 @@
 //! `PLATC_BENCH_SIZES=1000x3,10000x3`). Reports wall time (best of 3) for a build from
 //! scratch, a no-op rebuild and `build --check`, and peak memory of the from-scratch build.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -97,25 +100,6 @@ fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
     (0..runs).map(|_| f()).min().unwrap()
 }
 
-/// Peak resident memory of one build, in MB, from GNU time.
-fn peak_mb(root: &Path) -> Option<f64> {
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(env!("CARGO_BIN_EXE_platc"))
-        .arg("-C")
-        .arg(root)
-        .args(["build", "-q"])
-        .output()
-        .ok()?;
-    let kb: f64 = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
 /// A fresh repository holding a copy of the generated spec.
 ///
 /// Builds from scratch go into new folders rather than a folder whose output was just
@@ -164,7 +148,7 @@ fn main() {
         let noop = best_of(3, || platc(&last, &["build"]));
         let check = best_of(3, || platc(&last, &["build", "--check"]));
         let files = walk_count(&last.join("overlays"));
-        let peak = peak_mb(&fresh_copy(spec.path(), &mut keep))
+        let peak = support::peak_mb(&fresh_copy(spec.path(), &mut keep), &["build", "-q"])
             .map_or("-".to_string(), |m| format!("{m:.0}"));
         println!(
             "{:>22} {files:>8} {:>8.0}ms {:>8.0}ms {:>8.0}ms {peak:>8}",

@@ -5,6 +5,9 @@
 //!
 //!     cargo bench --bench validate            (PLATC_BENCH_OBJECTS=20000 by default)
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -82,24 +85,6 @@ fn run(root: &Path) -> Duration {
     elapsed
 }
 
-fn peak_mb(root: &Path) -> Option<f64> {
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(env!("CARGO_BIN_EXE_platc"))
-        .arg("-C")
-        .arg(root)
-        .args(["validate", "--no-build", "-q"])
-        .output()
-        .ok()?;
-    let kb: f64 = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
 fn main() {
     let n: usize = std::env::var("PLATC_BENCH_OBJECTS")
         .ok()
@@ -114,7 +99,8 @@ fn main() {
     let dir = &corpus;
     run(dir); // warm the page cache, as a CI machine that just checked out would be
     let best = (0..5).map(|_| run(dir)).min().unwrap();
-    let peak = peak_mb(dir).map_or("-".into(), |m| format!("{m:.0} MB"));
+    let peak = support::peak_mb(dir, &["validate", "--no-build", "-q"])
+        .map_or("-".into(), |m| format!("{m:.0} MB"));
     println!(
         "validate: {n} objects in {n} files ({:.1} MB): {:.0} ms wall (best of 5), {:.0} MB/s, peak {peak}",
         bytes as f64 / 1e6,

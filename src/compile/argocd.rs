@@ -108,6 +108,24 @@ pub fn helm_source(
     })
 }
 
+/// A chart's sources: the chart, and when it reads values files from this repository, the
+/// `ref: values` source that makes `$values/...` resolve.
+pub fn chart_sources(
+    helm: &Helm,
+    version: &str,
+    release: &str,
+    value_files: &[String],
+    values: Option<&Value>,
+    repo_url: &str,
+    revision: &str,
+) -> Vec<Value> {
+    let mut sources = vec![helm_source(helm, version, release, value_files, values)];
+    if !value_files.is_empty() {
+        sources.push(repo_source(repo_url, revision, None, Some("values")));
+    }
+    sources
+}
+
 /// A source in this repository: a path to deploy, or the `ref` other sources read values from.
 pub fn repo_source(
     url: &str,

@@ -399,21 +399,17 @@ impl<'a> Compiler<'a> {
                 if let Some(over) = &o.values_inline {
                     deep_merge(&mut values, over);
                 }
-                sources.push(argocd::helm_source(
+                sources.extend(argocd::chart_sources(
                     helm,
                     version,
                     release,
                     &files,
                     Some(&values),
+                    &p.repo.url,
+                    revision,
                 ));
                 scope.source_repos.insert(helm.repo.clone());
                 if !files.is_empty() {
-                    sources.push(argocd::repo_source(
-                        &p.repo.url,
-                        revision,
-                        None,
-                        Some("values"),
-                    ));
                     scope.source_repos.insert(p.repo.url.clone());
                 }
             }
@@ -551,21 +547,15 @@ impl<'a> Compiler<'a> {
                             .iter()
                             .map(|v| format!("$values/{member_dir}/{v}")),
                     );
-                    sources.push(argocd::helm_source(
+                    sources.extend(argocd::chart_sources(
                         helm,
                         &helm.version,
                         "{{.name}}",
                         &files,
                         helm.values_inline.as_ref(),
+                        &p.repo.url,
+                        revision,
                     ));
-                    if !files.is_empty() {
-                        sources.push(argocd::repo_source(
-                            &p.repo.url,
-                            revision,
-                            None,
-                            Some("values"),
-                        ));
-                    }
                 }
                 if rendered.members_have_manifests {
                     sources.push(argocd::repo_source(

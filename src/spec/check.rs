@@ -517,20 +517,15 @@ impl<'a> Checker<'a> {
                 );
             }
             if let Some(git) = &c.git {
-                for (field, value) in [
-                    ("repo", &git.repo),
-                    ("path", &git.path),
-                    ("revision", &git.revision),
-                ] {
-                    if value.is_empty() {
-                        self.error(
-                            "spec/empty",
-                            &format!("{at}/git/{field}"),
-                            format!("`git.{field}` is empty"),
-                            None,
-                        );
-                    }
-                }
+                self.non_empty(
+                    &format!("{at}/git"),
+                    "git",
+                    [
+                        ("repo", &git.repo),
+                        ("path", &git.path),
+                        ("revision", &git.revision),
+                    ],
+                );
             }
             for (j, r) in c.resources.iter().enumerate() {
                 self.path(&format!("{at}/resources/{j}"), r, None);
@@ -606,21 +601,30 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn helm(&mut self, at: &str, helm: &Helm) {
-        for (field, value) in [
-            ("repo", &helm.repo),
-            ("chart", &helm.chart),
-            ("version", &helm.version),
-        ] {
+    /// Fields that must not be empty strings.
+    fn non_empty<const N: usize>(&mut self, at: &str, what: &str, fields: [(&str, &String); N]) {
+        for (field, value) in fields {
             if value.is_empty() {
                 self.error(
                     "spec/empty",
                     &format!("{at}/{field}"),
-                    format!("`helm.{field}` is empty"),
+                    format!("`{what}.{field}` is empty"),
                     None,
                 );
             }
         }
+    }
+
+    fn helm(&mut self, at: &str, helm: &Helm) {
+        self.non_empty(
+            at,
+            "helm",
+            [
+                ("repo", &helm.repo),
+                ("chart", &helm.chart),
+                ("version", &helm.version),
+            ],
+        );
         for (j, v) in helm.values.iter().enumerate() {
             self.path(&format!("{at}/values/{j}"), v, Some(Entry::File));
         }
