@@ -334,3 +334,32 @@ fn patches_are_checked_in_the_built_output_only() {
         "{report:#}"
     );
 }
+
+#[test]
+fn schema_folders_in_the_kubeconform_layout_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Convert a CRD, then lay its schema out as kubeconform names files: <kind>-<group>-<version>.json.
+    let text = std::fs::read_to_string(
+        shared().join("crds/cert-manager/cert-manager.io_certificates.yaml"),
+    )
+    .unwrap();
+    let schema = platc::schema::import::from_text(&text).unwrap().remove(0);
+    let schemas = dir.path().join("kubeconform");
+    std::fs::create_dir_all(&schemas).unwrap();
+    std::fs::write(
+        schemas.join("certificate-cert-manager.io-v1.json"),
+        &schema.text,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("cert.yaml"),
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: certs}\nspec:\n  secretName: c\n  issuerRef: {name: x}\n  dnsNmes: [a.example.org]\n",
+    )
+    .unwrap();
+    let (code, report) = validate(
+        dir.path(),
+        &["--schemas", "kubeconform", "--strict-missing"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    assert!(report.to_string().contains("did you mean `dnsNames`?"));
+}
