@@ -59,6 +59,11 @@ pub enum Command {
         #[command(flatten)]
         schemas: SchemaArgs,
     },
+    /// Find credentials in the repository (or in standard input with `-`), never printing them.
+    Secrets {
+        /// Files or folders to scan (default: the whole repository), or - for standard input.
+        paths: Vec<String>,
+    },
     /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).
     Validate {
         /// Files or folders to validate (default: the whole repository).

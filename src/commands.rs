@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build { check } => build(&cx, check),
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
+        Command::Secrets { paths } => secrets(&cx, &paths),
         Command::Schemas {
             command: SchemasCommand::Spec,
         } => {
@@ -298,6 +299,31 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
     CLEAN
 }
 
+fn secrets(cx: &Context, paths: &[String]) -> i32 {
+    let mut sources = Sources::default();
+    if paths == ["-"] {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read standard input: {e}");
+            return USAGE;
+        }
+        let findings = crate::secrets::scan_named("-", &text);
+        let code = exit_for(cx, &findings);
+        print_report(cx, findings, &sources, 1);
+        return code;
+    }
+    let settings = match settings(cx, &mut sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let outcome = crate::secrets::scan_tree(&cx.root, paths, &settings);
+    let code = exit_for(cx, &outcome.findings);
+    // No source snippets: the source line would show the credential.
+    print_report(cx, outcome.findings, &Sources::default(), outcome.files);
+    code
+}
+
 fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut sources = Sources::default();
     let mut findings = Vec::new();
@@ -328,6 +354,15 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
             return USAGE;
         }
     }
+    let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings);
+    // No snippet of a file that holds a credential, whatever the finding shown with it.
+    let leaking: std::collections::HashSet<String> = secrets
+        .findings
+        .iter()
+        .filter_map(|f| f.file.clone())
+        .collect();
+    let sources = sources.without(&leaking);
+    findings.extend(secrets.findings);
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     code

@@ -8,6 +8,7 @@ pub mod config;
 pub mod manifest;
 pub mod report;
 pub mod schema;
+pub mod secrets;
 pub mod source;
 pub mod spec;
 pub mod suggest;

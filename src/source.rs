@@ -20,6 +20,12 @@ impl Sources {
         self.files.get(path)
     }
 
+    /// The same texts but those of the given files.
+    pub fn without(mut self, files: &std::collections::HashSet<String>) -> Sources {
+        self.files.retain(|path, _| !files.contains(path));
+        self
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<str>)> {
         self.files.iter()
     }

@@ -14,8 +14,9 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for finding in &report.findings {
-        // Information stays on one line: it must not drown errors.
-        if finding.severity == Severity::Info {
+        // Information stays on one line: it must not drown errors. A credential's line is
+        // never shown: the snippet would print the secret.
+        if finding.severity == Severity::Info || finding.rule.starts_with("secrets/") {
             out.push_str(&plain_line(finding));
             if let Some(help) = &finding.help {
                 out.push_str(&format!("  help: {help}\n"));

@@ -433,7 +433,9 @@ pub fn validate(
     findings.extend(object_findings);
     let with_findings: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
     for t in &texts {
-        if with_findings.contains(t.path.as_str()) {
+        // A Secret's lines are never shown in a snippet: they hold credentials.
+        let holds_secret = t.text.contains("kind: Secret") || t.text.contains("kind: \"Secret\"");
+        if with_findings.contains(t.path.as_str()) && !holds_secret {
             sources.insert(t.path.clone(), t.text.clone());
         }
     }

@@ -1,0 +1,194 @@
+//! What is not a leak, though it looks like one: what makes other scanners noisy.
+
+/// Values that stand for a secret without being one: templates, references, placeholders.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    if v.is_empty() {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    // Templates and references: ${VAR}, {{ .Values.x }}, {{'{{'}}, $secret:key (Argo CD),
+    // <path:...> (argocd-vault-plugin), vault:..., ENC[...] (SOPS), ref+ (vals).
+    // `$name:key` (Argo CD) and `$VAR` (shell), not a password that happens to start with `$`.
+    let dollar_ref = v.starts_with('$')
+        && (v[1..].contains(':')
+            || v[1..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+    if v.contains("${")
+        || v.contains("{{")
+        || v.contains("{%")
+        || dollar_ref
+        || v.starts_with("<path:")
+        || lower.starts_with("vault:")
+        || v.starts_with("ENC[")
+        || lower.starts_with("ref+")
+        || lower.starts_with("secretref")
+    {
+        return true;
+    }
+    if v.starts_with('<') && v.ends_with('>') {
+        return true; // <your-token>
+    }
+    const WORDS: [&str; 22] = [
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "placeholder",
+        "redacted",
+        "example",
+        "dummy",
+        "sample",
+        "your-token",
+        "your_token",
+        "yourtoken",
+        "your-password",
+        "your_password",
+        "password",
+        "secret",
+        "token",
+        "notasecret",
+        "xxxx",
+        "todo",
+        "fixme",
+        "none",
+    ];
+    if WORDS.contains(&lower.as_str()) || (lower.len() < 40 && lower.starts_with("your")) {
+        return true;
+    }
+    // Documented examples (AWS's `...EXAMPLE` keys) and obvious stand-ins.
+    if [
+        "example",
+        "redacted",
+        "changeme",
+        "placeholder",
+        "dummy",
+        "notreal",
+        "fake",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        return true;
+    }
+    // Runs of one masking character: ****, xxxx, ....
+    let first = v.chars().next().unwrap_or(' ');
+    if matches!(first, '*' | 'x' | 'X' | '.' | '#' | '0' | '-' | '_')
+        && v.chars().all(|c| c == first)
+    {
+        return true;
+    }
+    if v.contains("****") || lower.contains("xxxxx") || v.contains("...") {
+        return true;
+    }
+    false
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let bytes = s.as_bytes();
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Values that are identifiers, not credentials: hex digests, git SHAs, UUIDs, image
+/// digests, version strings, paths and URLs without passwords, numbers.
+pub fn is_identifier(value: &str) -> bool {
+    let v = value.trim();
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if v.starts_with("sha256:") || v.starts_with("sha512:") || v.contains("@sha256:") {
+        return true;
+    }
+    // git SHAs and checksums: 40 or 64 hex characters.
+    if (v.len() == 40 || v.len() == 64 || v.len() == 32 || v.len() == 128)
+        && hex(v)
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && !v.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        return true;
+    }
+    // UUIDs.
+    let parts: Vec<&str> = v.split('-').collect();
+    if parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && hex(p))
+    {
+        return true;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return true;
+    }
+    if v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("http://")
+        || v.starts_with("https://") && !v.contains('@')
+    {
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_not_secrets() {
+        for v in [
+            "",
+            "${DB_PASSWORD}",
+            "{{ .Values.password }}",
+            "{{'{{'}} .Data.password {{'}}'}}",
+            "$argocd-secret:key",
+            "<path:kv/data/x#password>",
+            "changeme",
+            "<your-token>",
+            "****",
+            "xxxxxxxx",
+            "REDACTED",
+            "ENC[AES256_GCM,data:abc]",
+            "your-api-key-here",
+            "vault:secret/data/x#y",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        assert!(!is_placeholder("s3cr3t-Pa55w0rd-7f2k"));
+    }
+
+    #[test]
+    fn identifiers_are_not_secrets() {
+        for v in [
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "1.2.3",
+        ] {
+            assert!(is_identifier(v), "{v}");
+        }
+        assert!(!is_identifier("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEYx"));
+    }
+
+    #[test]
+    fn entropy_separates_words_from_keys() {
+        assert!(entropy("aaaaaaaa") < 0.1);
+        assert!(entropy("hunter2hunter2") < 3.0);
+        assert!(entropy("Zk3q9VbT1xLm8RfY2wPa") > 4.0);
+    }
+}

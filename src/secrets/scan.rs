@@ -1,0 +1,435 @@
+//! Finding credentials in a text: format rules behind a literal prefilter, private keys with
+//! real key material, secret-like keys assigned literal high-entropy values, and every value
+//! of a committed Kubernetes Secret.
+
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use regex::bytes::Regex;
+
+use super::filters::{entropy, is_identifier, is_placeholder};
+use super::rules::Compiled;
+
+/// A credential found in a text. The value stays in memory only to be redacted and
+/// fingerprinted; it never reaches output.
+#[derive(Clone, PartialEq)]
+pub struct Hit {
+    pub rule: &'static str,
+    pub description: &'static str,
+    pub line: u32,
+    pub column: u32,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Hit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Even debug output redacts: tests print hits on failure.
+        write!(
+            f,
+            "Hit({} at {}:{} {})",
+            self.rule,
+            self.line,
+            self.column,
+            super::redact::redact(&self.secret)
+        )
+    }
+}
+
+fn compiled() -> &'static Compiled {
+    static C: OnceLock<Compiled> = OnceLock::new();
+    C.get_or_init(Compiled::new)
+}
+
+/// Line starts, for turning byte offsets into line and column.
+struct Lines<'a> {
+    text: &'a [u8],
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { text, starts }
+    }
+
+    fn locate(&self, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let col = String::from_utf8_lossy(&self.text[self.starts[line]..offset])
+            .chars()
+            .count()
+            + 1;
+        (line as u32 + 1, col as u32)
+    }
+
+    fn line(&self, n: u32) -> &'a [u8] {
+        let i = n as usize - 1;
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
+        &self.text[self.starts[i]..end.max(self.starts[i])]
+    }
+}
+
+fn is_comment(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    // `//registry.npmjs.org/:_authToken=` is not a comment: `//` must be followed by a space.
+    let slashes = t
+        .strip_prefix(b"//")
+        .is_some_and(|r| r.is_empty() || r[0] == b' ' || r[0] == b'/');
+    t.starts_with(b"#") || slashes || t.starts_with(b"; ")
+}
+
+/// `platc:allow` on the line or the line above (optionally naming the rule) waives it.
+fn allowed(lines: &Lines<'_>, line: u32, rule: &str) -> bool {
+    let check = |l: &[u8]| {
+        let text = String::from_utf8_lossy(l);
+        match text.find("platc:allow") {
+            Some(i) => {
+                let rest = text[i + "platc:allow".len()..].trim_start_matches([' ', ':', '=']);
+                let named = rest
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .next()
+                    .unwrap_or("");
+                named.is_empty()
+                    || !named.starts_with("secrets/")
+                    || named == format!("secrets/{rule}")
+            }
+            None => false,
+        }
+    };
+    check(lines.line(line)) || (line > 1 && check(lines.line(line - 1)))
+}
+
+/// Scan one text.
+pub fn scan(text: &str) -> Vec<Hit> {
+    let bytes = text.as_bytes();
+    let lines = Lines::new(bytes);
+    let mut hits = Vec::new();
+    format_rules(bytes, &lines, &mut hits);
+    private_keys(text, &lines, &mut hits);
+    generic_assignments(bytes, &lines, &mut hits);
+    if text.contains("Secret") {
+        kubernetes_secrets(text, &mut hits);
+    }
+    let encrypted = encrypted_lines(text);
+    hits.retain(|h| {
+        !allowed(&lines, h.line, h.rule)
+            && !encrypted.iter().any(|(a, b)| *a <= h.line && h.line <= *b)
+    });
+    dedupe(hits)
+}
+
+/// One finding per place: a specific format beats the generic and Kubernetes rules.
+fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
+    let rank = |r: &str| match r {
+        "generic-secret" => 2,
+        "kubernetes-secret" => 1,
+        _ => 0,
+    };
+    hits.sort_by_key(|a| (a.line, rank(a.rule), a.column));
+    let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+    for h in hits {
+        let same_place = out.iter().any(|o| {
+            o.line == h.line && (o.secret.contains(&h.secret) || h.secret.contains(&o.secret))
+        });
+        if !same_place {
+            out.push(h);
+        }
+    }
+    out.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+    out
+}
+
+fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    let c = compiled();
+    let mut candidates = vec![false; c.rules.len()];
+    for m in c.prefilter.find_overlapping_iter(bytes) {
+        candidates[c.anchor_rule[m.pattern().as_usize()]] = true;
+    }
+    for (i, rule) in c.rules.iter().enumerate() {
+        if !candidates[i] {
+            continue;
+        }
+        for caps in c.regexes[i].captures_iter(bytes) {
+            let Some(m) = caps.get(rule.group) else {
+                continue;
+            };
+            let Ok(secret) = std::str::from_utf8(m.as_bytes()) else {
+                continue;
+            };
+            let (line, column) = lines.locate(m.start());
+            if is_comment(lines.line(line)) || is_placeholder(secret) {
+                continue;
+            }
+            if rule.min_entropy > 0.0 && entropy(secret) < rule.min_entropy {
+                continue;
+            }
+            if rule.id == "url-password"
+                && (is_identifier(secret)
+                    || secret.starts_with('$')
+                    || secret.chars().all(|c| c == '*'))
+            {
+                continue;
+            }
+            hits.push(Hit {
+                rule: rule.id,
+                description: rule.description,
+                line,
+                column,
+                secret: secret.to_string(),
+            });
+        }
+    }
+}
+
+/// PEM and OpenSSH private keys whose body really is key material (not `...`).
+fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("-----BEGIN ") {
+        let start = from + i;
+        from = start + 11;
+        let Some(header_end) = text[start + 11..].find("-----") else {
+            break;
+        };
+        let label = &text[start + 11..start + 11 + header_end];
+        if !label.ends_with("PRIVATE KEY") || label.len() > 40 {
+            continue;
+        }
+        let body_start = start + 11 + header_end + 5;
+        let end = text[body_start..]
+            .find("-----END")
+            .map_or(text.len(), |e| body_start + e);
+        // JSON-escaped keys (`\n` inside a string) and YAML block scalars alike.
+        let body: String = text[body_start..end]
+            .replace("\\n", "\n")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'' && *c != '|')
+            .collect();
+        let material = body.len() >= 64
+            && !body.contains("...")
+            && body.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | ':' | ',' | '-')
+            })
+            && entropy(&body) > 4.5;
+        if !material {
+            continue;
+        }
+        let (line, column) = lines.locate(start);
+        let gcp = text.contains("\"service_account\"") && text.contains("private_key_id");
+        let (rule, description) = if gcp {
+            ("gcp-service-account", "GCP service account key (JSON)")
+        } else {
+            ("private-key", "private key")
+        };
+        hits.push(Hit {
+            rule,
+            description,
+            line,
+            column,
+            secret: body,
+        });
+    }
+}
+
+fn assignment_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        // key, then `:` or `=` (YAML, JSON, .env, HCL, properties), then a literal value.
+        Regex::new(
+            r#"(?-u)(?m)^[ \t\-]*["']?([A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth[_\-]?key|signing[_\-]?key|encryption[_\-]?key|webhook[_\-]?url)[A-Za-z0-9_.\-]*)["']?[ \t]*[:=][ \t]*(?:"([^"\n]{8,512})"|'([^'\n]{8,512})'|([^\s"'#,{}\[\]][^\s#,{}\[\]]{7,511}))[ \t]*,?[ \t]*(?:#.*)?$"#,
+        )
+        .expect("the assignment pattern compiles")
+    })
+}
+
+/// Keys that name or point at a secret rather than hold one.
+fn is_reference_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    const SUFFIXES: [&str; 16] = [
+        "name",
+        "ref",
+        "file",
+        "path",
+        "env",
+        "field",
+        "policy",
+        "type",
+        "length",
+        "mode",
+        "id",
+        "_id",
+        "secretkeyref",
+        "passwordkey",
+        "tokenkey",
+        "usernamekey",
+    ];
+    const PREFIXES: [&str; 6] = ["existing", "use", "enable", "require", "generate", "create"];
+    SUFFIXES.iter().any(|s| k.ends_with(s))
+        || PREFIXES.iter().any(|p| k.starts_with(p))
+        || k.contains("secretref")
+        || k.ends_with("keyref")
+}
+
+fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    for caps in assignment_regex().captures_iter(bytes) {
+        let Some(key) = caps
+            .get(1)
+            .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
+        else {
+            continue;
+        };
+        let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
+            continue;
+        };
+        let Ok(secret) = std::str::from_utf8(value.as_bytes()) else {
+            continue;
+        };
+        if is_reference_key(key) || is_placeholder(secret) || is_identifier(secret) {
+            continue;
+        }
+        // A literal, high-entropy value: words, booleans and prose are not credentials.
+        if secret.contains(' ')
+            || secret.len() < 8
+            || entropy(secret) < 3.0
+            || matches!(secret, "true" | "false" | "null")
+        {
+            continue;
+        }
+        let (line, column) = lines.locate(value.start());
+        if is_comment(lines.line(line)) {
+            continue;
+        }
+        hits.push(Hit {
+            rule: "generic-secret",
+            description: "secret-like key with a literal value",
+            line,
+            column,
+            secret: secret.to_string(),
+        });
+    }
+}
+
+/// Every value of a committed `kind: Secret` is a leak, whatever its format, unless it is
+/// empty, a template or a reference.
+fn kubernetes_secrets(text: &str, hits: &mut Vec<Hit>) {
+    let Ok(stream) = crate::yaml::parse_stream(text) else {
+        return;
+    };
+    for doc in &stream.documents {
+        if doc.get("kind").and_then(|k| k.as_str()) != Some("Secret") || doc.get("sops").is_some() {
+            continue;
+        }
+        for (field, encoded) in [("data", true), ("stringData", false)] {
+            let Some(entries) = doc.get(field).and_then(|d| d.as_map()) else {
+                continue;
+            };
+            for (k, v) in entries {
+                let Some(raw) = v.as_str() else { continue };
+                let value = if encoded {
+                    let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+                    match base64::engine::general_purpose::STANDARD.decode(cleaned.as_bytes()) {
+                        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                        Err(_) => raw.to_string(),
+                    }
+                } else {
+                    raw.to_string()
+                };
+                if is_placeholder(&value) || is_public(&value) {
+                    continue;
+                }
+                let key = k.key_text().unwrap_or_default();
+                let (rule, description) = if key == ".dockerconfigjson" || key == ".dockercfg" {
+                    if !docker_config_has_auth(&value) {
+                        continue;
+                    }
+                    (
+                        "docker-registry-auth",
+                        "container registry credentials in a dockerconfigjson",
+                    )
+                } else {
+                    (
+                        "kubernetes-secret",
+                        "value of a committed Kubernetes Secret",
+                    )
+                };
+                hits.push(Hit {
+                    rule,
+                    description,
+                    line: v.span.start.line,
+                    column: v.span.start.col,
+                    secret: value,
+                });
+            }
+        }
+    }
+}
+
+/// Certificates and public keys are meant to be shared.
+fn is_public(value: &str) -> bool {
+    let v = value.trim_start();
+    v.starts_with("-----BEGIN CERTIFICATE")
+        || v.starts_with("-----BEGIN PUBLIC KEY")
+        || v.starts_with("-----BEGIN RSA PUBLIC KEY")
+        || v.starts_with("-----BEGIN X509 CRL")
+        || v.starts_with("ssh-rsa ")
+        || v.starts_with("ssh-ed25519 ")
+        || v.starts_with("ecdsa-sha2-")
+}
+
+/// Lines holding encrypted data (SealedSecret `encryptedData`, SOPS-encrypted documents):
+/// ciphertext under secret-like keys is not a leak.
+fn encrypted_lines(text: &str) -> Vec<(u32, u32)> {
+    if !text.contains("SealedSecret") && !text.contains("sops") {
+        return Vec::new();
+    }
+    let Ok(stream) = crate::yaml::parse_stream(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for doc in &stream.documents {
+        let sealed = doc.get("kind").and_then(|k| k.as_str()) == Some("SealedSecret");
+        if sealed {
+            for pointer in ["/spec/encryptedData", "/spec/template/data"] {
+                if let Some(n) = doc.pointer(pointer) {
+                    out.push((n.span.start.line, n.span.end.line));
+                }
+            }
+        }
+        if doc.get("sops").is_some() {
+            out.push((doc.span.start.line, doc.span.end.line));
+        }
+    }
+    out
+}
+
+/// Whether a dockerconfigjson holds a usable credential (`auth`, `password` or
+/// `identitytoken` that is not a placeholder).
+fn docker_config_has_auth(json: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return !is_placeholder(json);
+    };
+    let Some(auths) = value.get("auths").and_then(|a| a.as_object()) else {
+        return false;
+    };
+    auths.values().any(|entry| {
+        ["auth", "password", "identitytoken"].iter().any(|k| {
+            entry.get(*k).and_then(|v| v.as_str()).is_some_and(|s| {
+                let decoded = if *k == "auth" {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .and_then(|up| up.split_once(':').map(|(_, p)| p.to_string()))
+                        .unwrap_or_default()
+                } else {
+                    s.to_string()
+                };
+                !is_placeholder(&decoded)
+            })
+        })
+    })
+}
