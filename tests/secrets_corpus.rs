@@ -364,7 +364,7 @@ fn recall_and_precision_per_family() {
     let mut rng = Rng(0x5eed_cafe_f00d_0001);
     let mut by_family: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new(); // (positives, found, false)
     for (family, name, text, line) in positives(&mut rng) {
-        let hits = platc::secrets::scan::scan(&text);
+        let hits = platc::secrets::scan::scan(&name, &text);
         let entry = by_family.entry(family).or_default();
         entry.0 += 1;
         if hits.iter().any(|h| h.line == line) {
@@ -376,7 +376,7 @@ fn recall_and_precision_per_family() {
     }
     let mut false_positives = 0;
     for (name, text) in negatives() {
-        let hits = platc::secrets::scan::scan(&text);
+        let hits = platc::secrets::scan::scan(&name, &text);
         if !hits.is_empty() {
             eprintln!("false positive in {name}: {hits:?}");
         }
@@ -412,7 +412,7 @@ fn no_output_format_carries_a_full_secret() {
     let mut secrets = Vec::new();
     for (_, name, text, _) in positives(&mut rng) {
         std::fs::write(dir.path().join(&name), &text).unwrap();
-        for h in platc::secrets::scan::scan(&text) {
+        for h in platc::secrets::scan::scan(&name, &text) {
             secrets.push(h.secret.clone());
         }
     }

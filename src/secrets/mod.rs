@@ -36,7 +36,10 @@ pub fn finding(file: &str, hit: &Hit) -> Finding {
 
 /// Scan text read from somewhere other than a file (standard input).
 pub fn scan_named(name: &str, text: &str) -> Vec<Finding> {
-    scan::scan(text).iter().map(|h| finding(name, h)).collect()
+    scan::scan(name, text)
+        .iter()
+        .map(|h| finding(name, h))
+        .collect()
 }
 
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the

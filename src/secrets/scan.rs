@@ -104,14 +104,49 @@ fn allowed(lines: &Lines<'_>, line: u32, rule: &str) -> bool {
     check(lines.line(line)) || (line > 1 && check(lines.line(line - 1)))
 }
 
-/// Scan one text.
-pub fn scan(text: &str) -> Vec<Hit> {
+/// Whether a file holds configuration where `key: value` assignments are data (YAML, JSON,
+/// .env, HCL/Terraform, properties, INI), rather than code, where they are expressions.
+pub fn is_config_file(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    if base.starts_with(".env")
+        || base.ends_with(".env")
+        || matches!(
+            base.as_str(),
+            ".npmrc" | ".pypirc" | ".netrc" | "credentials" | "config" | "-"
+        )
+    {
+        return true;
+    }
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "yaml"
+            | "yml"
+            | "json"
+            | "tf"
+            | "tfvars"
+            | "hcl"
+            | "properties"
+            | "ini"
+            | "conf"
+            | "cfg"
+            | "toml"
+            | "npmrc"
+            | "pypirc"
+            | "tfrc"
+    )
+}
+
+/// Scan one text; `name` (a file name, or `-`) decides which rules apply.
+pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     let bytes = text.as_bytes();
     let lines = Lines::new(bytes);
     let mut hits = Vec::new();
     format_rules(bytes, &lines, &mut hits);
     private_keys(text, &lines, &mut hits);
-    generic_assignments(bytes, &lines, &mut hits);
+    if is_config_file(name) {
+        generic_assignments(bytes, &lines, &mut hits);
+    }
     if text.contains("Secret") {
         kubernetes_secrets(text, &mut hits);
     }
