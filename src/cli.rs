@@ -63,6 +63,15 @@ pub enum Command {
     Secrets {
         /// Files or folders to scan (default: the whole repository), or - for standard input.
         paths: Vec<String>,
+        /// Scan what a commit would add: the staged blobs, read from git's index.
+        #[arg(long, conflicts_with = "history")]
+        staged: bool,
+        /// Scan the lines every commit added (a key committed and later deleted still leaked).
+        #[arg(long)]
+        history: bool,
+        /// With --history: only commits after REF.
+        #[arg(long, value_name = "REF", requires = "history")]
+        since: Option<String>,
     },
     /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).
     Validate {

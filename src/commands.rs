@@ -51,7 +51,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build { check } => build(&cx, check),
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
-        Command::Secrets { paths } => secrets(&cx, &paths),
+        Command::Secrets {
+            paths,
+            staged,
+            history,
+            since,
+        } => secrets(&cx, &paths, staged, history, since.as_deref()),
         Command::Schemas {
             command: SchemasCommand::Spec,
         } => {
@@ -114,6 +119,12 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         print_report(cx, findings, sources, sources.len());
         USAGE
     })?;
+    // Nothing is written or compared while the output would carry a credential.
+    let leaks = crate::secrets::scan_generated(&tree);
+    if !leaks.is_empty() {
+        print_report(cx, leaks, &Sources::default(), tree.len());
+        return Err(FINDINGS);
+    }
     Ok((spec, tree))
 }
 
@@ -299,7 +310,13 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
     CLEAN
 }
 
-fn secrets(cx: &Context, paths: &[String]) -> i32 {
+fn secrets(
+    cx: &Context,
+    paths: &[String],
+    staged: bool,
+    history: bool,
+    since: Option<&str>,
+) -> i32 {
     let mut sources = Sources::default();
     if paths == ["-"] {
         use std::io::Read;
@@ -317,7 +334,20 @@ fn secrets(cx: &Context, paths: &[String]) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let outcome = crate::secrets::scan_tree(&cx.root, paths, &settings);
+    let outcome = if staged {
+        crate::secrets::scan_staged(&cx.root, &settings)
+    } else if history {
+        crate::secrets::scan_history(&cx.root, since, &settings)
+    } else {
+        Ok(crate::secrets::scan_tree(&cx.root, paths, &settings))
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
     print_report(cx, outcome.findings, &Sources::default(), outcome.files);

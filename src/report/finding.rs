@@ -44,6 +44,9 @@ pub struct Finding {
     pub column: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// The commit that added it (history scans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub message: String,
@@ -65,6 +68,7 @@ impl Finding {
             line: None,
             column: None,
             object: None,
+            commit: None,
             path: None,
             message: message.into(),
             help: None,

@@ -2,6 +2,7 @@
 //! credential's value is never printed, logged or reported: only a redacted form.
 
 mod filters;
+mod git;
 pub mod redact;
 mod rules;
 pub mod scan;
@@ -40,6 +41,93 @@ pub fn scan_named(name: &str, text: &str) -> Vec<Finding> {
         .iter()
         .map(|h| finding(name, h))
         .collect()
+}
+
+/// What a commit would add: the staged blobs of added and changed files.
+pub fn scan_staged(root: &Path, settings: &Settings) -> Result<Outcome, String> {
+    let blobs = git::staged(root)?;
+    let blobs: Vec<(String, Vec<u8>)> = blobs
+        .into_iter()
+        .filter(|(p, _)| !settings.is_excluded(p))
+        .collect();
+    let bytes = blobs.iter().map(|(_, b)| b.len() as u64).sum();
+    let findings = blobs
+        .par_iter()
+        .filter(|(_, b)| !b.contains(&0))
+        .flat_map_iter(|(path, b)| scan_named(path, &String::from_utf8_lossy(b)))
+        .collect();
+    Ok(Outcome {
+        findings,
+        files: blobs.len(),
+        bytes,
+    })
+}
+
+/// Every line every commit added (since `since`): a key committed and later deleted is still
+/// a leak.
+pub fn scan_history(
+    root: &Path,
+    since: Option<&str>,
+    settings: &Settings,
+) -> Result<Outcome, String> {
+    let added = git::history(root, since)?;
+    let added: Vec<git::Added> = added
+        .into_iter()
+        .filter(|a| !settings.is_excluded(&a.path))
+        .collect();
+    let bytes = added
+        .iter()
+        .flat_map(|a| a.lines.iter())
+        .map(|(_, l)| l.len() as u64 + 1)
+        .sum();
+    let files = added.len();
+    let findings = added
+        .par_iter()
+        .flat_map_iter(|a| {
+            // The added lines, scanned as one text; hits map back to their line numbers.
+            let text = a
+                .lines
+                .iter()
+                .map(|(_, l)| l.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            scan::scan(&a.path, &text).into_iter().map(move |h| {
+                let mut hit = h.clone();
+                hit.line = a.lines.get(h.line as usize - 1).map_or(h.line, |(n, _)| *n);
+                let mut f = finding(&a.path, &hit);
+                f.message = format!(
+                    "{} (added in commit {})",
+                    f.message,
+                    &a.commit[..a.commit.len().min(12)]
+                );
+                f.commit = Some(a.commit.clone());
+                f
+            })
+        })
+        .collect();
+    Ok(Outcome {
+        findings,
+        files,
+        bytes,
+    })
+}
+
+/// Credentials in generated files: `platc build` refuses to write them.
+pub fn scan_generated(tree: &crate::tree::Tree) -> Vec<Finding> {
+    let files: Vec<(&String, &String)> = tree.files().iter().collect();
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|(path, text)| {
+            scan::scan(path, text).into_iter().map(|h| {
+                let mut f = finding(path, &h);
+                f.message = format!("the generated file would hold a credential: {}", f.message);
+                f.help = Some("move it out of the spec (values, patches, manifests, blueprint parameters) into a secret store, and reference it".into());
+                f
+            })
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
 }
 
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the

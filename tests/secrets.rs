@@ -1,0 +1,162 @@
+//! `platc secrets` on real repositories: the work tree, `--staged` (index blobs, never the
+//! work tree), `--history` (lines every commit added), standard input, and `platc build`
+//! refusing to write a credential. Credentials are assembled at run time, never committed.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+/// A GitHub token made up at run time.
+fn token(seed: u8) -> String {
+    let body: String = (0..36)
+        .map(|i| (b'a' + ((i * 7 + seed as usize * 13) % 26) as u8) as char)
+        .collect();
+    format!("ghp_{}{}", &body[..30], "Zq9X2k")
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn report(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .arg("secrets")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn build_refuses_to_write_a_credential() {
+    let repo = temp_repo(&fixtures().join("compile/helm"));
+    let spec = repo.path().join("platform/platform.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap().replace(
+        "valuesInline: {replicas: 2,",
+        &format!("valuesInline: {{githubToken: {}, replicas: 2,", token(1)),
+    );
+    std::fs::write(&spec, text).unwrap();
+    let out = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["build", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"][0]["rule"], "secrets/github-token");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the generated file would hold a credential")
+    );
+    assert!(
+        !repo.path().join("overlays").exists(),
+        "nothing was written"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&token(1)[4..]));
+}
+
+#[test]
+fn staged_scans_the_index_not_the_work_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        format!("token: {}\n", token(2)),
+    )
+    .unwrap();
+    git(dir.path(), &["add", "values.yaml"]);
+    // The work tree is cleaned after staging: the commit would still carry the token.
+    std::fs::write(dir.path().join("values.yaml"), "token: ${GITHUB_TOKEN}\n").unwrap();
+    let (code, r) = report(dir.path(), &["--staged"]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["findings"][0]["file"], "values.yaml");
+    assert_eq!(r["findings"][0]["line"], 1);
+    // And the opposite: a token only in the work tree is not what the commit adds.
+    git(dir.path(), &["add", "values.yaml"]);
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        format!("token: {}\n", token(3)),
+    )
+    .unwrap();
+    let (code, _) = report(dir.path(), &["--staged"]);
+    assert_eq!(code, 0);
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 1, "the tree scan sees the work tree");
+}
+
+#[test]
+fn history_finds_a_key_committed_then_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(dir.path().join("README.md"), "platform\n").unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    std::fs::write(
+        dir.path().join("app.env"),
+        format!("LOG=info\nGITHUB_TOKEN={}\n", token(4)),
+    )
+    .unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "leak"]);
+    let leak = String::from_utf8(
+        Command::new("git")
+            .current_dir(dir.path())
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("app.env")).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "remove"]);
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 0, "the work tree is clean now");
+    let (code, r) = report(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{r:#}");
+    let f = &r["findings"][0];
+    assert_eq!(f["file"], "app.env");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["commit"], leak.trim());
+    assert!(!r.to_string().contains(&token(4)[4..]));
+    // --since limits the scan to later commits.
+    let (code, _) = report(dir.path(), &["--history", "--since", leak.trim()]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn standard_input_is_scanned() {
+    let out = platc()
+        .args(["secrets", "-", "--format", "json"])
+        .write_stdin(format!("password: {}\ntoken: {}\n", "${DB}", token(5)))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(r["findings"][0]["file"], "-");
+}
