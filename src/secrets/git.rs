@@ -136,11 +136,11 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
                 .and_then(|p| p.split(',').next())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(1);
-        } else if let Some(added) = line.strip_prefix('+') {
-            if let Some(a) = current.as_mut() {
-                a.lines.push((next_line, added.to_string()));
-                next_line += 1;
-            }
+        } else if let Some(added) = line.strip_prefix('+')
+            && let Some(a) = current.as_mut()
+        {
+            a.lines.push((next_line, added.to_string()));
+            next_line += 1;
         }
     }
     flush(&mut current, &mut all);
