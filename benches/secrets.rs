@@ -18,7 +18,15 @@ fn yaml(i: usize) -> String {
 
 fn run(root: &Path, args: &[&str]) -> Duration {
     let start = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_platc")).arg("-C").arg(root).arg("secrets").args(args).arg("-q").stdout(Stdio::null()).status().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_platc"))
+        .arg("-C")
+        .arg(root)
+        .arg("secrets")
+        .args(args)
+        .arg("-q")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.code() == Some(0) || status.code() == Some(1));
     start.elapsed()
 }
@@ -44,25 +52,53 @@ fn main() {
 
     // A 1,000-commit history, each commit adding or changing a few files.
     let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| Command::new("git").current_dir(repo.path()).args(args).output().unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
     git(&["init", "-q"]);
     let mut stream = String::new();
     let mut history_bytes = 0;
     for c in 0..1000 {
         let message = format!("commit {c}");
-        stream.push_str(&format!("commit refs/heads/main\ncommitter t <t@example.org> {} +0000\ndata {}\n{message}\n", 1_700_000_000 + c, message.len()));
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter t <t@example.org> {} +0000\ndata {}\n{message}\n",
+            1_700_000_000 + c,
+            message.len()
+        ));
         for f in 0..5 {
             let content = yaml(c * 5 + f);
             history_bytes += content.len();
-            stream.push_str(&format!("M 644 inline apps/app-{}.yaml\ndata {}\n{}\n", (c * 5 + f) % 700, content.len(), content));
+            stream.push_str(&format!(
+                "M 644 inline apps/app-{}.yaml\ndata {}\n{}\n",
+                (c * 5 + f) % 700,
+                content.len(),
+                content
+            ));
         }
     }
-    let mut child = Command::new("git").current_dir(repo.path()).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+    let mut child = Command::new("git")
+        .current_dir(repo.path())
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
     git(&["checkout", "-q", "main"]);
     run(repo.path(), &["--history"]);
-    let best = (0..3).map(|_| run(repo.path(), &["--history"])).min().unwrap();
+    let best = (0..3)
+        .map(|_| run(repo.path(), &["--history"]))
+        .min()
+        .unwrap();
     println!(
         "secrets --history: 1000 commits ({:.1} MB added): {:.0} ms wall (best of 3), {:.0} MB/s",
         history_bytes as f64 / 1e6,

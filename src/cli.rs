@@ -72,6 +72,16 @@ pub enum Command {
         /// With --history: only commits after REF.
         #[arg(long, value_name = "REF", requires = "history")]
         since: Option<String>,
+        /// Accept the findings listed in FILE (fingerprints, no values).
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = ".platc-secrets-baseline.json"
+        )]
+        baseline: PathBuf,
+        /// Write every current finding to the baseline and exit 0.
+        #[arg(long)]
+        write_baseline: bool,
     },
     /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).
     Validate {

@@ -56,7 +56,16 @@ pub fn run(cli: Cli) -> i32 {
             staged,
             history,
             since,
-        } => secrets(&cx, &paths, staged, history, since.as_deref()),
+            baseline,
+            write_baseline,
+        } => secrets(
+            &cx,
+            &paths,
+            staged,
+            history,
+            since.as_deref(),
+            (&baseline, write_baseline),
+        ),
         Command::Schemas {
             command: SchemasCommand::Spec,
         } => {
@@ -316,6 +325,7 @@ fn secrets(
     staged: bool,
     history: bool,
     since: Option<&str>,
+    baseline: (&Path, bool),
 ) -> i32 {
     let mut sources = Sources::default();
     if paths == ["-"] {
@@ -348,6 +358,36 @@ fn secrets(
             return USAGE;
         }
     };
+    let (baseline_file, write_baseline) = baseline;
+    let baseline_path = cx.root.join(baseline_file);
+    if write_baseline {
+        let fingerprints = outcome.fingerprints.iter().cloned().collect();
+        return match crate::secrets::baseline::write(&baseline_path, &fingerprints) {
+            Ok(()) => {
+                if !cx.quiet {
+                    eprintln!(
+                        "{}: {} finding{} accepted",
+                        baseline_file.display(),
+                        fingerprints.len(),
+                        if fingerprints.len() == 1 { "" } else { "s" }
+                    );
+                }
+                CLEAN
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                USAGE
+            }
+        };
+    }
+    let accepted = match crate::secrets::baseline::read(&baseline_path) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let outcome = outcome.without_baseline(&accepted);
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
     print_report(cx, outcome.findings, &Sources::default(), outcome.files);
@@ -384,7 +424,10 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
             return USAGE;
         }
     }
-    let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings);
+    let accepted =
+        crate::secrets::baseline::read(&cx.root.join(crate::secrets::baseline::DEFAULT_FILE))
+            .unwrap_or_default();
+    let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings).without_baseline(&accepted);
     // No snippet of a file that holds a credential, whatever the finding shown with it.
     let leaking: std::collections::HashSet<String> = secrets
         .findings

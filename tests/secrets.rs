@@ -160,3 +160,50 @@ fn standard_input_is_scanned() {
     assert_eq!(r["findings"].as_array().unwrap().len(), 1);
     assert_eq!(r["findings"][0]["file"], "-");
 }
+
+#[test]
+fn a_baseline_accepts_known_findings_and_stores_no_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.env"),
+        format!("GITHUB_TOKEN={}\n", token(6)),
+    )
+    .unwrap();
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 1);
+    platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["secrets", "--write-baseline"])
+        .assert()
+        .success();
+    let baseline =
+        std::fs::read_to_string(dir.path().join(".platc-secrets-baseline.json")).unwrap();
+    assert!(!baseline.contains(&token(6)[4..]), "fingerprints only");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&baseline).unwrap()["fingerprints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 0, "the known finding is accepted");
+    // A line moved is still the same finding; a new credential is not.
+    std::fs::write(
+        dir.path().join("old.env"),
+        format!("LOG=info\nGITHUB_TOKEN={}\n", token(6)),
+    )
+    .unwrap();
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 0);
+    std::fs::write(
+        dir.path().join("new.env"),
+        format!("GITHUB_TOKEN={}\n", token(7)),
+    )
+    .unwrap();
+    let (code, r) = report(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(r["findings"][0]["file"], "new.env");
+}

@@ -1,6 +1,7 @@
 //! `platc secrets`: credentials in the repository, found before they are committed. A
 //! credential's value is never printed, logged or reported: only a redacted form.
 
+pub mod baseline;
 mod filters;
 mod git;
 pub mod redact;
@@ -21,6 +22,8 @@ const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// What a scan found.
 pub struct Outcome {
     pub findings: Vec<Finding>,
+    /// The fingerprint of each finding, in the same order (for baselines).
+    pub fingerprints: Vec<String>,
     pub files: usize,
     pub bytes: u64,
 }
@@ -37,10 +40,49 @@ pub fn finding(file: &str, hit: &Hit) -> Finding {
 
 /// Scan text read from somewhere other than a file (standard input).
 pub fn scan_named(name: &str, text: &str) -> Vec<Finding> {
+    scan_fingerprinted(name, text)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// Findings with their baseline fingerprints.
+fn scan_fingerprinted(name: &str, text: &str) -> Vec<(Finding, String)> {
     scan::scan(name, text)
         .iter()
-        .map(|h| finding(name, h))
+        .map(|h| {
+            let f = finding(name, h);
+            let fp = baseline::fingerprint(&f.rule, name, &h.secret);
+            (f, fp)
+        })
         .collect()
+}
+
+impl Outcome {
+    fn from_pairs(pairs: Vec<(Finding, String)>, files: usize, bytes: u64) -> Outcome {
+        let (findings, fingerprints) = pairs.into_iter().unzip();
+        Outcome {
+            findings,
+            fingerprints,
+            files,
+            bytes,
+        }
+    }
+
+    /// Leave out the findings a baseline accepts.
+    pub fn without_baseline(self, accepted: &std::collections::BTreeSet<String>) -> Outcome {
+        let (findings, fingerprints) = self
+            .findings
+            .into_iter()
+            .zip(self.fingerprints)
+            .filter(|(_, fp)| !accepted.contains(fp))
+            .unzip();
+        Outcome {
+            findings,
+            fingerprints,
+            ..self
+        }
+    }
 }
 
 /// What a commit would add: the staged blobs of added and changed files.
@@ -51,16 +93,12 @@ pub fn scan_staged(root: &Path, settings: &Settings) -> Result<Outcome, String> 
         .filter(|(p, _)| !settings.is_excluded(p))
         .collect();
     let bytes = blobs.iter().map(|(_, b)| b.len() as u64).sum();
-    let findings = blobs
+    let pairs = blobs
         .par_iter()
         .filter(|(_, b)| !b.contains(&0))
-        .flat_map_iter(|(path, b)| scan_named(path, &String::from_utf8_lossy(b)))
+        .flat_map_iter(|(path, b)| scan_fingerprinted(path, &String::from_utf8_lossy(b)))
         .collect();
-    Ok(Outcome {
-        findings,
-        files: blobs.len(),
-        bytes,
-    })
+    Ok(Outcome::from_pairs(pairs, blobs.len(), bytes))
 }
 
 /// Every line every commit added (since `since`): a key committed and later deleted is still
@@ -81,7 +119,7 @@ pub fn scan_history(
         .map(|(_, l)| l.len() as u64 + 1)
         .sum();
     let files = added.len();
-    let findings = added
+    let pairs = added
         .par_iter()
         .flat_map_iter(|a| {
             // The added lines, scanned as one text; hits map back to their line numbers.
@@ -95,21 +133,18 @@ pub fn scan_history(
                 let mut hit = h.clone();
                 hit.line = a.lines.get(h.line as usize - 1).map_or(h.line, |(n, _)| *n);
                 let mut f = finding(&a.path, &hit);
+                let fp = baseline::fingerprint(&f.rule, &a.path, &hit.secret);
                 f.message = format!(
                     "{} (added in commit {})",
                     f.message,
                     &a.commit[..a.commit.len().min(12)]
                 );
                 f.commit = Some(a.commit.clone());
-                f
+                (f, fp)
             })
         })
         .collect();
-    Ok(Outcome {
-        findings,
-        files,
-        bytes,
-    })
+    Ok(Outcome::from_pairs(pairs, files, bytes))
 }
 
 /// Credentials in generated files: `platc build` refuses to write them.
@@ -160,7 +195,7 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     }
     files.sort();
     files.dedup();
-    let results: Vec<(Vec<Finding>, u64)> = files
+    let results: Vec<(Vec<(Finding, String)>, u64)> = files
         .par_iter()
         .map(|rel| {
             let full = root.join(rel);
@@ -175,13 +210,13 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
                 return (Vec::new(), bytes.len() as u64);
             }
             let text = String::from_utf8_lossy(&bytes);
-            (scan_named(rel, &text), bytes.len() as u64)
+            (scan_fingerprinted(rel, &text), bytes.len() as u64)
         })
         .collect();
     let bytes = results.iter().map(|r| r.1).sum();
-    Outcome {
-        findings: results.into_iter().flat_map(|r| r.0).collect(),
-        files: files.len(),
+    Outcome::from_pairs(
+        results.into_iter().flat_map(|r| r.0).collect(),
+        files.len(),
         bytes,
-    }
+    )
 }
