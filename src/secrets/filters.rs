@@ -135,11 +135,12 @@ pub fn is_identifier(value: &str) -> bool {
     if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return true;
     }
-    if v.starts_with('/')
-        || v.starts_with("./")
-        || v.starts_with("http://")
-        || v.starts_with("https://") && !v.contains('@')
-    {
+    // File paths (`/etc/secrets/token`), not base64 that happens to start with `/`.
+    let path_like = (v.starts_with('/') || v.starts_with("./"))
+        && v.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'/' | b'.' | b'-' | b'_')
+        });
+    if path_like || ((v.starts_with("http://") || v.starts_with("https://")) && !v.contains('@')) {
         return true;
     }
     false

@@ -323,7 +323,10 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         let Ok(secret) = std::str::from_utf8(value.as_bytes()) else {
             continue;
         };
-        if is_reference_key(key) || is_placeholder(secret) || is_identifier(secret) {
+        // Under a secret-like key, a hex string is a credential (Twilio auth tokens, classic
+        // GitHub tokens, many vendors' API keys), not a checksum.
+        let hex = secret.len() >= 16 && secret.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_reference_key(key) || is_placeholder(secret) || (is_identifier(secret) && !hex) {
             continue;
         }
         // A literal, high-entropy value: words, booleans and prose are not credentials.
