@@ -71,12 +71,7 @@ fn every_compile_fixture_validates_against_the_argo_cd_crds() {
     let schemas = argo_schemas();
     for fixture in compile_fixtures() {
         let repo = temp_repo(&fixture);
-        platc()
-            .arg("-C")
-            .arg(repo.path())
-            .arg("build")
-            .assert()
-            .success();
+        build(repo.path());
         assert!(validate_tree(&schemas, &repo.path().join("overlays")) > 0);
     }
 }

@@ -18,12 +18,7 @@ fn committed_overlays_are_current() {
 #[test]
 fn build_twice_gives_identical_bytes() {
     let repo = temp_repo(&project_root());
-    platc()
-        .arg("-C")
-        .arg(repo.path())
-        .arg("build")
-        .assert()
-        .success();
+    build(repo.path());
     let first: Vec<(String, Vec<u8>)> = files_under(&repo.path().join("overlays"))
         .into_iter()
         .map(|f| {
@@ -32,12 +27,7 @@ fn build_twice_gives_identical_bytes() {
         })
         .collect();
     std::fs::remove_dir_all(repo.path().join("overlays")).unwrap();
-    platc()
-        .arg("-C")
-        .arg(repo.path())
-        .arg("build")
-        .assert()
-        .success();
+    build(repo.path());
     for (f, bytes) in &first {
         assert_eq!(
             &std::fs::read(repo.path().join("overlays").join(f)).unwrap(),
@@ -70,7 +60,7 @@ fn check_catches_missing_stale_hand_edited_and_orphaned_files() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("build/missing"));
-    platc().arg("-C").arg(root).arg("build").assert().success();
+    build(root);
     platc()
         .arg("-C")
         .arg(root)
@@ -132,7 +122,7 @@ fn check_catches_missing_stale_hand_edited_and_orphaned_files() {
     // check writes nothing.
     assert!(root.join("overlays/prod/apps/old.yaml").exists());
     // build repairs everything, prunes the orphan and keeps the hand-written file.
-    platc().arg("-C").arg(root).arg("build").assert().success();
+    build(root);
     assert!(!root.join("overlays/prod/apps/old.yaml").exists());
     assert!(root.join("overlays/prod/NOTES.md").exists());
     assert!(
@@ -152,7 +142,7 @@ fn check_catches_missing_stale_hand_edited_and_orphaned_files() {
 fn removed_components_are_pruned_with_their_folders() {
     let repo = temp_repo(&project_root());
     let root = repo.path();
-    platc().arg("-C").arg(root).arg("build").assert().success();
+    build(root);
     assert!(
         root.join("overlays/prod/components/merbridge/kustomization.yaml")
             .exists()

@@ -42,12 +42,7 @@ fn the_example_platform_builds_with_kubectl_kustomize() {
 fn every_compile_fixture_builds_with_kubectl_kustomize() {
     for fixture in compile_fixtures() {
         let repo = temp_repo(&fixture);
-        platc()
-            .arg("-C")
-            .arg(repo.path())
-            .arg("build")
-            .assert()
-            .success();
+        build(repo.path());
         assert_all_build(repo.path());
     }
 }
@@ -55,12 +50,7 @@ fn every_compile_fixture_builds_with_kubectl_kustomize() {
 #[test]
 fn patches_and_labels_apply_in_the_built_output() {
     let repo = temp_repo(&fixtures().join("compile/local"));
-    platc()
-        .arg("-C")
-        .arg(repo.path())
-        .arg("build")
-        .assert()
-        .success();
+    build(repo.path());
     let staging = kubectl_kustomize(&repo.path().join("overlays/staging/components/api")).unwrap();
     assert!(staging.contains("replicas: 1"), "{staging}");
     assert!(staging.contains("tier: test") && staging.contains("team: platform"));

@@ -22,6 +22,11 @@ pub fn platc() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("platc").expect("the platc binary is built")
 }
 
+/// `platc -C DIR build`, which must succeed.
+pub fn build(dir: &Path) {
+    platc().arg("-C").arg(dir).arg("build").assert().success();
+}
+
 /// Copy a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
