@@ -299,6 +299,15 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
         );
         add(
             "url-password",
+            &format!("redis{i}.yaml"),
+            format!(
+                "cache:\n  url: redis://:{}@redis.cache.svc:6379/0\n",
+                r.pick(ALNUM, 24)
+            ),
+            2,
+        );
+        add(
+            "url-password",
             &format!("db{i}.yaml"),
             format!(
                 "database:\n  url: postgres://grafana:{}@db.example.org:5432/grafana\n",
@@ -365,6 +374,14 @@ fn negatives() -> Vec<(String, String)> {
         ("key-dots.yaml", "tls:\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n".to_string()),
         ("prose.md", "Set the password in the Vault UI, then rotate the token every 90 days.\n".to_string()),
         ("url.yaml", "repoURL: https://github.com/ClubCedille/platform.git\ndb: postgres://grafana@db.example.org:5432/grafana\nproxy: http://user:${PROXY_PASSWORD}@proxy:3128\n".to_string()),
+        (
+            "references.yaml",
+            "argocd-cm:\n  clientSecret: $dex.github.clientSecret\nvault:\n  secret: secret/data/apps/grafana\n".to_string(),
+        ),
+        (
+            "main.tf",
+            "resource \"x\" \"y\" {\n  password = var.db_password\n  client_secret = data.vault_generic_secret.oauth.data[\"secret\"]\n}\n".to_string(),
+        ),
         ("secret-empty.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: sa-token, annotations: {kubernetes.io/service-account.name: ci}}\ntype: kubernetes.io/service-account-token\n".to_string()),
         ("tls-secret.yaml", format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: ca}}\ndata:\n  ca.crt: {}\n", b64(&format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n-----END CERTIFICATE-----\n")))),
     ];

@@ -10,11 +10,38 @@ pub fn is_placeholder(value: &str) -> bool {
     // Templates and references: ${VAR}, {{ .Values.x }}, {{'{{'}}, $secret:key (Argo CD),
     // <path:...> (argocd-vault-plugin), vault:..., ENC[...] (SOPS), ref+ (vals).
     // `$name:key` (Argo CD) and `$VAR` (shell), not a password that happens to start with `$`.
+    // `$dex.github.clientSecret` and `$secret-name:key` (Argo CD), `$VAR` (shell): a `$`
+    // then a name. A bcrypt hash (`$2b$12$...`) has more `$` and is not a reference.
     let dollar_ref = v.starts_with('$')
-        && (v[1..].contains(':')
-            || v[1..]
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+        && v.len() < 128
+        && v[1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-' | b'/'));
+    // Terraform/HCL references (`var.db_password`) and key-value store paths
+    // (`secret/data/apps/db`): names of secrets, not secrets.
+    const HCL: [&str; 8] = [
+        "var.",
+        "local.",
+        "data.",
+        "module.",
+        "each.",
+        "count.",
+        "path.",
+        "random_password.",
+    ];
+    let hcl_ref = HCL.iter().any(|p| v.starts_with(p))
+        && v.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'"' | b'-')
+        });
+    let store_path = v.matches('/').count() >= 2
+        && v.split('/').next().is_some_and(|first| {
+            !first.is_empty() && first.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        })
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
+    if hcl_ref || store_path {
+        return true;
+    }
     if v.contains("${")
         || v.contains("{{")
         || v.contains("{%")
