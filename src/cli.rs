@@ -83,6 +83,20 @@ pub enum Command {
         #[arg(long)]
         write_baseline: bool,
     },
+    /// Run the lint rules (deprecated APIs, Argo CD, workload practices, hygiene).
+    Lint {
+        /// Files or folders to lint (default: the whole repository).
+        paths: Vec<String>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
+    },
+    /// List every lint rule.
+    Rules,
+    /// Print a rule's documentation: why it matters, examples, how to fix or waive it.
+    Explain {
+        /// The rule id, such as workload/image-tag.
+        rule: String,
+    },
     /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).
     Validate {
         /// Files or folders to validate (default: the whole repository).

@@ -51,6 +51,25 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build { check } => build(&cx, check),
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
+        Command::Lint { paths, schemas } => lint(&cx, &paths, &schemas),
+        Command::Rules => {
+            print!("{}", rules_table());
+            CLEAN
+        }
+        Command::Explain { rule } => match crate::rules::find(&rule) {
+            Some(r) => {
+                print!("{}", r.docs);
+                CLEAN
+            }
+            None => {
+                let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
+                let hint = crate::suggest::did_you_mean(&rule, ids.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                eprintln!("error: no rule `{rule}`{hint}; `platc rules` lists them");
+                USAGE
+            }
+        },
         Command::Secrets {
             paths,
             staged,
@@ -210,6 +229,8 @@ fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Opti
         strict_missing: schemas.strict_missing,
         kustomize: schemas.kustomize.clone(),
         no_build: schemas.no_build,
+        schemas: true,
+        lint: false,
     }
 }
 
@@ -229,18 +250,45 @@ fn settings(cx: &Context, sources: &mut Sources) -> Result<crate::config::Settin
     })
 }
 
+/// `platc rules`: id, default severity and summary of every rule.
+pub fn rules_table() -> String {
+    let mut out = String::new();
+    for r in crate::rules::RULES {
+        out.push_str(&format!(
+            "{:<34} {:<8} {}\n",
+            r.id,
+            r.severity.as_str(),
+            r.summary
+        ));
+    }
+    out
+}
+
+fn lint(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
+    let mut opts = validate_options(cx, schemas);
+    opts.schemas = false;
+    opts.lint = true;
+    run_objects(cx, paths, &opts)
+}
+
 fn validate(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
+    run_objects(cx, paths, &validate_options(cx, schemas))
+}
+
+fn run_objects(cx: &Context, paths: &[String], opts: &crate::validate::Options) -> i32 {
     let mut sources = Sources::default();
     let settings = match settings(cx, &mut sources) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match crate::validate::validate(&cx.root, paths, &validate_options(cx, schemas), &settings) {
+    match crate::validate::validate(&cx.root, paths, opts, &settings) {
         Ok(outcome) => {
-            let code = exit_for(cx, &outcome.findings);
+            let findings =
+                crate::policy::apply(outcome.findings, &settings, &crate::policy::today());
+            let code = exit_for(cx, &findings);
             print_report_objects(
                 cx,
-                outcome.findings,
+                findings,
                 &outcome.sources,
                 outcome.files,
                 outcome.objects,
@@ -387,7 +435,8 @@ fn secrets(
             return USAGE;
         }
     };
-    let outcome = outcome.without_baseline(&accepted);
+    let mut outcome = outcome.without_baseline(&accepted);
+    outcome.findings = crate::policy::apply(outcome.findings, &settings, &crate::policy::today());
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
     print_report(cx, outcome.findings, &Sources::default(), outcome.files);
@@ -410,7 +459,9 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match crate::validate::validate(&cx.root, paths, &validate_options(cx, schemas), &settings) {
+    let mut opts = validate_options(cx, schemas);
+    opts.lint = true;
+    match crate::validate::validate(&cx.root, paths, &opts, &settings) {
         Ok(outcome) => {
             findings.extend(outcome.findings);
             files += outcome.files;
@@ -436,6 +487,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         .collect();
     let sources = sources.without(&leaking);
     findings.extend(secrets.findings);
+    let findings = crate::policy::apply(findings, &settings, &crate::policy::today());
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     code

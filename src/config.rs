@@ -3,7 +3,14 @@
 //! ```yaml
 //! exclude:            # gitignore-style patterns of paths no check reads
 //!   - tests/fixtures/
-//!   - vendor/**/*.yaml
+//! rules:              # severity overrides: off, info, warning, error
+//!   workload/probes: info
+//! waivers:            # accepted findings, each with a reason and an optional end date
+//!   - rule: workload/privileged
+//!     object: DaemonSet/kuma-system/merbridge     # Kind/namespace/name or Kind/name
+//!     path: platform/components/merbridge/        # gitignore-style
+//!     reason: eBPF node agent
+//!     expires: 2027-06-30
 //! ```
 
 use std::path::Path;
@@ -23,12 +30,80 @@ pub struct Config {
     /// Paths no check reads, in .gitignore syntax, relative to the repository root.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Severity per rule id.
+    #[serde(default)]
+    pub rules: indexmap::IndexMap<String, Level>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Level;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("off, info, warning or error")
+            }
+            // `off` unquoted is the boolean false in YAML 1.1, which this file follows.
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Level, E> {
+                if b {
+                    Err(E::custom(
+                        "`true` is not a level: write info, warning or error",
+                    ))
+                } else {
+                    Ok(Level::Off)
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Level, E> {
+                match s {
+                    "off" => Ok(Level::Off),
+                    "info" => Ok(Level::Info),
+                    "warning" => Ok(Level::Warning),
+                    "error" => Ok(Level::Error),
+                    other => Err(E::unknown_variant(
+                        other,
+                        &["off", "info", "warning", "error"],
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An accepted finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Waiver {
+    /// A rule id, or `family/*`.
+    pub rule: String,
+    /// `Kind/namespace/name` or `Kind/name`.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// A gitignore-style pattern of the files it covers.
+    #[serde(default)]
+    pub path: Option<String>,
+    pub reason: String,
+    /// The last day it applies, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// The settings and the matcher built from them.
 pub struct Settings {
     pub config: Config,
     excluded: Gitignore,
+    /// Where each waiver is written in `.platc.yaml` (for findings about waivers).
+    pub waiver_positions: Vec<Option<crate::yaml::Pos>>,
 }
 
 impl Settings {
@@ -53,6 +128,13 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Settings, Vec<Finding>
                 .at(FILE, Some(e.pos)),
         ]
     })?;
+    let waiver_positions: Vec<Option<crate::yaml::Pos>> = stream
+        .documents
+        .first()
+        .and_then(|d| d.get("waivers"))
+        .and_then(crate::yaml::Node::as_seq)
+        .map(|items| items.iter().map(|n| Some(n.span.start)).collect())
+        .unwrap_or_default();
     let config = match stream.documents.first() {
         None => Config::default(),
         Some(node) if node.is_null() => Config::default(),
@@ -63,7 +145,9 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Settings, Vec<Finding>
             vec![f]
         })?,
     };
-    settings(root, config).map_err(|f| vec![*f])
+    let mut s = settings(root, config).map_err(|f| vec![*f])?;
+    s.waiver_positions = waiver_positions;
+    Ok(s)
 }
 
 fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
@@ -80,7 +164,11 @@ fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
     let excluded = builder
         .build()
         .map_err(|e| Finding::error("config/invalid", e.to_string()).at(FILE, None))?;
-    Ok(Settings { config, excluded })
+    Ok(Settings {
+        config,
+        excluded,
+        waiver_positions: Vec::new(),
+    })
 }
 
 #[cfg(test)]

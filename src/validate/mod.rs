@@ -33,6 +33,10 @@ pub struct Options {
     pub kustomize: Option<PathBuf>,
     /// Validate the raw files only.
     pub no_build: bool,
+    /// Check objects against their schemas (`validate`).
+    pub schemas: bool,
+    /// Run the lint rules (`lint`).
+    pub lint: bool,
 }
 
 /// What validation found.
@@ -135,7 +139,7 @@ fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String
         FileKind::Kustomization
     } else if inputs.contains(path) || files::looks_like_patch(path) {
         FileKind::KustomizeInput
-    } else if files::looks_like_values(path) {
+    } else if files::looks_like_values(path) && !looks_like_object(&text) {
         FileKind::HelmValues
     } else {
         FileKind::Manifests
@@ -168,6 +172,13 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
     (objects, read.findings)
 }
 
+/// A file named like Helm values that still holds top-level `apiVersion` and `kind` is a
+/// manifest (a `values-operator.yaml` holding a CR, say).
+fn looks_like_object(text: &str) -> bool {
+    let top = |key: &str| text.lines().any(|l| l.starts_with(key));
+    top("apiVersion:") && top("kind:")
+}
+
 fn is_crd(o: &Object) -> bool {
     o.kind() == Some("CustomResourceDefinition")
         && o.api_version()
@@ -176,30 +187,27 @@ fn is_crd(o: &Object) -> bool {
 
 /// The Kubernetes version to validate against, and a note when it had to be approximated.
 fn version(root: &Path, opts: &Options) -> Result<(&'static str, Option<String>), String> {
+    match requested_version(root, opts) {
+        Some(v) => core::pick(&v),
+        None => Ok((core::newest(), None)),
+    }
+}
+
+/// The Kubernetes version asked for: `--kubernetes-version`, else the spec's environments.
+fn requested_version(root: &Path, opts: &Options) -> Option<String> {
     if let Some(v) = &opts.kubernetes_version {
-        return core::pick(v);
+        return Some(v.clone());
     }
-    // The spec's environments say which cluster the repository targets.
-    let spec = root.join(crate::spec::DEFAULT_SPEC);
-    if let Ok(text) = std::fs::read_to_string(spec)
-        && let Ok(stream) = crate::yaml::parse_stream(&text)
-    {
-        let found = stream
-            .documents
-            .first()
-            .and_then(|d| d.pointer("/spec/environments"))
-            .and_then(Node::as_seq)
-            .and_then(|envs| {
-                envs.iter()
-                    .filter_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
-                    .next()
-                    .map(str::to_string)
-            });
-        if let Some(v) = found {
-            return core::pick(&v);
-        }
-    }
-    Ok((core::newest(), None))
+    let text = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)).ok()?;
+    let stream = crate::yaml::parse_stream(&text).ok()?;
+    let envs = stream
+        .documents
+        .first()?
+        .pointer("/spec/environments")?
+        .as_seq()?;
+    envs.iter()
+        .find_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
+        .map(str::to_string)
 }
 
 /// Learn schemas from folders given with `--schemas`: CRD YAML files, or JSON schemas named
@@ -330,6 +338,12 @@ pub fn validate(
     settings: &crate::config::Settings,
 ) -> Result<Outcome, String> {
     let (version, note) = version(root, opts)?;
+    // Deprecations are judged against the version asked for, even when the schemas come
+    // from the nearest embedded one.
+    let target = requested_version(root, opts).unwrap_or_else(|| version.to_string());
+    let lint = crate::rules::Context {
+        kubernetes_version: &target,
+    };
     let mut registry = Registry::new(Core::load(version));
     let mut findings = Vec::new();
     if let Some(note) = note {
@@ -407,7 +421,7 @@ pub fn validate(
         .map(|t| {
             let (objects, mut file_findings) = objects_in(t);
             for o in &objects {
-                file_findings.extend(check_object(&registry, opts, o));
+                file_findings.extend(check_object(&registry, opts, &lint, o));
             }
             Checked {
                 findings: file_findings,
@@ -423,6 +437,7 @@ pub fn validate(
             root,
             &registry,
             opts,
+            &lint,
             &kustomizations,
             object_findings,
             &mut findings,
@@ -453,6 +468,7 @@ fn built_findings(
     root: &Path,
     registry: &Registry,
     opts: &Options,
+    lint: &crate::rules::Context<'_>,
     kustomizations: &[(String, Node)],
     raw: Vec<Finding>,
     findings: &mut Vec<Finding>,
@@ -493,7 +509,7 @@ fn built_findings(
             Ok(text) => {
                 let built = read_objects(&kfile, &text);
                 for o in &built.objects {
-                    for mut f in check_object(registry, opts, o) {
+                    for mut f in check_object(registry, opts, lint, o) {
                         if seen.contains(&(f.object.clone(), f.path.clone(), f.message.clone())) {
                             continue;
                         }
@@ -540,20 +556,48 @@ fn group_missing(findings: Vec<Finding>) -> Vec<Finding> {
     out
 }
 
-fn check_object(registry: &Registry, opts: &Options, o: &Object) -> Vec<Finding> {
+fn check_object(
+    registry: &Registry,
+    opts: &Options,
+    lint: &crate::rules::Context<'_>,
+    o: &Object,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let (Some(api_version), Some(kind)) = (o.api_version(), o.kind()) else {
         return out;
     };
     let r = ObjectRef { object: o };
-    meta::check(&r, registry.is_namespaced(api_version, kind), &mut out);
-    meta::check_secret_data(&r, &mut out);
+    if opts.lint {
+        out.extend(crate::rules::check(lint, &r));
+    }
+    if opts.schemas {
+        check_schema(registry, opts, &r, api_version, kind, &mut out);
+    }
+    // `platc.io/ignore` waives any rule on this object, schema rules included.
+    let waived = crate::rules::waived_by_annotation(&o.node);
+    if !waived.is_empty() {
+        out.retain(|f| !waived.iter().any(|w| w == &f.rule));
+    }
+    out
+}
+
+fn check_schema(
+    registry: &Registry,
+    opts: &Options,
+    r: &ObjectRef<'_>,
+    api_version: &str,
+    kind: &str,
+    out: &mut Vec<Finding>,
+) {
+    let o = r.object;
+    meta::check(r, registry.is_namespaced(api_version, kind), out);
+    meta::check_secret_data(r, out);
     match registry.get(api_version, kind) {
         Found::Schema(schema) => {
             let json = o.node.to_json_pruned();
             if !schema.is_valid(&json) {
                 for v in schema.validate(&json) {
-                    out.push(explain::finding(&r, &schema, &v));
+                    out.push(explain::finding(r, &schema, &v));
                 }
             }
         }
@@ -573,7 +617,6 @@ fn check_object(registry: &Registry, opts: &Options, o: &Object) -> Vec<Finding>
             );
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,126 @@
+//! Every lint rule has a fixture with bad and good objects side by side
+//! (tests/fixtures/rules/<family>/<rule>.yaml): the rule fires on each `bad-*` object, never on
+//! a `good-*` one, and the findings are snapshotted.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_rule_fires_on_bad_objects_only() {
+    for rule in platc::rules::RULES {
+        let (family, name) = rule.id.split_once('/').unwrap();
+        let dir = fixtures().join("rules").join(family);
+        let file = format!("{name}.yaml");
+        assert!(dir.join(&file).is_file(), "{} has no fixture", rule.id);
+        let out = platc()
+            .arg("-C")
+            .arg(&dir)
+            .args([
+                "lint",
+                "--no-build",
+                "--kubernetes-version",
+                "1.33",
+                "--format",
+                "json",
+                &file,
+            ])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let findings: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule.id)
+            .collect();
+        assert!(
+            !findings.is_empty(),
+            "{} found nothing in its fixture",
+            rule.id
+        );
+        for f in &findings {
+            let object = f["object"].as_str().unwrap_or("");
+            let name = object.rsplit(['/', ' ']).next().unwrap_or("");
+            assert!(name.starts_with("bad-"), "{} fired on {object}", rule.id);
+        }
+        let summary: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{} {} [{}] {}",
+                    f["line"],
+                    f["column"],
+                    f["severity"].as_str().unwrap(),
+                    f["object"].as_str().unwrap_or(""),
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(
+            format!("rule_{}_{}", family, name.replace('-', "_")),
+            summary.join("\n")
+        );
+    }
+}
+
+#[test]
+fn rules_and_explain_come_from_the_registry() {
+    let out = platc()
+        .arg("rules")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), platc::rules::RULES.len());
+    assert!(text.contains("workload/image-tag"));
+    let out = platc()
+        .args(["explain", "workload/image-tag"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let docs = String::from_utf8(out).unwrap();
+    assert!(docs.contains("## Why") && docs.contains("## Bad") && docs.contains("## Good"));
+    platc()
+        .args(["explain", "workload/image-tags"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "did you mean `workload/image-tag`?",
+        ));
+}
+
+#[test]
+fn deprecation_follows_the_target_version() {
+    let dir = fixtures().join("rules/deprecated");
+    let run = |version: &str| {
+        let out = platc()
+            .arg("-C")
+            .arg(&dir)
+            .args([
+                "lint",
+                "--no-build",
+                "--kubernetes-version",
+                version,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "deprecated/removed-api")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // 1.21: policy/v1beta1 PDB is deprecated (warning), extensions Ingress still served but deprecated.
+    assert_eq!(run("1.21"), ["warning", "warning", "info"]);
+    assert_eq!(run("1.25"), ["error", "error", "info"]);
+}
