@@ -122,15 +122,6 @@ fn main() {
         );
     }
 
-    // The lint rules alone, and everything `check` runs (schemas, rules, secrets) in one pass.
-    for command in ["lint", "check"] {
-        let best = (0..5).map(|_| run_command(dir, command)).min().unwrap();
-        println!(
-            "{command}: {n} objects: {:.0} ms wall (best of 5)",
-            best.as_secs_f64() * 1e3
-        );
-    }
-
     // Time to first result on a small repository that carries large CRDs.
     let small = tempfile::tempdir().unwrap();
     generate(small.path(), 300);
