@@ -14,6 +14,8 @@ use crate::yaml::Node;
 pub struct Context<'a> {
     /// The Kubernetes minor version the repository targets, such as "1.33".
     pub kubernetes_version: &'a str,
+    /// The namespace Argo CD watches for Applications.
+    pub argocd_namespace: &'a str,
 }
 
 /// One rule.
@@ -31,6 +33,8 @@ pub struct Rule {
 /// Every rule, in the order `platc rules` lists them.
 pub const RULES: &[&Rule] = &[
     &deprecated::removed_api::RULE,
+    &argocd::application_namespace::RULE,
+    &argocd::destination::RULE,
     &argocd::sync_wave_integer::RULE,
     &argocd::chart_version_pinned::RULE,
     &argocd::values_without_ref::RULE,

@@ -193,6 +193,18 @@ fn version(root: &Path, opts: &Options) -> Result<(&'static str, Option<String>)
     }
 }
 
+/// The namespace the spec says Argo CD runs in.
+fn spec_argocd_namespace(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)).ok()?;
+    let stream = crate::yaml::parse_stream(&text).ok()?;
+    stream
+        .documents
+        .first()?
+        .pointer("/spec/argocd/namespace")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// The Kubernetes version asked for: `--kubernetes-version`, else the spec's environments.
 fn requested_version(root: &Path, opts: &Options) -> Option<String> {
     if let Some(v) = &opts.kubernetes_version {
@@ -341,8 +353,10 @@ pub fn validate(
     // Deprecations are judged against the version asked for, even when the schemas come
     // from the nearest embedded one.
     let target = requested_version(root, opts).unwrap_or_else(|| version.to_string());
+    let argocd_namespace = spec_argocd_namespace(root).unwrap_or_else(|| "argocd".to_string());
     let lint = crate::rules::Context {
         kubernetes_version: &target,
+        argocd_namespace: &argocd_namespace,
     };
     let mut registry = Registry::new(Core::load(version));
     let mut findings = Vec::new();

@@ -1,6 +1,8 @@
 //! `argocd/*`: Application mistakes Argo CD accepts silently or fails on late.
 
+pub mod application_namespace;
 pub mod chart_version_pinned;
+pub mod destination;
 pub mod sync_wave_integer;
 pub mod values_without_ref;
 
