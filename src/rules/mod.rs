@@ -2,6 +2,7 @@
 //! one list. Rules run on every object as it is read (parse once), in parallel.
 
 pub mod argocd;
+pub mod bundle;
 pub mod deprecated;
 pub mod lessons;
 pub mod workload;
@@ -45,6 +46,9 @@ pub const RULES: &[&Rule] = &[
     &workload::host_namespaces::RULE,
     &workload::duplicate_env::RULE,
     &workload::selector_mismatch::RULE,
+    &bundle::selects_nothing::RULE,
+    &bundle::hpa_target::RULE,
+    &bundle::unknown_project::RULE,
     &lessons::unstable_disk_path::RULE,
     &lessons::live_export::RULE,
 ];

@@ -85,6 +85,8 @@ struct Text {
 struct Checked {
     findings: Vec<Finding>,
     objects: usize,
+    /// What the bundle rules need from this file's objects.
+    facts: Vec<crate::rules::bundle::Fact>,
 }
 
 /// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
@@ -430,21 +432,34 @@ pub fn validate(
 
     // Each file is parsed, checked and dropped in one go: only findings are kept, so memory
     // stays flat however large the repository.
-    let checked: Vec<Checked> = manifests
+    let mut checked: Vec<Checked> = manifests
         .par_iter()
         .map(|t| {
             let (objects, mut file_findings) = objects_in(t);
+            let mut facts = Vec::new();
             for o in &objects {
                 file_findings.extend(check_object(&registry, opts, &lint, o));
+                if opts.lint {
+                    facts.extend(crate::rules::bundle::facts_of(&ObjectRef { object: o }));
+                }
             }
             Checked {
                 findings: file_findings,
                 objects: objects.len(),
+                facts,
             }
         })
         .collect();
     let object_count: usize = checked.iter().map(|c| c.objects).sum();
-    let object_findings: Vec<Finding> = checked.into_iter().flat_map(|c| c.findings).collect();
+    let facts: Vec<crate::rules::bundle::Fact> = checked
+        .iter_mut()
+        .flat_map(|c| std::mem::take(&mut c.facts))
+        .collect();
+    let mut object_findings: Vec<Finding> = checked.into_iter().flat_map(|c| c.findings).collect();
+    // Cross-object rules run over the whole bundle, once every file has been read.
+    if opts.lint {
+        object_findings.extend(crate::rules::bundle::check(&facts));
+    }
     let mut object_findings = object_findings;
     if !opts.no_build && !kustomizations.is_empty() {
         object_findings = built_findings(
