@@ -460,7 +460,6 @@ pub fn validate(
     if opts.lint {
         object_findings.extend(crate::rules::bundle::check(&facts));
     }
-    let mut object_findings = object_findings;
     if !opts.no_build && !kustomizations.is_empty() {
         object_findings = built_findings(
             root,

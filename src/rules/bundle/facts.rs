@@ -179,13 +179,13 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         }
         "AppProject" if api == "argoproj.io/v1alpha1" => out.push(Fact::AppProject { name }),
         "Application" if api == "argoproj.io/v1alpha1" => {
-            if let Some(p) = node.pointer("/spec/project") {
-                if let Some(project) = p.as_str() {
-                    out.push(Fact::UsesProject {
-                        project: project.into(),
-                        place: place(p, "/spec/project"),
-                    });
-                }
+            if let Some(p) = node.pointer("/spec/project")
+                && let Some(project) = p.as_str()
+            {
+                out.push(Fact::UsesProject {
+                    project: project.into(),
+                    place: place(p, "/spec/project"),
+                });
             }
         }
         _ => {}
