@@ -14,8 +14,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn object(i: usize) -> String {
-    let ns = format!("team-{}", i % 40);
+    // Objects come in groups of ten sharing a namespace; Services, policies, PDBs and HPAs
+    // point at the group's first Deployment, as in a coherent repository.
+    let ns = format!("team-{}", (i / 10) % 40);
     let name = format!("app-{i}");
+    let app = format!("app-{}", i - i % 10);
     let mut s = String::new();
     match i % 10 {
         0..=2 => write!(
@@ -23,19 +26,19 @@ fn object(i: usize) -> String {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {name}\n    app.kubernetes.io/part-of: platform\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: {name}\n  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: {name}\n    spec:\n      serviceAccountName: {name}\n      containers:\n        - name: app\n          image: ghcr.io/example/{name}:1.{}.0\n          ports:\n            - name: http\n              containerPort: 8080\n          env:\n            - name: LOG_LEVEL\n              value: info\n          resources:\n            requests: {{cpu: 100m, memory: 128Mi}}\n            limits: {{memory: 256Mi}}\n          readinessProbe:\n            httpGet: {{path: /ready, port: http}}\n          livenessProbe:\n            httpGet: {{path: /live, port: http}}\n            initialDelaySeconds: 10\n",
             i % 9
         ),
-        3 => write!(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    app.kubernetes.io/name: {name}\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n"),
+        3 => write!(s, "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector:\n    app.kubernetes.io/name: {app}\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n"),
         4 => write!(s, "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: {ns}\n  annotations:\n    cert-manager.io/cluster-issuer: letsencrypt\nspec:\n  ingressClassName: contour\n  tls:\n    - hosts: [{name}.example.org]\n      secretName: {name}-tls\n  rules:\n    - host: {name}.example.org\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: {name}\n                port:\n                  name: http\n"),
         5 => write!(s, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\ndata:\n  LOG_LEVEL: info\n  FEATURE_FLAGS: \"a,b,c\"\n  config.yaml: |\n    server:\n      port: 8080\n"),
         6 => {
             if i % 20 == 6 {
-                write!(s, "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: {name}\n")
+                write!(s, "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: {app}\n")
             } else {
-                write!(s, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: {name}\n  policyTypes: [Ingress]\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: projectcontour\n      ports:\n        - port: 8080\n")
+                write!(s, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: {app}\n  policyTypes: [Ingress]\n  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: projectcontour\n      ports:\n        - port: 8080\n")
             }
         }
         7 => {
             if i % 20 == 7 {
-                write!(s, "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {name}\n  minReplicas: 2\n  maxReplicas: 10\n  metrics:\n    - type: Resource\n      resource:\n        name: cpu\n        target:\n          type: Utilization\n          averageUtilization: 70\n")
+                write!(s, "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {app}\n  minReplicas: 2\n  maxReplicas: 10\n  metrics:\n    - type: Resource\n      resource:\n        name: cpu\n        target:\n          type: Utilization\n          averageUtilization: 70\n")
             } else {
                 write!(s, "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {name}\n")
             }
@@ -50,7 +53,7 @@ fn object(i: usize) -> String {
 fn generate(root: &Path, n: usize) -> usize {
     let mut bytes = 0;
     for i in 0..n {
-        let dir = root.join(format!("apps/team-{}", i % 40));
+        let dir = root.join(format!("apps/team-{}", (i / 10) % 40));
         std::fs::create_dir_all(&dir).unwrap();
         let text = object(i);
         bytes += text.len();

@@ -1,6 +1,8 @@
 use crate::report::{Finding, Severity};
 use crate::rules::Rule;
 
+use std::collections::HashMap;
+
 use super::facts::{Fact, same_namespace};
 
 pub const RULE: Rule = Rule {
@@ -36,6 +38,21 @@ by a Helm chart can waive with `platc.io/ignore: workload/hpa-target`.
 };
 
 pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+    let mut workloads: HashMap<(&str, &str), Vec<&Option<String>>> = HashMap::new();
+    for f in facts {
+        if let Fact::Pods {
+            namespace,
+            kind,
+            name,
+            ..
+        } = f
+        {
+            workloads
+                .entry((kind.as_str(), name.as_str()))
+                .or_default()
+                .push(namespace);
+        }
+    }
     for fact in facts {
         let Fact::ScaleTarget {
             namespace,
@@ -46,7 +63,9 @@ pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let found = facts.iter().any(|f| matches!(f, Fact::Pods { namespace: ns, kind: k, name: n, .. } if k == kind && n == name && same_namespace(namespace, ns)));
+        let found = workloads
+            .get(&(kind.as_str(), name.as_str()))
+            .is_some_and(|nss| nss.iter().any(|ns| same_namespace(namespace, ns)));
         if !found {
             out.extend(place.finding(
                 RULE.id,

@@ -1,7 +1,9 @@
 use crate::report::{Finding, Severity};
 use crate::rules::Rule;
 
-use super::facts::{Fact, same_namespace};
+use std::collections::HashMap;
+
+use super::facts::{Fact, Labels, same_namespace};
 
 pub const RULE: Rule = Rule {
     id: "workload/selects-nothing",
@@ -38,6 +40,22 @@ Align the selector with the pod template's labels. Objects whose pods come from 
 };
 
 pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+    // Index pod templates by each of their labels: a selector then only looks at the pods
+    // that carry its first label (a repository can hold thousands of both).
+    let mut by_label: HashMap<(&str, &str), Vec<(&Option<String>, &Labels)>> = HashMap::new();
+    for f in facts {
+        if let Fact::Pods {
+            namespace, labels, ..
+        } = f
+        {
+            for (k, v) in labels {
+                by_label
+                    .entry((k.as_str(), v.as_str()))
+                    .or_default()
+                    .push((namespace, labels));
+            }
+        }
+    }
     for fact in facts {
         let Fact::Selector {
             namespace,
@@ -48,17 +66,17 @@ pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let matched = facts.iter().any(|f| match f {
-            Fact::Pods {
-                namespace: ns,
-                labels,
-                ..
-            } => {
-                same_namespace(namespace, ns)
-                    && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-            }
-            _ => false,
-        });
+        let Some((k0, v0)) = selector.iter().next() else {
+            continue;
+        };
+        let matched = by_label
+            .get(&(k0.as_str(), v0.as_str()))
+            .is_some_and(|pods| {
+                pods.iter().any(|(ns, labels)| {
+                    same_namespace(namespace, ns)
+                        && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+                })
+            });
         if !matched {
             let wanted: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let message = format!(
