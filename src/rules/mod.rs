@@ -49,6 +49,7 @@ pub const RULES: &[&Rule] = &[
     &bundle::selects_nothing::RULE,
     &bundle::hpa_target::RULE,
     &bundle::unknown_project::RULE,
+    &bundle::duplicate_release::RULE,
     &lessons::unstable_disk_path::RULE,
     &lessons::live_export::RULE,
 ];

@@ -71,6 +71,13 @@ pub enum Fact {
         project: String,
         place: Place,
     },
+    /// A Helm release an Application installs, where.
+    Release {
+        cluster: String,
+        namespace: String,
+        release: String,
+        place: Place,
+    },
 }
 
 fn labels(node: Option<&Node>) -> Labels {
@@ -179,6 +186,48 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         }
         "AppProject" if api == "argoproj.io/v1alpha1" => out.push(Fact::AppProject { name }),
         "Application" if api == "argoproj.io/v1alpha1" => {
+            let dest = node.pointer("/spec/destination");
+            let cluster = dest
+                .and_then(|d| d.get("server").or_else(|| d.get("name")))
+                .and_then(Node::as_str)
+                .unwrap_or("https://kubernetes.default.svc")
+                .to_string();
+            let dest_ns = dest
+                .and_then(|d| d.get("namespace"))
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let mut sources: Vec<(&Node, String)> = node
+                .pointer("/spec/source")
+                .map(|s| (s, "/spec/source".to_string()))
+                .into_iter()
+                .collect();
+            for (i, s) in node
+                .pointer("/spec/sources")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                sources.push((s, format!("/spec/sources/{i}")));
+            }
+            for (source, pointer) in sources {
+                if source.get("chart").is_none() {
+                    continue;
+                }
+                // Argo CD names the release after the Application unless told otherwise.
+                let release = source
+                    .pointer("/helm/releaseName")
+                    .and_then(Node::as_str)
+                    .unwrap_or(&name)
+                    .to_string();
+                out.push(Fact::Release {
+                    cluster: cluster.clone(),
+                    namespace: dest_ns.clone(),
+                    release,
+                    place: place(source, &pointer),
+                });
+            }
             if let Some(p) = node.pointer("/spec/project")
                 && let Some(project) = p.as_str()
             {

@@ -2,6 +2,7 @@
 //! must exist somewhere among the others. The object pass gathers small facts about each
 //! object (parse once); these rules run over the facts when every file has been read.
 
+pub mod duplicate_release;
 mod facts;
 pub mod hpa_target;
 pub mod selects_nothing;
@@ -24,6 +25,7 @@ pub fn check(facts: &[Fact]) -> Vec<Finding> {
     selects_nothing::check(facts, &mut out);
     hpa_target::check(facts, &mut out);
     unknown_project::check(facts, &mut out);
+    duplicate_release::check(facts, &mut out);
     out
 }
 
