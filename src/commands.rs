@@ -479,13 +479,6 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         crate::secrets::baseline::read(&cx.root.join(crate::secrets::baseline::DEFAULT_FILE))
             .unwrap_or_default();
     let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings).without_baseline(&accepted);
-    // No snippet of a file that holds a credential, whatever the finding shown with it.
-    let leaking: std::collections::HashSet<String> = secrets
-        .findings
-        .iter()
-        .filter_map(|f| f.file.clone())
-        .collect();
-    let sources = sources.without(&leaking);
     findings.extend(secrets.findings);
     let findings = crate::policy::apply(findings, &settings, &crate::policy::today());
     let code = exit_for(cx, &findings);

@@ -12,18 +12,18 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Keep a file's text for snippets, unless it holds a credential: a snippet would print
+    /// it (whichever finding the snippet is for, and even when a baseline accepts it). Such
+    /// files are reported without a snippet.
     pub fn insert(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) {
-        self.files.insert(path.into(), text.into());
+        let (path, text) = (path.into(), text.into());
+        if crate::secrets::scan::scan(&path, &text).is_empty() {
+            self.files.insert(path, text);
+        }
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {
         self.files.get(path)
-    }
-
-    /// The same texts but those of the given files.
-    pub fn without(mut self, files: &std::collections::HashSet<String>) -> Sources {
-        self.files.retain(|path, _| !files.contains(path));
-        self
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<str>)> {

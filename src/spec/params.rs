@@ -65,15 +65,28 @@ fn check_text(decl: &Param, text: &str) -> Result<(), String> {
         ParamType::Fqdn => check_fqdn(text)?,
         _ => {}
     }
-    if let Some(pattern) = &decl.pattern {
-        // The pattern was compiled once when the blueprint was checked.
-        if let Ok(re) = Regex::new(&format!("^(?:{pattern})$"))
-            && !re.is_match(text)
-        {
-            return Err(format!("`{text}` does not match the pattern `{pattern}`"));
-        }
+    if let Some(pattern) = &decl.pattern
+        && anchored(pattern).is_some_and(|re| !re.is_match(text))
+    {
+        return Err(format!("`{text}` does not match the pattern `{pattern}`"));
     }
     Ok(())
+}
+
+/// A parameter pattern, anchored to the whole value, compiled once per pattern however many
+/// instances use it. (Invalid patterns are reported when the blueprint is checked.)
+fn anchored(pattern: &str) -> Option<Regex> {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Option<Regex>>>,
+    > = std::sync::OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok())
+        .clone()
 }
 
 /// An RFC 1123 label, as Kubernetes requires for names and namespaces.
@@ -124,6 +137,23 @@ pub fn check_fqdn(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_match_the_whole_value() {
+        let decl = Param {
+            kind: ParamType::String,
+            required: false,
+            default: None,
+            description: None,
+            min_length: None,
+            max_length: None,
+            pattern: Some("[0-9]+(Mi|Gi)".into()),
+            unique: false,
+        };
+        assert!(check_json(&decl, &serde_json::json!("2Gi")).is_ok());
+        let e = check_json(&decl, &serde_json::json!("2Gi-extra")).unwrap_err();
+        assert!(e.contains("does not match the pattern"), "{e}");
+    }
 
     #[test]
     fn dns_labels_and_fqdns() {

@@ -187,41 +187,41 @@ fn is_crd(o: &Object) -> bool {
             .is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
 }
 
-/// The Kubernetes version to validate against, and a note when it had to be approximated.
-fn version(root: &Path, opts: &Options) -> Result<(&'static str, Option<String>), String> {
-    match requested_version(root, opts) {
-        Some(v) => core::pick(&v),
-        None => Ok((core::newest(), None)),
-    }
+/// What the platform spec (if any) says about the target: read once.
+#[derive(Default)]
+struct SpecHints {
+    kubernetes_version: Option<String>,
+    argocd_namespace: Option<String>,
 }
 
-/// The namespace the spec says Argo CD runs in.
-fn spec_argocd_namespace(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)).ok()?;
-    let stream = crate::yaml::parse_stream(&text).ok()?;
-    stream
-        .documents
-        .first()?
-        .pointer("/spec/argocd/namespace")?
-        .as_str()
-        .map(str::to_string)
-}
-
-/// The Kubernetes version asked for: `--kubernetes-version`, else the spec's environments.
-fn requested_version(root: &Path, opts: &Options) -> Option<String> {
-    if let Some(v) = &opts.kubernetes_version {
-        return Some(v.clone());
+impl SpecHints {
+    fn read(root: &Path) -> SpecHints {
+        let Ok(text) = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)) else {
+            return SpecHints::default();
+        };
+        let Ok(stream) = crate::yaml::parse_stream(&text) else {
+            return SpecHints::default();
+        };
+        let Some(doc) = stream.documents.first() else {
+            return SpecHints::default();
+        };
+        let kubernetes_version = doc
+            .pointer("/spec/environments")
+            .and_then(Node::as_seq)
+            .and_then(|envs| {
+                envs.iter()
+                    .find_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
+            })
+            .map(str::to_string);
+        let argocd_namespace = doc
+            .pointer("/spec/argocd/namespace")
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        SpecHints {
+            kubernetes_version,
+            argocd_namespace,
+        }
     }
-    let text = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)).ok()?;
-    let stream = crate::yaml::parse_stream(&text).ok()?;
-    let envs = stream
-        .documents
-        .first()?
-        .pointer("/spec/environments")?
-        .as_seq()?;
-    envs.iter()
-        .find_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
-        .map(str::to_string)
 }
 
 /// Learn schemas from folders given with `--schemas`: CRD YAML files, or JSON schemas named
@@ -351,11 +351,19 @@ pub fn validate(
     opts: &Options,
     settings: &crate::config::Settings,
 ) -> Result<Outcome, String> {
-    let (version, note) = version(root, opts)?;
+    let hints = SpecHints::read(root);
+    // `--kubernetes-version`, else the spec's environments, else the newest embedded.
+    let requested = opts.kubernetes_version.clone().or(hints.kubernetes_version);
+    let (version, note) = match &requested {
+        Some(v) => core::pick(v)?,
+        None => (core::newest(), None),
+    };
     // Deprecations are judged against the version asked for, even when the schemas come
     // from the nearest embedded one.
-    let target = requested_version(root, opts).unwrap_or_else(|| version.to_string());
-    let argocd_namespace = spec_argocd_namespace(root).unwrap_or_else(|| "argocd".to_string());
+    let target = requested.unwrap_or_else(|| version.to_string());
+    let argocd_namespace = hints
+        .argocd_namespace
+        .unwrap_or_else(|| "argocd".to_string());
     let lint = crate::rules::Context {
         kubernetes_version: &target,
         argocd_namespace: &argocd_namespace,
@@ -476,9 +484,7 @@ pub fn validate(
     findings.extend(object_findings);
     let with_findings: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
     for t in &texts {
-        // A Secret's lines are never shown in a snippet: they hold credentials.
-        let holds_secret = t.text.contains("kind: Secret") || t.text.contains("kind: \"Secret\"");
-        if with_findings.contains(t.path.as_str()) && !holds_secret {
+        if with_findings.contains(t.path.as_str()) {
             sources.insert(t.path.clone(), t.text.clone());
         }
     }

@@ -197,21 +197,8 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
                 .and_then(Node::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let mut sources: Vec<(&Node, String)> = node
-                .pointer("/spec/source")
-                .map(|s| (s, "/spec/source".to_string()))
-                .into_iter()
-                .collect();
-            for (i, s) in node
-                .pointer("/spec/sources")
-                .and_then(Node::as_seq)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                sources.push((s, format!("/spec/sources/{i}")));
-            }
-            for (source, pointer) in sources {
+            let sources = crate::rules::argocd::sources(o);
+            for (source, pointer) in &sources {
                 if source.get("chart").is_none() {
                     continue;
                 }
@@ -225,7 +212,7 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
                     cluster: cluster.clone(),
                     namespace: dest_ns.clone(),
                     release,
-                    place: place(source, &pointer),
+                    place: place(source, pointer),
                 });
             }
             if let Some(p) = node.pointer("/spec/project")

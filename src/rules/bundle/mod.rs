@@ -12,13 +12,6 @@ pub use facts::{Fact, facts_of};
 
 use crate::report::Finding;
 
-/// Every bundle rule.
-pub const RULES: &[&crate::rules::Rule] = &[
-    &selects_nothing::RULE,
-    &hpa_target::RULE,
-    &unknown_project::RULE,
-];
-
 /// Run the bundle rules over every object's facts.
 pub fn check(facts: &[Fact]) -> Vec<Finding> {
     let mut out = Vec::new();
