@@ -6,6 +6,25 @@ mod common;
 
 use common::*;
 
+/// `platc lint --format json` on a fixture folder (optionally one file in it) at a version.
+fn lint_json(dir: &std::path::Path, version: &str, files: &[&str]) -> serde_json::Value {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "lint",
+            "--no-build",
+            "--kubernetes-version",
+            version,
+            "--format",
+            "json",
+        ])
+        .args(files)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn every_rule_fires_on_bad_objects_only() {
     for rule in platc::rules::RULES {
@@ -13,21 +32,7 @@ fn every_rule_fires_on_bad_objects_only() {
         let dir = fixtures().join("rules").join(family);
         let file = format!("{name}.yaml");
         assert!(dir.join(&file).is_file(), "{} has no fixture", rule.id);
-        let out = platc()
-            .arg("-C")
-            .arg(&dir)
-            .args([
-                "lint",
-                "--no-build",
-                "--kubernetes-version",
-                "1.33",
-                "--format",
-                "json",
-                &file,
-            ])
-            .output()
-            .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let report = lint_json(&dir, "1.33", &[&file]);
         let findings: Vec<&serde_json::Value> = report["findings"]
             .as_array()
             .unwrap()
@@ -98,20 +103,7 @@ fn rules_and_explain_come_from_the_registry() {
 fn deprecation_follows_the_target_version() {
     let dir = fixtures().join("rules/deprecated");
     let run = |version: &str| {
-        let out = platc()
-            .arg("-C")
-            .arg(&dir)
-            .args([
-                "lint",
-                "--no-build",
-                "--kubernetes-version",
-                version,
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = lint_json(&dir, version, &[]);
         r["findings"]
             .as_array()
             .unwrap()

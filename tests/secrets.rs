@@ -207,3 +207,39 @@ fn a_baseline_accepts_known_findings_and_stores_no_values() {
     assert_eq!(r["findings"].as_array().unwrap().len(), 1);
     assert_eq!(r["findings"][0]["file"], "new.env");
 }
+
+#[test]
+fn a_snippet_never_shows_a_file_that_holds_a_credential() {
+    // `validate` does not scan for secrets, but its human report must not print, in a
+    // snippet, the lines around a schema error in a file that holds one.
+    let dir = tempfile::tempdir().unwrap();
+    let secret = token(8);
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  lables: {{a: b}}\ndata:\n  token: {secret}\n"),
+    )
+    .unwrap();
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["validate", "--no-build"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text.contains("unknown field `lables`"), "{text}");
+    assert!(!text.contains(&secret[4..]), "{text}");
+    // A file without a credential still gets its snippet.
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  lables: {a: b}\n",
+    )
+    .unwrap();
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["validate", "--no-build"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lables: {a: b}"));
+}

@@ -34,32 +34,31 @@ fn expectations(text: &str) -> Expect {
     }
 }
 
+/// `platc -C DIR build ARGS`, which must fail with exit code 2; its standard output.
+fn failed_build(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .arg("build")
+        .args(args)
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
 fn run_case(path: &std::path::Path) -> (Expect, serde_json::Value, String) {
     let text = std::fs::read_to_string(path).unwrap();
     let expect = expectations(&text);
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("spec-errors/_scaffold"), repo.path());
     std::fs::write(repo.path().join("platform/platform.yaml"), &text).unwrap();
-    let out = platc()
-        .arg("-C")
-        .arg(repo.path())
-        .args(["build", "--format", "json"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let human = platc()
-        .arg("-C")
-        .arg(repo.path())
-        .arg("build")
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
-    (expect, report, String::from_utf8(human).unwrap())
+    let report: serde_json::Value =
+        serde_json::from_str(&failed_build(repo.path(), &["--format", "json"])).unwrap();
+    let human = failed_build(repo.path(), &[]);
+    (expect, report, human)
 }
 
 #[test]
@@ -134,16 +133,8 @@ fn related_positions_point_at_the_first_occurrence() {
 #[test]
 fn a_missing_spec_is_a_usage_error_with_a_hint() {
     let repo = tempfile::tempdir().unwrap();
-    let out = platc()
-        .arg("-C")
-        .arg(repo.path())
-        .arg("build")
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let out = failed_build(repo.path(), &[]);
+    let text = out;
     assert!(
         text.contains("cannot read the platform spec") && text.contains("--spec"),
         "{text}"
