@@ -3,6 +3,8 @@
 //! ```yaml
 //! exclude:            # gitignore-style patterns of paths no check reads
 //!   - tests/fixtures/
+//! repoURLs:           # the URLs Applications use for this repository (besides the
+//!   - https://git.example.org/club/platform.git   # spec's and the git remotes)
 //! rules:              # severity overrides: off, info, warning, error
 //!   workload/probes: info
 //! waivers:            # accepted findings, each with a reason and an optional end date
@@ -35,6 +37,9 @@ pub struct Config {
     pub rules: indexmap::IndexMap<String, Level>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// URLs Applications use for this repository, besides the spec's and the git remotes.
+    #[serde(default, rename = "repoURLs")]
+    pub repo_urls: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

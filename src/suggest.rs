@@ -14,6 +14,23 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// For a repo-relative path that does not exist, the name of the closest entry in its
+/// folder, if one is close.
+pub fn sibling(root: &std::path::Path, target: &str) -> Option<String> {
+    let (parent, name) = target.rsplit_once('/').unwrap_or(("", target));
+    let mut siblings: Vec<String> = std::fs::read_dir(root.join(parent))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Directory order differs between machines; suggestions must not.
+    siblings.sort();
+    did_you_mean(name, siblings.iter().map(String::as_str)).map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Every lint rule has a fixture with bad and good objects side by side
 //! (tests/fixtures/rules/<family>/<rule>.yaml): the rule fires on each `bad-*` object, never on
-//! a `good-*` one, and the findings are snapshotted.
+//! a `good-*` one, and the findings are snapshotted. Rules about kustomizations, builds and
+//! what Applications deploy have a fixture folder instead (<family>/<rule>/), a small
+//! repository where the `bad-*` folders or objects are the wrong ones.
 
 mod common;
 
@@ -25,14 +27,29 @@ fn lint_json(dir: &std::path::Path, version: &str, files: &[&str]) -> serde_json
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `platc lint --format json` on a fixture repository, kustomize builds included.
+fn lint_repo_json(dir: &std::path::Path) -> serde_json::Value {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(["lint", "--kubernetes-version", "1.33", "--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn every_rule_fires_on_bad_objects_only() {
     for rule in platc::rules::RULES {
         let (family, name) = rule.id.split_once('/').unwrap();
         let dir = fixtures().join("rules").join(family);
         let file = format!("{name}.yaml");
-        assert!(dir.join(&file).is_file(), "{} has no fixture", rule.id);
-        let report = lint_json(&dir, "1.33", &[&file]);
+        let report = if dir.join(&file).is_file() {
+            lint_json(&dir, "1.33", &[&file])
+        } else {
+            assert!(dir.join(name).is_dir(), "{} has no fixture", rule.id);
+            lint_repo_json(&dir.join(name))
+        };
         let findings: Vec<&serde_json::Value> = report["findings"]
             .as_array()
             .unwrap()
@@ -44,16 +61,45 @@ fn every_rule_fires_on_bad_objects_only() {
             "{} found nothing in its fixture",
             rule.id
         );
+        let mut bad_places = std::collections::BTreeSet::new();
         for f in &findings {
             let object = f["object"].as_str().unwrap_or("");
             let name = object.rsplit(['/', ' ']).next().unwrap_or("");
-            assert!(name.starts_with("bad-"), "{} fired on {object}", rule.id);
+            let file = f["file"].as_str().unwrap_or("");
+            assert!(
+                name.starts_with("bad-") || file.starts_with("bad-"),
+                "{} fired on {object} in {file}",
+                rule.id
+            );
+            bad_places.insert(if name.starts_with("bad-") {
+                name
+            } else {
+                file.split('/').next().unwrap()
+            });
+        }
+        // Every bad example in a fixture folder is found.
+        if dir.join(name).is_dir() {
+            for entry in std::fs::read_dir(dir.join(name)).unwrap().flatten() {
+                let folder = entry.file_name().to_string_lossy().into_owned();
+                if folder.starts_with("bad-") {
+                    assert!(
+                        bad_places.contains(folder.as_str()),
+                        "{} missed {folder}",
+                        rule.id
+                    );
+                }
+            }
         }
         let summary: Vec<String> = findings
             .iter()
             .map(|f| {
                 format!(
-                    "{}:{} {} [{}] {}",
+                    "{}{}:{} {} [{}] {}",
+                    if dir.join(name).is_dir() {
+                        format!("{} ", f["file"].as_str().unwrap_or(""))
+                    } else {
+                        String::new()
+                    },
                     f["line"],
                     f["column"],
                     f["severity"].as_str().unwrap(),

@@ -8,13 +8,9 @@ use serde_json::{Map, Value, json};
 use crate::report::Finding;
 use crate::spec::{Patch, PatchTarget};
 
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// Whether a repo-relative folder is a Kustomize root.
 pub fn is_kustomize_dir(root: &Path, dir: &str) -> bool {
-    KUSTOMIZATION_NAMES
-        .iter()
-        .any(|n| root.join(dir).join(n).is_file())
+    crate::kustomize::file_in(root, dir).is_some()
 }
 
 /// The YAML and JSON files under a repo-relative path (itself, if a file), sorted, with

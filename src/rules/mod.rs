@@ -4,6 +4,7 @@
 pub mod argocd;
 pub mod bundle;
 pub mod deprecated;
+pub mod kustomize;
 pub mod lessons;
 pub mod workload;
 
@@ -17,6 +18,8 @@ pub struct Context<'a> {
     pub kubernetes_version: &'a str,
     /// The namespace Argo CD watches for Applications.
     pub argocd_namespace: &'a str,
+    /// This repository: its root on disk and the URLs Applications use for it.
+    pub repo: &'a crate::repo::Repo,
 }
 
 /// One rule.
@@ -39,6 +42,8 @@ pub const RULES: &[&Rule] = &[
     &argocd::sync_wave_integer::RULE,
     &argocd::chart_version_pinned::RULE,
     &argocd::values_without_ref::RULE,
+    &argocd::source_path::RULE,
+    &argocd::head_revision::RULE,
     &workload::image_tag::RULE,
     &workload::resources::RULE,
     &workload::probes::RULE,
@@ -50,6 +55,10 @@ pub const RULES: &[&Rule] = &[
     &bundle::hpa_target::RULE,
     &bundle::unknown_project::RULE,
     &bundle::duplicate_release::RULE,
+    &bundle::shared_object::RULE,
+    &kustomize::missing_file::RULE,
+    &kustomize::patch_target::RULE,
+    &kustomize::duplicate_object::RULE,
     &lessons::unstable_disk_path::RULE,
     &lessons::live_export::RULE,
 ];

@@ -1,11 +1,13 @@
 //! Kustomize builds: what overlays render to is validated too, so patches are checked in
 //! context (a patch alone is a partial object and is never validated on its own).
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::yaml::Node;
+use rayon::prelude::*;
+
+use crate::kustomize::Kustomizations;
+use crate::manifest::{Object, read_objects};
 
 /// How to run kustomize.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,65 +65,89 @@ impl Kustomize {
             String::from_utf8(output.stdout)
                 .map_err(|_| "the build output is not UTF-8".to_string())
         } else {
-            let err = String::from_utf8_lossy(&output.stderr);
-            Err(err
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .take(3)
-                .collect::<Vec<_>>()
-                .join("; "))
+            Err(clean_error(&String::from_utf8_lossy(&output.stderr)))
         }
     }
 }
 
-/// Kustomizations no other kustomization includes: building those covers every other one.
-pub fn roots(kustomizations: &[(String, Node)]) -> Vec<String> {
-    let mut included: HashSet<String> = HashSet::new();
-    for (path, doc) in kustomizations {
-        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        for field in ["resources", "components", "bases"] {
-            for entry in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
-                let Some(rel) = entry.as_str() else { continue };
-                if let Ok(target) = crate::spec::paths::repo_relative(dir, rel) {
-                    included.insert(target);
-                }
+/// One kustomize build: the folder, its kustomization file, and the objects it renders (or
+/// why it failed).
+pub struct Built {
+    pub dir: String,
+    pub kustomization: String,
+    /// A top-level kustomization, whose output is validated. Other folders are built only
+    /// because an Application deploys them.
+    pub root: bool,
+    pub result: Result<Vec<Object>, String>,
+}
+
+/// Build the folders in parallel and read each output once.
+pub fn run(
+    kustomize: &Kustomize,
+    root: &Path,
+    kustomizations: &Kustomizations,
+    dirs: &[(String, bool)],
+) -> Vec<Built> {
+    dirs.par_iter()
+        .map(|(dir, is_root)| {
+            let kustomization = kustomizations
+                .in_dir(dir)
+                .map(|k| k.file.clone())
+                .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
+            let result = kustomize
+                .build(&root.join(dir))
+                .map(|text| read_objects(&kustomization, &text).objects);
+            Built {
+                dir: dir.clone(),
+                kustomization,
+                root: *is_root,
+                result,
             }
-        }
-    }
-    kustomizations
-        .iter()
-        .map(|(path, _)| {
-            path.rsplit_once('/')
-                .map_or(String::new(), |(d, _)| d.to_string())
         })
-        .filter(|dir| !included.contains(dir))
         .collect()
+}
+
+/// kubectl wraps kustomize's message in a log line (`E1125 ... "command failed" err="..."`,
+/// or `err=<` and the message on the lines up to `>`): keep the message, on one line.
+fn clean_error(stderr: &str) -> String {
+    let lines: Vec<&str> = if let Some(i) = stderr.find("err=\"") {
+        let rest = &stderr[i + 5..];
+        vec![rest.lines().next().unwrap_or(rest).trim_end_matches('"')]
+    } else if let Some(i) = stderr.find("err=<") {
+        stderr[i + 5..]
+            .lines()
+            .take_while(|l| l.trim() != ">")
+            .collect()
+    } else {
+        stderr.lines().collect()
+    };
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::parse_stream;
 
     #[test]
-    fn only_top_level_kustomizations_are_roots() {
-        let k = |path: &str, text: &str| {
-            (
-                path.to_string(),
-                parse_stream(text).unwrap().documents.remove(0),
-            )
-        };
-        let all = vec![
-            k("base/kustomization.yaml", "resources: [a.yaml]\n"),
-            k(
-                "overlays/prod/kustomization.yaml",
-                "resources: [../../base]\n",
+    fn kubectl_log_lines_are_reduced_to_the_message() {
+        assert_eq!(
+            clean_error(
+                "E1125 16:11:58.009199   23017 run.go:72] \"command failed\" err=\"accumulating resources: x\"\n"
             ),
-            k(
-                "overlays/dev/kustomization.yaml",
-                "resources: [../../base, https://github.com/x/y]\n",
+            "accumulating resources: x"
+        );
+        assert_eq!(
+            clean_error(
+                "E1125 run.go:72] \"command failed\" err=<\n\taccumulating: y\n\t: exit status 128\n >\n"
             ),
-        ];
-        assert_eq!(roots(&all), ["overlays/prod", "overlays/dev"]);
+            "accumulating: y; : exit status 128"
+        );
+        assert_eq!(clean_error("Error: no such file\n"), "Error: no such file");
     }
 }

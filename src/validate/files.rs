@@ -4,9 +4,6 @@
 //! objects, checked only in context after a build), chart templates, CI workflows and other
 //! YAML. Only objects are validated; nothing else is reported as a broken object.
 
-use std::collections::HashSet;
-use std::path::Path;
-
 use crate::yaml::{Node, Value};
 
 /// What a file is.
@@ -22,21 +19,13 @@ pub enum FileKind {
     HelmValues,
 }
 
-pub const KUSTOMIZATION_NAMES: [&str; 3] =
-    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-pub fn is_kustomization(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    KUSTOMIZATION_NAMES.contains(&name)
-}
-
-/// Helm values by name: `values.yaml`, `values-prod.yaml`, `prod.values.yaml`, `values/x.yaml`.
 /// Patches by name, when no kustomization names them (the platform spec does, for example).
 pub fn looks_like_patch(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.contains("patch") || path.split('/').rev().nth(1) == Some("patches")
 }
 
+/// Helm values by name: `values.yaml`, `values-prod.yaml`, `prod.values.yaml`, `values/x.yaml`.
 pub fn looks_like_values(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
@@ -46,62 +35,6 @@ pub fn looks_like_values(path: &str) -> bool {
         || stem.ends_with(".values")
         || stem.ends_with("-values")
         || path.split('/').rev().nth(1) == Some("values")
-}
-
-/// Files a kustomization names as inputs that are not whole objects: patches, generator
-/// files, replacement sources, Helm values.
-pub fn kustomize_inputs(kustomization_path: &str, doc: &Node, out: &mut HashSet<String>) {
-    let dir = Path::new(kustomization_path)
-        .parent()
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_default();
-    let mut add = |rel: &str| {
-        if rel.contains("://") || rel.starts_with("github.com/") {
-            return;
-        }
-        if let Ok(p) = crate::spec::paths::repo_relative(&dir, rel) {
-            out.insert(p);
-        }
-    };
-    let strings = |node: Option<&Node>| -> Vec<String> {
-        node.and_then(Node::as_seq)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|n| n.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for p in strings(doc.get("patchesStrategicMerge")) {
-        add(&p);
-    }
-    for field in ["patches", "patchesJson6902", "replacements"] {
-        for item in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
-            if let Some(path) = item.get("path").and_then(Node::as_str) {
-                add(path);
-            }
-        }
-    }
-    for field in ["configMapGenerator", "secretGenerator"] {
-        for item in doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
-            for f in strings(item.get("files"))
-                .iter()
-                .chain(strings(item.get("envs")).iter())
-            {
-                // `files` entries may be `key=path`.
-                add(f.rsplit('=').next().unwrap_or(f));
-            }
-            if let Some(env) = item.get("env").and_then(Node::as_str) {
-                add(env);
-            }
-        }
-    }
-    for item in doc.get("helmCharts").and_then(Node::as_seq).unwrap_or(&[]) {
-        if let Some(v) = item.get("valuesFile").and_then(Node::as_str) {
-            add(v);
-        }
-    }
 }
 
 /// Whether a text is a Helm, Go or Jinja template rather than YAML. A file that does not
@@ -219,22 +152,5 @@ mod tests {
             appset,
             Some(&parse_stream(appset).unwrap().documents)
         ));
-    }
-
-    #[test]
-    fn kustomization_inputs_are_found() {
-        let k = parse_stream("patches:\n  - path: p.yaml\npatchesStrategicMerge: [sm.yaml]\nconfigMapGenerator:\n  - name: x\n    files: [conf=config.yaml]\nresources: [deploy.yaml]\n").unwrap();
-        let mut out = HashSet::new();
-        kustomize_inputs("apps/web/kustomization.yaml", &k.documents[0], &mut out);
-        let mut got: Vec<_> = out.into_iter().collect();
-        got.sort();
-        assert_eq!(
-            got,
-            [
-                "apps/web/config.yaml",
-                "apps/web/p.yaml",
-                "apps/web/sm.yaml"
-            ]
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! `platc validate`: every Kubernetes object in the repository against its schema.
 
 pub mod build;
+mod bundles;
 mod explain;
 pub mod files;
 mod meta;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::manifest::{Object, read_objects};
+use crate::kustomize::{Kustomization, Kustomizations};
+use crate::manifest::Object;
 use crate::report::{Finding, Severity};
 use crate::schema::core::{self, Core};
 use crate::schema::registry::{Found, Registry};
@@ -87,6 +89,7 @@ struct Checked {
     objects: usize,
     /// What the bundle rules need from this file's objects.
     facts: Vec<crate::rules::bundle::Fact>,
+    ids: Vec<(crate::rules::bundle::ObjectId, crate::yaml::Span)>,
 }
 
 /// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
@@ -137,7 +140,7 @@ fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String
         .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
     let kind = if in_chart {
         FileKind::Chart
-    } else if files::is_kustomization(path) {
+    } else if crate::kustomize::is_kustomization(path) {
         FileKind::Kustomization
     } else if inputs.contains(path) || files::looks_like_patch(path) {
         FileKind::KustomizeInput
@@ -192,6 +195,7 @@ fn is_crd(o: &Object) -> bool {
 struct SpecHints {
     kubernetes_version: Option<String>,
     argocd_namespace: Option<String>,
+    repo_url: Option<String>,
 }
 
 impl SpecHints {
@@ -217,9 +221,14 @@ impl SpecHints {
             .pointer("/spec/argocd/namespace")
             .and_then(Node::as_str)
             .map(str::to_string);
+        let repo_url = doc
+            .pointer("/spec/repo/url")
+            .and_then(Node::as_str)
+            .map(str::to_string);
         SpecHints {
             kubernetes_version,
             argocd_namespace,
+            repo_url,
         }
     }
 }
@@ -364,9 +373,18 @@ pub fn validate(
     let argocd_namespace = hints
         .argocd_namespace
         .unwrap_or_else(|| "argocd".to_string());
+    let repo_urls: Vec<String> = settings
+        .config
+        .repo_urls
+        .iter()
+        .cloned()
+        .chain(hints.repo_url)
+        .collect();
+    let repo = crate::repo::Repo::discover(root, &repo_urls);
     let lint = crate::rules::Context {
         kubernetes_version: &target,
         argocd_namespace: &argocd_namespace,
+        repo: &repo,
     };
     let mut registry = Registry::new(Core::load(version));
     let mut findings = Vec::new();
@@ -390,18 +408,18 @@ pub fn validate(
     all.retain(|p| !settings.is_excluded(p));
     let charts = chart_dirs(root, &all);
     // Kustomizations first: they say which files are patches and generator inputs.
-    let mut inputs = HashSet::new();
-    let mut kustomizations: Vec<(String, Node)> = Vec::new();
-    for k in all.iter().filter(|f| files::is_kustomization(f)) {
+    let mut parsed = Vec::new();
+    for k in all.iter().filter(|f| crate::kustomize::is_kustomization(f)) {
         if let Ok(text) = std::fs::read_to_string(root.join(k))
             && let Ok(mut stream) = crate::yaml::parse_stream(&text)
             && !stream.documents.is_empty()
         {
             let doc = stream.documents.swap_remove(0);
-            files::kustomize_inputs(k, &doc, &mut inputs);
-            kustomizations.push((k.clone(), doc));
+            parsed.push(Kustomization::new(k.clone(), doc));
         }
     }
+    let kustomizations = Kustomizations::new(parsed);
+    let inputs = kustomizations.inputs();
     let texts: Vec<Text> = all
         .par_iter()
         .filter_map(|p| read_text(root, p, &charts, &inputs))
@@ -445,40 +463,87 @@ pub fn validate(
         .map(|t| {
             let (objects, mut file_findings) = objects_in(t);
             let mut facts = Vec::new();
+            let mut ids = Vec::new();
             for o in &objects {
                 file_findings.extend(check_object(&registry, opts, &lint, o));
                 if opts.lint {
                     facts.extend(crate::rules::bundle::facts_of(&ObjectRef { object: o }));
+                    let namespaced = registry.is_namespaced(
+                        o.api_version().unwrap_or_default(),
+                        o.kind().unwrap_or_default(),
+                    );
+                    if let Some(id) = crate::rules::bundle::ObjectId::of(o, namespaced) {
+                        ids.push((id, o.node.span));
+                    }
                 }
             }
             Checked {
                 findings: file_findings,
                 objects: objects.len(),
                 facts,
+                ids,
             }
         })
         .collect();
     let object_count: usize = checked.iter().map(|c| c.objects).sum();
-    let facts: Vec<crate::rules::bundle::Fact> = checked
-        .iter_mut()
-        .flat_map(|c| std::mem::take(&mut c.facts))
+    let raw: Vec<bundles::RawFile> = manifests
+        .iter()
+        .zip(checked.iter_mut())
+        .map(|(t, c)| bundles::RawFile {
+            path: t.path.clone(),
+            facts: std::mem::take(&mut c.facts),
+            ids: std::mem::take(&mut c.ids),
+        })
         .collect();
     let mut object_findings: Vec<Finding> = checked.into_iter().flat_map(|c| c.findings).collect();
-    // Cross-object rules run over the whole bundle, once every file has been read.
-    if opts.lint {
-        object_findings.extend(crate::rules::bundle::check(&facts));
-    }
+
+    // Builds: every top-level kustomization (validated), and for the lint rules every
+    // folder an Application deploys (to know what it deploys).
+    let mut builds = Vec::new();
     if !opts.no_build && !kustomizations.is_empty() {
-        object_findings = built_findings(
-            root,
-            &registry,
-            opts,
-            &lint,
-            &kustomizations,
-            object_findings,
-            &mut findings,
-        );
+        match build::Kustomize::find(opts.kustomize.as_deref()) {
+            None => findings.push(
+                Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: overlays were not built, only the raw files were validated")
+                    .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
+            ),
+            Some(kustomize) => {
+                let roots = kustomizations.roots();
+                let mut dirs: Vec<(String, bool)> =
+                    roots.iter().map(|d| (d.clone(), true)).collect();
+                if opts.lint {
+                    for d in bundles::application_dirs(&raw, &repo, &kustomizations) {
+                        if !roots.contains(&d) {
+                            dirs.push((d, false));
+                        }
+                    }
+                }
+                builds = build::run(&kustomize, root, &kustomizations, &dirs);
+            }
+        }
     }
+    let explained = if opts.lint {
+        let linted = bundles::lint(&bundles::Input {
+            root,
+            repo: &repo,
+            registry: &registry,
+            kustomizations: &kustomizations,
+            raw: &raw,
+            builds: &builds,
+        });
+        object_findings.extend(linted.findings);
+        linted.explained
+    } else {
+        HashSet::new()
+    };
+    object_findings = built_findings(
+        &registry,
+        opts,
+        &lint,
+        &builds,
+        &explained,
+        object_findings,
+        &mut findings,
+    );
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
     findings.extend(object_findings);
@@ -496,55 +561,34 @@ pub fn validate(
     })
 }
 
-/// Build the top-level kustomizations and validate what they render. Findings the raw files
-/// already gave are not repeated; the others point at the kustomization that was built.
+/// Validate what the top-level kustomizations render. Findings the raw files already gave
+/// are not repeated; the others point at the kustomization that was built.
 fn built_findings(
-    root: &Path,
     registry: &Registry,
     opts: &Options,
     lint: &crate::rules::Context<'_>,
-    kustomizations: &[(String, Node)],
+    builds: &[build::Built],
+    explained: &HashSet<String>,
     raw: Vec<Finding>,
     findings: &mut Vec<Finding>,
 ) -> Vec<Finding> {
-    let Some(kustomize) = build::Kustomize::find(opts.kustomize.as_deref()) else {
-        findings.push(
-            Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: overlays were not built, only the raw files were validated")
-                .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
-        );
-        return raw;
-    };
-    let seen: HashSet<(Option<String>, Option<String>, String)> = raw
-        .iter()
-        .map(|f| (f.object.clone(), f.path.clone(), f.message.clone()))
-        .collect();
-    let roots = build::roots(kustomizations);
-    let results: Vec<(String, Result<String, String>)> = roots
-        .par_iter()
-        .map(|dir| (dir.clone(), kustomize.build(&root.join(dir))))
-        .collect();
-    let mut out = raw;
-    for (dir, result) in results {
-        let kfile = kustomizations
-            .iter()
-            .map(|(p, _)| p)
-            .find(|p| p.rsplit_once('/').map_or("", |(d, _)| d) == dir)
-            .cloned()
-            .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
-        match result {
-            Err(e) => findings.push(
-                Finding::error(
-                    "kustomize/build-failed",
-                    format!("`{}` fails: {e}", kustomize.name()),
-                )
-                .at(&kfile, None)
-                .with_help("fix the kustomization; its objects were not validated after the build"),
+    let seen = SeenRaw::of(&raw);
+    let mut added = Vec::new();
+    for b in builds.iter().filter(|b| b.root) {
+        let dir = &b.dir;
+        match &b.result {
+            Err(e) if !explained.contains(dir) => findings.push(
+                Finding::error("kustomize/build-failed", format!("the build fails: {e}"))
+                    .at(&b.kustomization, None)
+                    .with_help(
+                        "fix the kustomization; its objects were not validated after the build",
+                    ),
             ),
-            Ok(text) => {
-                let built = read_objects(&kfile, &text);
-                for o in &built.objects {
+            Err(_) => {}
+            Ok(objects) => {
+                for o in objects {
                     for mut f in check_object(registry, opts, lint, o) {
-                        if seen.contains(&(f.object.clone(), f.path.clone(), f.message.clone())) {
+                        if seen.contains(&f) {
                             continue;
                         }
                         // Positions would be in the build output, which no one can open.
@@ -552,13 +596,64 @@ fn built_findings(
                         f.column = None;
                         f.end = None;
                         f.message = format!("{} (in the output of building `{dir}`)", f.message);
-                        out.push(f);
+                        added.push(f);
                     }
                 }
             }
         }
     }
+    drop(seen);
+    let mut out = raw;
+    out.extend(added);
     out
+}
+
+/// The findings of the raw files, to recognise them again in a build's output, where the
+/// object may have gained a name prefix or suffix and a namespace.
+struct SeenRaw<'a> {
+    /// (rule, kind, pointer, message) -> object names.
+    names: std::collections::HashMap<(&'a str, &'a str, &'a str, &'a str), Vec<&'a str>>,
+}
+
+impl<'a> SeenRaw<'a> {
+    fn of(raw: &'a [Finding]) -> SeenRaw<'a> {
+        let mut names: std::collections::HashMap<_, Vec<&str>> = std::collections::HashMap::new();
+        for f in raw {
+            let (kind, name) = kind_and_name(f.object.as_deref());
+            names
+                .entry((
+                    f.rule.as_str(),
+                    kind,
+                    f.path.as_deref().unwrap_or(""),
+                    f.message.as_str(),
+                ))
+                .or_default()
+                .push(name);
+        }
+        SeenRaw { names }
+    }
+
+    fn contains(&self, f: &Finding) -> bool {
+        let (kind, name) = kind_and_name(f.object.as_deref());
+        let key = (
+            f.rule.as_str(),
+            kind,
+            f.path.as_deref().unwrap_or(""),
+            f.message.as_str(),
+        );
+        // A kind without a schema is one finding whatever the object.
+        self.names.get(&key).is_some_and(|names| {
+            f.rule == "schema/missing" || names.iter().any(|n| name.contains(n))
+        })
+    }
+}
+
+/// The kind and name of `apps/v1 Deployment web/api`.
+fn kind_and_name(object: Option<&str>) -> (&str, &str) {
+    let mut parts = object.unwrap_or("").split(' ');
+    let kind = parts.nth(1).unwrap_or("");
+    let name = parts.next().unwrap_or("");
+    (kind, name.rsplit('/').next().unwrap_or(name))
 }
 
 /// One `schema/missing` finding per kind (at its first use, with a count), not one per object:

@@ -40,7 +40,7 @@ Give each release its own name (`helm.releaseName`), namespace or cluster, or de
     check: crate::rules::bundle::per_object,
 };
 
-pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Finding>) {
     let mut first: HashMap<(&str, &str, &str), &super::facts::Place> = HashMap::new();
     for fact in facts {
         let Fact::Release {

@@ -15,6 +15,12 @@ pub struct Place {
     pub pointer: String,
     /// Rules the object waives with `platc.io/ignore`.
     pub waived: Vec<String>,
+    /// The object's kind and name, to find it again.
+    pub kind: String,
+    pub name: String,
+    /// For an object in the output of a kustomize build: the folder built. The span then
+    /// points into text no one can open, so findings point at the kustomization instead.
+    pub built: Option<String>,
 }
 
 impl Place {
@@ -28,14 +34,76 @@ impl Place {
         if self.waived.iter().any(|w| w == rule) {
             return None;
         }
+        let finding = match &self.built {
+            None => {
+                Finding::new(rule, severity, message).at_span(self.file.clone(), Some(self.span))
+            }
+            Some(dir) => Finding::new(
+                rule,
+                severity,
+                format!("{message} (in the output of building `{dir}`)"),
+            )
+            .at(self.file.clone(), None),
+        };
         Some(
-            Finding::new(rule, severity, message)
-                .at_span(self.file.clone(), Some(self.span))
+            finding
                 .with_object(self.object.clone())
                 .with_path(self.pointer.clone())
                 .with_help(help),
         )
     }
+
+    /// Where the reader can see it: a file position, or nothing for a built object.
+    pub fn pos(&self) -> Option<crate::yaml::Pos> {
+        self.built.is_none().then_some(self.span.start)
+    }
+}
+
+/// An object by identity: what Argo CD tracks (group, kind, namespace, name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The kind is cluster-scoped: a namespace written on it means nothing.
+    pub cluster_scoped: bool,
+}
+
+impl ObjectId {
+    /// `namespaced` is what the schemas say of the kind (None: unknown, taken as namespaced).
+    pub fn of(o: &crate::manifest::Object, namespaced: Option<bool>) -> Option<ObjectId> {
+        let api = o.api_version()?;
+        let cluster_scoped = namespaced == Some(false);
+        Some(ObjectId {
+            group: api.rsplit_once('/').map_or("", |(g, _)| g).to_string(),
+            kind: o.kind()?.to_string(),
+            namespace: o
+                .namespace()
+                .filter(|_| !cluster_scoped)
+                .map(str::to_string),
+            name: o.name()?.to_string(),
+            cluster_scoped,
+        })
+    }
+
+    /// `ConfigMap web/settings`, as messages name objects.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// A source of an Application that is a folder of a git repository.
+#[derive(Debug, Clone)]
+pub struct GitSource {
+    pub repo_url: String,
+    pub path: String,
+    /// `directory.recurse`: subfolders are read too.
+    pub recurse: bool,
+    pub place: Place,
 }
 
 pub type Labels = BTreeMap<String, String>;
@@ -71,6 +139,14 @@ pub enum Fact {
         project: String,
         place: Place,
     },
+    /// An Application: where it deploys, and the git folders it deploys from.
+    Application {
+        name: String,
+        cluster: String,
+        namespace: String,
+        sources: Vec<GitSource>,
+        place: Place,
+    },
     /// A Helm release an Application installs, where.
     Release {
         cluster: String,
@@ -78,6 +154,31 @@ pub enum Fact {
         release: String,
         place: Place,
     },
+}
+
+impl Fact {
+    /// Where the fact's object is, for the facts findings are about.
+    pub fn place_mut(&mut self) -> Option<&mut Place> {
+        match self {
+            Fact::Selector { place, .. }
+            | Fact::ScaleTarget { place, .. }
+            | Fact::UsesProject { place, .. }
+            | Fact::Release { place, .. }
+            | Fact::Application { place, .. } => Some(place),
+            Fact::Pods { .. } | Fact::AppProject { .. } => None,
+        }
+    }
+
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            Fact::Selector { place, .. }
+            | Fact::ScaleTarget { place, .. }
+            | Fact::UsesProject { place, .. }
+            | Fact::Release { place, .. }
+            | Fact::Application { place, .. } => Some(place),
+            Fact::Pods { .. } | Fact::AppProject { .. } => None,
+        }
+    }
 }
 
 fn labels(node: Option<&Node>) -> Labels {
@@ -105,6 +206,9 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         object: o.object.describe(),
         pointer: format!("{}{pointer}", o.object.pointer_prefix),
         waived: crate::rules::waived_by_annotation(node),
+        kind: kind.to_string(),
+        name: name.clone(),
+        built: None,
     };
     let mut out = Vec::new();
     match kind {
@@ -187,19 +291,33 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         "AppProject" if api == "argoproj.io/v1alpha1" => out.push(Fact::AppProject { name }),
         "Application" if api == "argoproj.io/v1alpha1" => {
             let dest = node.pointer("/spec/destination");
-            let cluster = dest
-                .and_then(|d| d.get("server").or_else(|| d.get("name")))
-                .and_then(Node::as_str)
-                .unwrap_or("https://kubernetes.default.svc")
-                .to_string();
+            let cluster = cluster_of(dest);
             let dest_ns = dest
                 .and_then(|d| d.get("namespace"))
                 .and_then(Node::as_str)
                 .unwrap_or_default()
                 .to_string();
             let sources = crate::rules::argocd::sources(o);
+            let mut git = Vec::new();
             for (source, pointer) in &sources {
                 if source.get("chart").is_none() {
+                    if let (Some(repo_url), Some(path)) = (
+                        source.get("repoURL").and_then(Node::as_str),
+                        source.get("path").and_then(Node::as_str),
+                    ) {
+                        git.push(GitSource {
+                            repo_url: repo_url.to_string(),
+                            path: path.to_string(),
+                            recurse: source
+                                .pointer("/directory/recurse")
+                                .and_then(Node::as_bool)
+                                .unwrap_or(false),
+                            place: place(
+                                source.get("path").unwrap_or(source),
+                                &format!("{pointer}/path"),
+                            ),
+                        });
+                    }
                     continue;
                 }
                 // Argo CD names the release after the Application unless told otherwise.
@@ -215,6 +333,13 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
                     place: place(source, pointer),
                 });
             }
+            out.push(Fact::Application {
+                name: name.clone(),
+                cluster,
+                namespace: dest_ns,
+                sources: git,
+                place: place(node, ""),
+            });
             if let Some(p) = node.pointer("/spec/project")
                 && let Some(project) = p.as_str()
             {
@@ -227,6 +352,23 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         _ => {}
     }
     out
+}
+
+/// The cluster an Application deploys to. `in-cluster` is the name Argo CD gives its own
+/// cluster, so both spellings are one cluster.
+pub fn cluster_of(destination: Option<&Node>) -> String {
+    const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+    let server = destination
+        .and_then(|d| d.get("server"))
+        .and_then(Node::as_str);
+    let name = destination
+        .and_then(|d| d.get("name"))
+        .and_then(Node::as_str);
+    match (server, name) {
+        (Some(s), _) => s.trim_end_matches('/').to_string(),
+        (None, Some("in-cluster")) | (None, None) => IN_CLUSTER.to_string(),
+        (None, Some(n)) => n.to_string(),
+    }
 }
 
 /// Namespaces match when equal, or when either side does not say (it comes from the

@@ -37,9 +37,9 @@ by a Helm chart can waive with `platc.io/ignore: workload/hpa-target`.
     check: crate::rules::bundle::per_object,
 };
 
-pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Finding>) {
     let mut workloads: HashMap<(&str, &str), Vec<&Option<String>>> = HashMap::new();
-    for f in facts {
+    for f in facts.clone() {
         if let Fact::Pods {
             namespace,
             kind,

@@ -42,11 +42,11 @@ Align the selector with the pod template's labels. Objects whose pods come from 
 /// A pod template's namespace and labels.
 type PodRef<'a> = (&'a Option<String>, &'a Labels);
 
-pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Finding>) {
     // Index pod templates by each of their labels: a selector then only looks at the pods
     // that carry its first label (a repository can hold thousands of both).
     let mut by_label: HashMap<(&str, &str), Vec<PodRef<'_>>> = HashMap::new();
-    for f in facts {
+    for f in facts.clone() {
         if let Fact::Pods {
             namespace, labels, ..
         } = f

@@ -35,9 +35,9 @@ Use an existing project, or add its AppProject.
     check: crate::rules::bundle::per_object,
 };
 
-pub fn check(facts: &[Fact], out: &mut Vec<Finding>) {
+pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Finding>) {
     let projects: Vec<&str> = facts
-        .iter()
+        .clone()
         .filter_map(|f| {
             if let Fact::AppProject { name } = f {
                 Some(name.as_str())
