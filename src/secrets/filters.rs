@@ -173,6 +173,22 @@ pub fn is_identifier(value: &str) -> bool {
     false
 }
 
+/// A name made of lowercase words (`client-secret`, `tls.key`, `db_password`): under a key
+/// like `secretKey` it names the key of a Secret, it is not the credential.
+pub fn is_name_like(value: &str) -> bool {
+    let separators = value
+        .bytes()
+        .filter(|b| matches!(b, b'-' | b'_' | b'.'))
+        .count();
+    separators > 0
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.'))
+        && value
+            .split(['-', '_', '.'])
+            .all(|word| !word.is_empty() || value.starts_with('.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +227,21 @@ mod tests {
             assert!(is_identifier(v), "{v}");
         }
         assert!(!is_identifier("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEYx"));
+    }
+
+    #[test]
+    fn lowercase_word_names_are_not_secrets() {
+        for v in [
+            "client-secret",
+            "tls.key",
+            "db_password",
+            "github-oauth-client-secret",
+        ] {
+            assert!(is_name_like(v), "{v}");
+        }
+        for v in ["Zk3q-9VbT1xLm", "s3cr3t-pa55", "nodashes", "a--b"] {
+            assert!(!is_name_like(v), "{v}");
+        }
     }
 
     #[test]

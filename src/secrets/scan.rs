@@ -326,7 +326,11 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         // Under a secret-like key, a hex string is a credential (Twilio auth tokens, classic
         // GitHub tokens, many vendors' API keys), not a checksum.
         let hex = secret.len() >= 16 && secret.bytes().all(|b| b.is_ascii_hexdigit());
-        if is_reference_key(key) || is_placeholder(secret) || (is_identifier(secret) && !hex) {
+        if is_reference_key(key)
+            || is_placeholder(secret)
+            || (is_identifier(secret) && !hex)
+            || super::filters::is_name_like(secret)
+        {
             continue;
         }
         // A literal, high-entropy value: words, booleans and prose are not credentials.

@@ -700,7 +700,7 @@ fn check_object(
         out.extend(crate::rules::check(lint, &r));
     }
     if opts.schemas {
-        check_schema(registry, opts, &r, api_version, kind, &mut out);
+        check_schema(registry, opts, lint, &r, api_version, kind, &mut out);
     }
     // `platc.io/ignore` waives any rule on this object, schema rules included.
     let waived = crate::rules::waived_by_annotation(&o.node);
@@ -713,6 +713,7 @@ fn check_object(
 fn check_schema(
     registry: &Registry,
     opts: &Options,
+    lint: &crate::rules::Context<'_>,
     r: &ObjectRef<'_>,
     api_version: &str,
     kind: &str,
@@ -731,6 +732,14 @@ fn check_schema(
             }
         }
         Found::Broken(e) => out.push(r.finding("schema/broken", Severity::Error, e, &o.node, "")),
+        // A removed API has no schema: deprecated/removed-api says so, with the replacement.
+        Found::Missing
+            if opts.lint
+                && crate::rules::deprecated::removed_api::is_removed(
+                    api_version,
+                    kind,
+                    lint.kubernetes_version,
+                ) => {}
         Found::Missing => {
             let severity = if opts.strict_missing {
                 Severity::Error

@@ -290,6 +290,13 @@ const NEWER: &[(&str, &str)] = &[
     ("external-secrets.io/v1beta1", "external-secrets.io/v1"),
 ];
 
+/// Whether Kubernetes `version` no longer serves this apiVersion and kind.
+pub fn is_removed(api: &str, kind: &str, version: &str) -> bool {
+    TABLE
+        .iter()
+        .any(|(a, k, _, removed, _)| *a == api && *k == kind && minor(version) >= *removed)
+}
+
 fn minor(version: &str) -> u32 {
     version
         .trim_start_matches('v')

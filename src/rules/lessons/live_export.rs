@@ -36,8 +36,11 @@ Delete the server-written fields (`kubectl neat` does it).
     check,
 };
 
+/// One finding per object, at the first server-written field, naming them all: an exported
+/// object is one mistake, however many fields show it.
 fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
     let node = o.node();
+    let mut fields: Vec<(&crate::yaml::Node, String)> = Vec::new();
     for field in [
         "uid",
         "resourceVersion",
@@ -47,23 +50,34 @@ fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
         "selfLink",
     ] {
         if let Some((key, value)) = node.get("metadata").and_then(|m| m.entry(field)) {
-            if value.is_null() {
-                continue; // `creationTimestamp: null` is what kubectl create --dry-run writes
+            // `creationTimestamp: null` is what kubectl create --dry-run writes.
+            if !value.is_null() {
+                fields.push((key, format!("metadata.{field}")));
             }
-            out.push(report(&RULE, o, key, &format!("/metadata/{field}"), format!("`metadata.{field}` is written by the API server: this object was exported from a cluster"), "remove the server-written fields"));
         }
     }
     if let Some((key, value)) = node.entry("status")
         && !value.as_map().is_some_and(<[_]>::is_empty)
         && !value.is_null()
     {
-        out.push(report(
-            &RULE,
-            o,
-            key,
-            "/status",
-            "`status` is written by the cluster: this object was exported from a cluster".into(),
-            "remove `status`",
-        ));
+        fields.push((key, "status".into()));
     }
+    let Some((first, path)) = fields.first() else {
+        return;
+    };
+    let names: Vec<String> = fields.iter().map(|(_, f)| format!("`{f}`")).collect();
+    let list = match names.as_slice() {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => unreachable!("fields is not empty"),
+    };
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    out.push(report(
+        &RULE,
+        o,
+        first,
+        &format!("/{}", path.replace('.', "/")),
+        format!("this object was exported from a cluster: {list} {verb} written by the API server"),
+        "remove the server-written fields (`kubectl neat` does it)",
+    ));
 }
