@@ -345,6 +345,177 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             5,
         );
+        // The same families in the other places they turn up.
+        let aws_secret = r.pick(B64, 40);
+        add(
+            "aws",
+            &format!("deploy{i}.sh"),
+            format!(
+                "#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY={aws_secret}\naws s3 sync site/ s3://club\n"
+            ),
+            2,
+        );
+        add(
+            "aws",
+            &format!("awsenv{i}.yaml"),
+            format!(
+                "containers:\n  - name: backup\n    env:\n      - name: AWS_SECRET_ACCESS_KEY\n        value: {}\n",
+                r.pick(B64, 40)
+            ),
+            5,
+        );
+        add(
+            "aws",
+            &format!("Dockerfile.aws{i}"),
+            format!(
+                "FROM alpine:3.20\nENV AWS_SECRET_ACCESS_KEY=\"{}\"\n",
+                r.pick(B64, 40)
+            ),
+            2,
+        );
+        add(
+            "generic",
+            &format!("envpair{i}.yaml"),
+            format!(
+                "spec:\n  containers:\n    - name: app\n      env:\n        - name: DB_PASSWORD\n          value: \"{}\"\n",
+                r.pick(ALNUM, 20)
+            ),
+            6,
+        );
+        add(
+            "generic",
+            &format!("flow{i}.yaml"),
+            format!(
+                "smtp: {{host: mail.example.org, username: club, password: {}}}\n",
+                r.pick(ALNUM, 16)
+            ),
+            1,
+        );
+        add(
+            "generic",
+            &format!("settings{i}.py"),
+            format!(
+                "import os\nAPI_TOKEN = \"{}\"\nDEBUG = False\n",
+                r.pick(ALNUM, 32)
+            ),
+            2,
+        );
+        add(
+            "generic",
+            &format!("compose{i}.yaml"),
+            format!(
+                "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD={}\n",
+                r.pick(ALNUM, 18)
+            ),
+            5,
+        );
+        add(
+            "generic",
+            &format!("oneline{i}.json"),
+            format!(
+                "{{\"user\": \"club\", \"apiSecret\": \"{}\", \"region\": \"ca\"}}\n",
+                r.pick(ALNUM, 30)
+            ),
+            1,
+        );
+        add(
+            "npm",
+            &format!("legacy{i}.npmrc"),
+            format!(
+                "//registry.npmjs.org/:_authToken={}-{}-4{}-a{}-{}\n",
+                r.pick(HEX, 8),
+                r.pick(HEX, 4),
+                r.pick(HEX, 3),
+                r.pick(HEX, 3),
+                r.pick(HEX, 12)
+            ),
+            1,
+        );
+        add(
+            "azure",
+            &format!("sb{i}.env"),
+            format!(
+                "BUS=Endpoint=sb://club{i}.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={}=\n",
+                r.pick(B64, 43)
+            ),
+            1,
+        );
+        add(
+            "azure",
+            &format!("azkey{i}.yaml"),
+            format!("backup:\n  storageAccountKey: {}==\n", r.pick(B64, 86)),
+            2,
+        );
+        add(
+            "gitlab",
+            &format!("runner{i}.toml"),
+            format!(
+                "[[runners]]\n  token = \"GR1348941{}\"\n",
+                r.pick(B64URL, 20)
+            ),
+            2,
+        );
+        add(
+            "grafana",
+            &format!("gfl{i}.yaml"),
+            format!(
+                "dashboards:\n  apiKey: {}\n",
+                b64(&format!(
+                    "{{\"k\":\"{}\",\"n\":\"ci\",\"id\":1}}",
+                    r.pick(ALNUM, 32)
+                ))
+            ),
+            2,
+        );
+        add(
+            "url-password",
+            &format!("jdbc{i}.properties"),
+            format!(
+                "spring.datasource.url=jdbc:postgresql://db:5432/app?user=app&password={}\n",
+                r.pick(ALNUM, 16)
+            ),
+            1,
+        );
+        add(
+            "url-password",
+            &format!("ado{i}.json"),
+            format!(
+                "{{\n  \"ConnectionStrings\": {{\n    \"Default\": \"Server=db;Database=app;User Id=sa;Password={};\"\n  }}\n}}\n",
+                r.pick(ALNUM, 14)
+            ),
+            3,
+        );
+        let pem = format!(
+            "-----BEGIN EC PRIVATE KEY-----\n{}\n-----END EC PRIVATE KEY-----\n",
+            body[..3].join("\n")
+        );
+        add(
+            "private-key",
+            &format!("kubeconfig{i}"),
+            format!(
+                "apiVersion: v1\nkind: Config\nusers:\n  - name: admin\n    user:\n      client-key-data: {}\n",
+                b64(&pem)
+            ),
+            6,
+        );
+        add(
+            "private-key",
+            &format!("pgp{i}.asc"),
+            format!(
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\n{}\n=Ab3x\n-----END PGP PRIVATE KEY BLOCK-----\n",
+                body.join("\n")
+            ),
+            1,
+        );
+        let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
+        add(
+            "docker",
+            &format!("docker{i}.json"),
+            format!(
+                "{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{login}\"\n    }}\n  }}\n}}\n"
+            ),
+            4,
+        );
     }
     out
 }
@@ -383,6 +554,15 @@ fn negatives() -> Vec<(String, String)> {
             "resource \"x\" \"y\" {\n  password = var.db_password\n  client_secret = data.vault_generic_secret.oauth.data[\"secret\"]\n}\n".to_string(),
         ),
         ("secret-empty.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: sa-token, annotations: {kubernetes.io/service-account.name: ci}}\ntype: kubernetes.io/service-account-token\n".to_string()),
+        ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
+        ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
+        ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),
+        ("package-lock.json", format!("{{\"packages\": {{\"node_modules/x\": {{\"integrity\": \"sha512-{}==\"}}}}}}\n", "Zk3q9VbT1xLm8RfY2wPaQ7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7oP4aS6dF0gH3jK5lZ8xC1vB4nM7qW9eR2tY6uI0oP3a")),
+        ("env-plain.yaml", "env:\n  - name: LOG_LEVEL\n    value: debug\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/db-password\n  - name: SESSION_SECRET\n    valueFrom:\n      secretKeyRef: {name: web, key: session}\n".to_string()),
+        ("conn-template.properties", "url=jdbc:postgresql://db/app?user=app&password=${DB_PASSWORD}\nado=Server=db;User Id=sa;Password={{ .Values.db.password }};\n".to_string()),
+        ("kubeconfig-cert", format!("users:\n  - name: admin\n    user:\n      client-certificate-data: {}\n", b64(&format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n-----END CERTIFICATE-----\n")))),
+        ("actions.yaml", "steps:\n  - uses: docker/login-action@v3\n    with:\n      password: ${{ secrets.REGISTRY_PASSWORD }}\n".to_string()),
+        ("docker-empty.json", "{\n  \"auths\": {\n    \"ghcr.io\": {}\n  },\n  \"credsStore\": \"desktop\"\n}\n".to_string()),
         ("tls-secret.yaml", format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: ca}}\ndata:\n  ca.crt: {}\n", b64(&format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n-----END CERTIFICATE-----\n")))),
     ];
     cases.into_iter().map(|(n, t)| (n.to_string(), t)).collect()

@@ -137,6 +137,42 @@ pub fn is_config_file(name: &str) -> bool {
     )
 }
 
+/// How a file writes assignments, by its name.
+pub fn syntax_of(name: &str) -> Syntax {
+    if is_config_file(name) {
+        return Syntax::Config;
+    }
+    let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    if matches!(ext, "sh" | "bash" | "zsh" | "envrc")
+        || base.starts_with("dockerfile")
+        || base.starts_with("containerfile")
+        || base == ".envrc"
+        || base == "makefile"
+    {
+        return Syntax::Shell;
+    }
+    if matches!(
+        ext,
+        "py" | "js"
+            | "mjs"
+            | "ts"
+            | "go"
+            | "rb"
+            | "java"
+            | "kt"
+            | "cs"
+            | "php"
+            | "rs"
+            | "scala"
+            | "groovy"
+            | "swift"
+    ) {
+        return Syntax::Code;
+    }
+    Syntax::Other
+}
+
 /// Scan one text; `name` (a file name, or `-`) decides which rules apply.
 pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     let bytes = text.as_bytes();
@@ -144,11 +180,19 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     let mut hits = Vec::new();
     format_rules(bytes, &lines, &mut hits);
     private_keys(text, &lines, &mut hits);
-    if is_config_file(name) {
-        generic_assignments(bytes, &lines, &mut hits);
+    encoded_private_keys(bytes, &lines, &mut hits);
+    let syntax = syntax_of(name);
+    if syntax != Syntax::Other {
+        generic_assignments(bytes, &lines, syntax, &mut hits);
+    }
+    if syntax == Syntax::Config {
+        name_value_pairs(text, &lines, &mut hits);
     }
     if text.contains("Secret") {
         kubernetes_secrets(text, &mut hits);
+    }
+    if text.contains("\"auths\"") {
+        docker_config_file(text, &lines, &mut hits);
     }
     let encrypted = encrypted_lines(text);
     hits.retain(|h| {
@@ -169,7 +213,10 @@ fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
     let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
     for h in hits {
         let same_place = out.iter().any(|o| {
-            o.line == h.line && (o.secret.contains(&h.secret) || h.secret.contains(&o.secret))
+            o.line == h.line
+                && (o.column == h.column
+                    || o.secret.contains(&h.secret)
+                    || h.secret.contains(&o.secret))
         });
         if !same_place {
             out.push(h);
@@ -190,7 +237,8 @@ fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             continue;
         }
         for caps in c.regexes[i].captures_iter(bytes) {
-            let Some(m) = caps.get(rule.group) else {
+            // Patterns with alternatives hold the secret in whichever group took part.
+            let Some(m) = (rule.group..caps.len()).find_map(|g| caps.get(g)) else {
                 continue;
             };
             let Ok(secret) = std::str::from_utf8(m.as_bytes()) else {
@@ -231,16 +279,23 @@ fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             break;
         };
         let label = &text[start + 11..start + 11 + header_end];
-        if !label.ends_with("PRIVATE KEY") || label.len() > 40 {
+        if !(label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK"))
+            || label.len() > 40
+        {
             continue;
         }
         let body_start = start + 11 + header_end + 5;
         let end = text[body_start..]
             .find("-----END")
             .map_or(text.len(), |e| body_start + e);
-        // JSON-escaped keys (`\n` inside a string) and YAML block scalars alike.
+        // JSON-escaped keys (`\n` inside a string) and YAML block scalars alike; armor
+        // headers (`Version: GnuPG`) are not key material.
         let body: String = text[body_start..end]
             .replace("\\n", "\n")
+            .lines()
+            .filter(|l| !l.contains(": "))
+            .collect::<Vec<_>>()
+            .join("\n")
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'' && *c != '|')
             .collect();
@@ -270,14 +325,66 @@ fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
     }
 }
 
+/// The words that make a key secret-like.
+const SECRET_WORDS: &str = r"(?i:password|passwd|passphrase|pwd|secret|token|bearer|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|webhook[_\-]?url)";
+
+/// Private keys stored base64-encoded (`client-key-data` in a kubeconfig, `tls.key` in Helm
+/// values): `LS0tLS1CRUdJTi` is `-----BEGIN` in base64.
+fn encoded_private_keys(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    const BEGIN: &[u8] = b"LS0tLS1CRUdJTi";
+    let mut from = 0;
+    while let Some(i) = bytes[from..].windows(BEGIN.len()).position(|w| w == BEGIN) {
+        let start = from + i;
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+            .map_or(bytes.len(), |e| start + e);
+        from = end;
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(&bytes[start..end])
+        else {
+            continue;
+        };
+        let decoded = String::from_utf8_lossy(&decoded);
+        let mut found = Vec::new();
+        private_keys(&decoded, &Lines::new(decoded.as_bytes()), &mut found);
+        if found.is_empty() {
+            continue;
+        }
+        let (line, column) = lines.locate(start);
+        if is_comment(lines.line(line)) {
+            continue;
+        }
+        hits.push(Hit {
+            rule: "private-key",
+            description: "private key (base64-encoded)",
+            line,
+            column,
+            secret: String::from_utf8_lossy(&bytes[start..end]).into_owned(),
+        });
+    }
+}
+
 fn assignment_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        // key, then `:` or `=` (YAML, JSON, .env, HCL, properties), then a literal value.
-        Regex::new(
-            r#"(?-u)(?m)^[ \t\-]*["']?([A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth[_\-]?key|signing[_\-]?key|encryption[_\-]?key|webhook[_\-]?url)[A-Za-z0-9_.\-]*)["']?[ \t]*[:=][ \t]*(?:"([^"\n]{8,512})"|'([^'\n]{8,512})'|([^\s"'#,{}\[\]][^\s#,{}\[\]]{7,511}))[ \t]*,?[ \t]*(?:#.*)?$"#,
-        )
+        // A key (at the start of a line, after a shell or code keyword, or inside a flow
+        // mapping), then `:` or `=` (YAML, JSON, .env, HCL, properties, shell), then a literal
+        // value that ends the entry.
+        Regex::new(&format!(
+            r#"(?-u)(?m)(?:^[ \t\-]*(?:(?:export|ENV|ARG|const|let|var|readonly|final|static)[ \t]+)?|[{{,][ \t]*)["']?([A-Za-z0-9_.\-]*{SECRET_WORDS}[A-Za-z0-9_.\-]*)["']?[ \t]*(?::=|[:=])[ \t]*(?:"([^"\n]{{8,512}})"|'([^'\n]{{8,512}})'|([^\s"'#,{{}}\[\]][^\s#,{{}}\[\]]{{7,511}}))[ \t]*(?:[,}}]|;?[ \t]*(?:#.*|//.*)?$)"#
+        ))
         .expect("the assignment pattern compiles")
+    })
+}
+
+/// A secret-like name alone (`DB_PASSWORD`), for `name:`/`value:` pairs.
+fn secret_name_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?-u)^[A-Za-z0-9_.\-]*{SECRET_WORDS}[A-Za-z0-9_.\-]*$"
+        ))
+        .expect("the name pattern compiles")
     })
 }
 
@@ -309,7 +416,41 @@ fn is_reference_key(key: &str) -> bool {
         || k.ends_with("keyref")
 }
 
-fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+/// How a file writes assignments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// YAML, JSON, .env, HCL, properties, INI: `key: value` is data.
+    Config,
+    /// Shell scripts and Dockerfiles: values may be command substitutions.
+    Shell,
+    /// Source code: only quoted literals are values; the rest are expressions.
+    Code,
+    /// Anything else: only the format rules apply.
+    Other,
+}
+
+/// Whether a value assigned to a secret-like key is a credential.
+fn is_literal_secret(key: &str, secret: &str) -> bool {
+    // Under a secret-like key, a hex string is a credential (Twilio auth tokens, classic
+    // GitHub tokens, many vendors' API keys), not a checksum; so is a UUID (npm's legacy
+    // tokens, Heroku's API keys).
+    let hex = secret.len() >= 16 && secret.bytes().all(|b| b.is_ascii_hexdigit());
+    let uuid = secret.len() == 36 && secret.bytes().filter(|b| *b == b'-').count() == 4;
+    if is_reference_key(key)
+        || is_placeholder(secret)
+        || (is_identifier(secret) && !hex && !uuid)
+        || super::filters::is_name_like(secret)
+    {
+        return false;
+    }
+    // A literal, high-entropy value: words, booleans and prose are not credentials.
+    !(secret.contains(' ')
+        || secret.len() < 8
+        || entropy(secret) < 3.0
+        || matches!(secret, "true" | "false" | "null"))
+}
+
+fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &mut Vec<Hit>) {
     for caps in assignment_regex().captures_iter(bytes) {
         let Some(key) = caps
             .get(1)
@@ -317,28 +458,20 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         else {
             continue;
         };
-        let Some(value) = caps.get(2).or(caps.get(3)).or(caps.get(4)) else {
-            continue;
+        let quoted = caps.get(2).or(caps.get(3));
+        let value = match syntax {
+            Syntax::Code => quoted,
+            _ => quoted.or(caps.get(4)),
         };
+        let Some(value) = value else { continue };
         let Ok(secret) = std::str::from_utf8(value.as_bytes()) else {
             continue;
         };
-        // Under a secret-like key, a hex string is a credential (Twilio auth tokens, classic
-        // GitHub tokens, many vendors' API keys), not a checksum.
-        let hex = secret.len() >= 16 && secret.bytes().all(|b| b.is_ascii_hexdigit());
-        if is_reference_key(key)
-            || is_placeholder(secret)
-            || (is_identifier(secret) && !hex)
-            || super::filters::is_name_like(secret)
-        {
+        // `$(cat token)` and backticks run a command: the value is not in the file.
+        if syntax == Syntax::Shell && (secret.contains("$(") || secret.contains('`')) {
             continue;
         }
-        // A literal, high-entropy value: words, booleans and prose are not credentials.
-        if secret.contains(' ')
-            || secret.len() < 8
-            || entropy(secret) < 3.0
-            || matches!(secret, "true" | "false" | "null")
-        {
+        if !is_literal_secret(key, secret) {
             continue;
         }
         let (line, column) = lines.locate(value.start());
@@ -352,6 +485,63 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             column,
             secret: secret.to_string(),
         });
+    }
+}
+
+/// `name: DB_PASSWORD` followed by `value: ...`: a container's env entry (and the same
+/// shape elsewhere) assigns the value to the name, one line apart.
+fn name_value_pairs(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    if !text.contains("value") {
+        return;
+    }
+    let all: Vec<&str> = text.split('\n').collect();
+    let field = |line: &str, key: &str| -> Option<(usize, String)> {
+        let trimmed = line.trim_start().trim_start_matches('-').trim_start();
+        let rest = trimmed.strip_prefix(key)?.strip_prefix(':')?;
+        let value = rest.trim().trim_end_matches(',');
+        let value = value.split(" #").next().unwrap_or(value).trim();
+        let unquoted = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        let indent = line.len() - trimmed.len();
+        Some((indent, unquoted.to_string()))
+    };
+    for (i, line) in all.iter().enumerate() {
+        let Some((indent, name)) = field(line, "name") else {
+            continue;
+        };
+        if !secret_name_regex().is_match(name.as_bytes()) {
+            continue;
+        }
+        // The `value` of the same entry: the next lines, at the entry's indentation.
+        for (j, next) in all.iter().enumerate().skip(i + 1).take(3) {
+            let Some((vindent, value)) = field(next, "value") else {
+                let nt = next.trim_start();
+                if next.len() - nt.len() < indent || nt.starts_with('-') {
+                    break;
+                }
+                continue;
+            };
+            if vindent < indent || !is_literal_secret(&name, &value) || value.is_empty() {
+                break;
+            }
+            let line_no = j as u32 + 1;
+            let column = next
+                .find(value.as_str())
+                .map_or(1, |c| lines.locate(lines.starts[j] + c).1);
+            if !is_comment(lines.line(line_no)) {
+                hits.push(Hit {
+                    rule: "generic-secret",
+                    description: "secret-like name with a literal value",
+                    line: line_no,
+                    column,
+                    secret: value,
+                });
+            }
+            break;
+        }
     }
 }
 
@@ -446,6 +636,41 @@ fn encrypted_lines(text: &str) -> Vec<(u32, u32)> {
         }
     }
     out
+}
+
+/// A Docker `config.json` committed as it is (`~/.docker/config.json`, a CI registry login):
+/// each `auth` that decodes to `user:password`.
+fn docker_config_file(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    if !docker_config_has_auth(text) {
+        return;
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let Some(auths) = value.get("auths").and_then(|a| a.as_object()) else {
+        return;
+    };
+    for entry in auths.values() {
+        for key in ["auth", "password", "identitytoken"] {
+            let Some(secret) = entry.get(key).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            if is_placeholder(secret) {
+                continue;
+            }
+            let Some(offset) = text.find(&format!("\"{secret}\"")) else {
+                continue;
+            };
+            let (line, column) = lines.locate(offset + 1);
+            hits.push(Hit {
+                rule: "docker-registry-auth",
+                description: "container registry credentials in a Docker config",
+                line,
+                column,
+                secret: secret.to_string(),
+            });
+        }
+    }
 }
 
 /// Whether a dockerconfigjson holds a usable credential (`auth`, `password` or
