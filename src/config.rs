@@ -3,6 +3,9 @@
 //! ```yaml
 //! exclude:            # gitignore-style patterns of paths no check reads
 //!   - tests/fixtures/
+//! secrets:
+//!   exclude:          # paths the secret scan skips (test keys, documentation), still validated
+//!     - docs/examples/
 //! repoURLs:           # the URLs Applications use for this repository (besides the
 //!   - https://git.example.org/club/platform.git   # spec's and the git remotes)
 //! rules:              # severity overrides: off, info, warning, error
@@ -40,6 +43,17 @@ pub struct Config {
     /// URLs Applications use for this repository, besides the spec's and the git remotes.
     #[serde(default, rename = "repoURLs")]
     pub repo_urls: Vec<String>,
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+}
+
+/// Settings of the secret scan alone.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretsConfig {
+    /// Paths the secret scan skips, in .gitignore syntax (other checks still read them).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +121,7 @@ pub struct Waiver {
 pub struct Settings {
     pub config: Config,
     excluded: Gitignore,
+    excluded_from_secrets: Gitignore,
     /// Where each waiver is written in `.platc.yaml` (for findings about waivers).
     pub waiver_positions: Vec<Option<crate::yaml::Pos>>,
 }
@@ -117,6 +132,15 @@ impl Settings {
         self.excluded
             .matched_path_or_any_parents(path, false)
             .is_ignore()
+    }
+
+    /// Whether the secret scan skips a repo-relative file path.
+    pub fn is_excluded_from_secrets(&self, path: &str) -> bool {
+        self.is_excluded(path)
+            || self
+                .excluded_from_secrets
+                .matched_path_or_any_parents(path, false)
+                .is_ignore()
     }
 }
 
@@ -156,8 +180,20 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Settings, Vec<Finding>
 }
 
 fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
+    let excluded = matcher(root, &config.exclude)?;
+    let excluded_from_secrets = matcher(root, &config.secrets.exclude)?;
+    Ok(Settings {
+        config,
+        excluded,
+        excluded_from_secrets,
+        waiver_positions: Vec::new(),
+    })
+}
+
+/// A gitignore-style matcher of exclude patterns.
+fn matcher(root: &Path, patterns: &[String]) -> Result<Gitignore, Box<Finding>> {
     let mut builder = GitignoreBuilder::new(root);
-    for pattern in &config.exclude {
+    for pattern in patterns {
         builder.add_line(None, pattern).map_err(|e| {
             Finding::error(
                 "config/invalid",
@@ -166,14 +202,9 @@ fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
             .at(FILE, None)
         })?;
     }
-    let excluded = builder
+    builder
         .build()
-        .map_err(|e| Finding::error("config/invalid", e.to_string()).at(FILE, None))?;
-    Ok(Settings {
-        config,
-        excluded,
-        waiver_positions: Vec::new(),
-    })
+        .map_err(|e| Box::new(Finding::error("config/invalid", e.to_string()).at(FILE, None)))
 }
 
 #[cfg(test)]
@@ -192,6 +223,21 @@ mod tests {
         assert!(s.is_excluded("tests/fixtures/a/b.yaml"));
         assert!(s.is_excluded("apps/x.generated.yaml"));
         assert!(!s.is_excluded("apps/x.yaml"));
+    }
+
+    #[test]
+    fn secrets_excludes_skip_the_scan_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "exclude: [vendor/]\nsecrets:\n  exclude: [docs/examples/]\n",
+        )
+        .unwrap();
+        let s = load(dir.path(), &mut Sources::default()).unwrap();
+        assert!(s.is_excluded_from_secrets("docs/examples/keys.md"));
+        assert!(!s.is_excluded("docs/examples/keys.md"));
+        assert!(s.is_excluded_from_secrets("vendor/x.yaml"));
+        assert!(!s.is_excluded_from_secrets("apps/x.yaml"));
     }
 
     #[test]

@@ -149,6 +149,62 @@ fn history_finds_a_key_committed_then_deleted() {
 }
 
 #[test]
+fn history_knows_a_value_added_to_an_existing_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(
+        dir.path().join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vendor\ndata: {}\n",
+    )
+    .unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "empty secret"]);
+    // A later commit adds one line: alone it is `deploy-key: <base64>`, which only the
+    // file around it makes a Secret's value.
+    let value = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("vk-{}", &token(6)[4..]),
+    );
+    std::fs::write(
+        dir.path().join("secret.yaml"),
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: vendor\ndata:\n  deploy-key: {value}\n"),
+    )
+    .unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "vendor key"]);
+    // And the file is gone at HEAD: the key is still in history.
+    std::fs::remove_file(dir.path().join("secret.yaml")).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "remove"]);
+    let (code, r) = report(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{r:#}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r:#}");
+    assert_eq!(findings[0]["rule"], "secrets/kubernetes-secret");
+    assert_eq!(findings[0]["file"], "secret.yaml");
+    assert_eq!(findings[0]["line"], 6);
+    assert!(!r.to_string().contains(&value[..16]));
+}
+
+#[test]
+fn secrets_excludes_skip_only_the_secret_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("docs/examples")).unwrap();
+    std::fs::write(
+        dir.path().join("docs/examples/values.yaml"),
+        format!("token: {}\n", token(7)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".platc.yaml"),
+        "secrets:\n  exclude: [docs/examples/]\n",
+    )
+    .unwrap();
+    let (code, r) = report(dir.path(), &[]);
+    assert_eq!(code, 0, "{r:#}");
+}
+
+#[test]
 fn standard_input_is_scanned() {
     let out = platc()
         .args(["secrets", "-", "--format", "json"])

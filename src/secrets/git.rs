@@ -42,7 +42,22 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    // One `git cat-file --batch` for all blobs: `:path` names the index entry.
+    // `:path` names the index entry.
+    let specs: Vec<String> = paths.iter().map(|p| format!(":{p}")).collect();
+    let blobs = blobs(root, &specs)?;
+    Ok(paths
+        .into_iter()
+        .zip(blobs)
+        .filter_map(|(p, b)| b.map(|b| (p, b)))
+        .collect())
+}
+
+/// The blobs named by revision specs (`:path`, `commit:path`), read with one
+/// `git cat-file --batch`; None where a spec names no blob.
+pub fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut child = Command::new("git")
         .current_dir(root)
         .args(["cat-file", "--batch"])
@@ -51,7 +66,7 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
-    let requests: String = paths.iter().map(|p| format!(":{p}\n")).collect();
+    let requests: String = specs.iter().map(|p| format!("{p}\n")).collect();
     let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
     let mut out = Vec::new();
     child
@@ -62,9 +77,9 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         .map_err(|e| e.to_string())?;
     let _ = writer.join();
     child.wait().map_err(|e| e.to_string())?;
-    let mut blobs = Vec::new();
+    let mut blobs = Vec::with_capacity(specs.len());
     let mut at = 0;
-    for path in paths {
+    for _ in specs {
         let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
             break;
         };
@@ -72,15 +87,34 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         at += nl + 1;
         let mut fields = header.split(' ');
         let (_, kind, size) = (fields.next(), fields.next(), fields.next());
+        // "<spec> missing" has no size.
         let Some(size) = size.and_then(|s| s.parse::<usize>().ok()) else {
+            blobs.push(None);
             continue;
-        }; // "missing"
-        if kind == Some("blob") {
-            blobs.push((path, out[at..at + size].to_vec()));
-        }
+        };
+        blobs.push((kind == Some("blob")).then(|| out[at..at + size].to_vec()));
         at += size + 1;
     }
     Ok(blobs)
+}
+
+/// Files at `rev` whose text holds `needle` (nothing for an empty repository).
+pub fn files_containing(root: &Path, rev: &str, needle: &str) -> Vec<String> {
+    git(
+        root,
+        &["grep", "-l", "-F", "-I", "-z", "-e", needle, rev, "--"],
+    )
+    .map(|out| {
+        out.split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let p = String::from_utf8_lossy(p);
+                // `git grep REV` prefixes each path with `REV:`.
+                p.strip_prefix(&format!("{rev}:")).unwrap_or(&p).to_string()
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// The lines one commit added to one file, with their line numbers in that commit.

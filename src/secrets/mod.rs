@@ -90,7 +90,7 @@ pub fn scan_staged(root: &Path, settings: &Settings) -> Result<Outcome, String> 
     let blobs = git::staged(root)?;
     let blobs: Vec<(String, Vec<u8>)> = blobs
         .into_iter()
-        .filter(|(p, _)| !settings.is_excluded(p))
+        .filter(|(p, _)| !settings.is_excluded_from_secrets(p))
         .collect();
     let bytes = blobs.iter().map(|(_, b)| b.len() as u64).sum();
     let pairs = blobs
@@ -111,7 +111,7 @@ pub fn scan_history(
     let added = git::history(root, since)?;
     let added: Vec<git::Added> = added
         .into_iter()
-        .filter(|a| !settings.is_excluded(&a.path))
+        .filter(|a| !settings.is_excluded_from_secrets(&a.path))
         .collect();
     let bytes = added
         .iter()
@@ -119,7 +119,7 @@ pub fn scan_history(
         .map(|(_, l)| l.len() as u64 + 1)
         .sum();
     let files = added.len();
-    let pairs = added
+    let mut pairs: Vec<(Finding, String)> = added
         .par_iter()
         .flat_map_iter(|a| {
             // The added lines, scanned as one text; hits map back to their line numbers.
@@ -132,19 +132,75 @@ pub fn scan_history(
             scan::scan(&a.path, &text).into_iter().map(move |h| {
                 let mut hit = h.clone();
                 hit.line = a.lines.get(h.line as usize - 1).map_or(h.line, |(n, _)| *n);
-                let mut f = finding(&a.path, &hit);
-                let fp = baseline::fingerprint(&f.rule, &a.path, &hit.secret);
-                f.message = format!(
-                    "{} (added in commit {})",
-                    f.message,
-                    &a.commit[..a.commit.len().min(12)]
-                );
-                f.commit = Some(a.commit.clone());
-                (f, fp)
+                history_finding(a, &hit)
             })
         })
         .collect();
+    pairs.extend(secret_objects_in_history(root, &added, &pairs)?);
     Ok(Outcome::from_pairs(pairs, files, bytes))
+}
+
+/// A finding for a credential a commit added.
+fn history_finding(a: &git::Added, hit: &Hit) -> (Finding, String) {
+    let mut f = finding(&a.path, hit);
+    let fp = baseline::fingerprint(&f.rule, &a.path, &hit.secret);
+    f.message = format!(
+        "{} (added in commit {})",
+        f.message,
+        &a.commit[..a.commit.len().min(12)]
+    );
+    f.commit = Some(a.commit.clone());
+    (f, fp)
+}
+
+/// The values a commit added to a Kubernetes Secret. An added line `password: aHVudGVyMg==`
+/// says nothing alone: whether it is a Secret's data is in the rest of the file. Files that
+/// hold `kind: Secret` (in a commit's added lines, or at HEAD) are read whole at each commit
+/// that changed them, and the Secret values on that commit's added lines are reported.
+fn secret_objects_in_history(
+    root: &Path,
+    added: &[git::Added],
+    found: &[(Finding, String)],
+) -> Result<Vec<(Finding, String)>, String> {
+    let yaml = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json");
+    let mut secret_files: std::collections::HashSet<String> = added
+        .iter()
+        .filter(|a| yaml(&a.path))
+        .filter(|a| a.lines.iter().any(|(_, l)| l.contains("kind: Secret")))
+        .map(|a| a.path.clone())
+        .collect();
+    secret_files.extend(git::files_containing(root, "HEAD", "kind: Secret"));
+    let candidates: Vec<&git::Added> = added
+        .iter()
+        .filter(|a| yaml(&a.path) && secret_files.contains(&a.path))
+        .collect();
+    let specs: Vec<String> = candidates
+        .iter()
+        .map(|a| format!("{}:{}", a.commit, a.path))
+        .collect();
+    let blobs = git::blobs(root, &specs)?;
+    let already: std::collections::HashSet<(Option<&str>, Option<&str>, Option<u32>)> = found
+        .iter()
+        .map(|(f, _)| (f.commit.as_deref(), f.file.as_deref(), f.line))
+        .collect();
+    let mut out = Vec::new();
+    for (a, blob) in candidates.iter().zip(blobs) {
+        let Some(blob) = blob else { continue };
+        let text = String::from_utf8_lossy(&blob);
+        let added_lines: std::collections::HashSet<u32> = a.lines.iter().map(|(n, _)| *n).collect();
+        for hit in scan::scan_secret_objects(&text) {
+            if added_lines.contains(&hit.line)
+                && !already.contains(&(
+                    Some(a.commit.as_str()),
+                    Some(a.path.as_str()),
+                    Some(hit.line),
+                ))
+            {
+                out.push(history_finding(a, &hit));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Credentials in generated files: `platc build` refuses to write them.
@@ -187,7 +243,7 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
             }
             if let Ok(rel) = p.strip_prefix(root) {
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                if !settings.is_excluded(&rel) {
+                if !settings.is_excluded_from_secrets(&rel) {
                     files.push(rel);
                 }
             }

@@ -137,6 +137,20 @@ pub fn is_config_file(name: &str) -> bool {
     )
 }
 
+/// Only the values of Kubernetes Secrets (and their dockerconfigjson) in a text, with the
+/// same waivers as a full scan.
+pub fn scan_secret_objects(text: &str) -> Vec<Hit> {
+    let lines = Lines::new(text.as_bytes());
+    let mut hits = Vec::new();
+    kubernetes_secrets(text, &mut hits);
+    let encrypted = encrypted_lines(text);
+    hits.retain(|h| {
+        !allowed(&lines, h.line, h.rule)
+            && !encrypted.iter().any(|(a, b)| *a <= h.line && h.line <= *b)
+    });
+    hits
+}
+
 /// How a file writes assignments, by its name.
 pub fn syntax_of(name: &str) -> Syntax {
     if is_config_file(name) {
