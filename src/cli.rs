@@ -90,6 +90,14 @@ pub enum Command {
         #[command(flatten)]
         schemas: SchemaArgs,
     },
+    /// Argo CD Config Management Plugin: print the manifests of the Application whose source
+    /// folder is the current one (or -C DIR); refuse, on standard error, stale generated
+    /// files, credentials and objects that fail their schemas.
+    Generate {
+        /// How to build kustomizations (default: kustomize, else kubectl, on PATH).
+        #[arg(long, value_name = "BIN")]
+        kustomize: Option<PathBuf>,
+    },
     /// List every lint rule.
     Rules,
     /// Print a rule's documentation: why it matters, examples, how to fix or waive it.

@@ -9,7 +9,7 @@ use crate::compile::{self, OUT_DIR};
 use crate::report::{Finding, Format, Report, Severity};
 use crate::source::Sources;
 use crate::spec;
-use crate::tree::{self, Drift};
+use crate::tree;
 
 /// Exit codes.
 pub const CLEAN: i32 = 0;
@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
         Command::Lint { paths, schemas } => lint(&cx, &paths, &schemas),
+        Command::Generate { kustomize } => generate(&cx, kustomize.as_deref()),
         Command::Rules => {
             print!("{}", rules_table());
             CLEAN
@@ -105,6 +106,44 @@ pub fn spec_schema() -> String {
     text
 }
 
+/// `platc generate`: manifests on stdout, or the refusal on stderr.
+fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
+    use crate::cmp::{self, Refusal};
+    let request = match cmp::Request::new(
+        &cx.root,
+        |k| std::env::var(k).ok(),
+        cx.kubernetes_version.clone(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    match cmp::generate(&request, &cx.spec_file, kustomize) {
+        Ok(manifests) => {
+            print!("{manifests}");
+            CLEAN
+        }
+        Err(Refusal::Input(e)) => {
+            eprintln!("error: {e}");
+            USAGE
+        }
+        Err(Refusal::Findings(findings, sources)) => {
+            let mut report = Report {
+                findings,
+                sources: &sources,
+                files: 1,
+                objects: 0,
+                elapsed: cx.started.elapsed(),
+            };
+            report.sort();
+            eprint!("{}", report.render(cx.format, false));
+            FINDINGS
+        }
+    }
+}
+
 fn print_report(cx: &Context, findings: Vec<Finding>, sources: &Sources, files: usize) {
     print_report_objects(cx, findings, sources, files, 0);
 }
@@ -156,31 +195,6 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
     Ok((spec, tree))
 }
 
-fn drift_findings(drifts: &[Drift]) -> Vec<Finding> {
-    drifts
-        .iter()
-        .map(|d| {
-            let rule = match d {
-                Drift::Missing(_) => "build/missing",
-                Drift::Stale(_) => "build/stale",
-                Drift::HandEdited(_) => "build/hand-edited",
-                Drift::Orphaned(_) => "build/orphaned",
-                Drift::Foreign(_) => "build/foreign",
-            };
-            let help = match d {
-                Drift::HandEdited(_) => {
-                    "change the spec instead, then run `platc build` (it overwrites hand edits)"
-                }
-                Drift::Foreign(_) => "move the file out of the generated tree",
-                _ => "run `platc build` and commit the result",
-            };
-            Finding::error(rule, d.describe())
-                .at(d.path(), None)
-                .with_help(help)
-        })
-        .collect()
-}
-
 fn build(cx: &Context, check: bool) -> i32 {
     let mut sources = Sources::default();
     let (_spec, tree) = match load_and_compile(cx, &mut sources) {
@@ -189,7 +203,7 @@ fn build(cx: &Context, check: bool) -> i32 {
     };
     if check {
         let drifts = tree::check(&cx.root, OUT_DIR, &tree);
-        let findings = drift_findings(&drifts);
+        let findings = tree::drift_findings(&drifts);
         let failed = !findings.is_empty();
         if failed || cx.format != Format::Human {
             print_report(cx, findings, &sources, tree.len());
@@ -453,7 +467,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
             Ok(v) => v,
             Err(code) => return code,
         };
-        findings.extend(drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
+        findings.extend(tree::drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
     }
     let settings = match settings(cx, &mut sources) {
         Ok(s) => s,

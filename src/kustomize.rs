@@ -282,6 +282,41 @@ impl Kustomizations {
         out
     }
 
+    /// The kustomization in `dir` and every local one it includes, read from disk (for a
+    /// single build, where walking the whole repository would be wasted).
+    pub fn read(root: &std::path::Path, dir: &str) -> Kustomizations {
+        let mut all = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![dir.to_string()];
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d.clone()) {
+                continue;
+            }
+            let Some(file) = file_in(root, &d) else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+                continue;
+            };
+            let Ok(mut stream) = crate::yaml::parse_stream(&text) else {
+                continue;
+            };
+            if stream.documents.is_empty() {
+                continue;
+            }
+            let k = Kustomization::new(file, stream.documents.swap_remove(0));
+            for r in k.refs() {
+                if matches!(r.kind, RefKind::Resource | RefKind::Component)
+                    && let Some(target) = k.local(&r)
+                {
+                    stack.push(target);
+                }
+            }
+            all.push(k);
+        }
+        Kustomizations::new(all)
+    }
+
     /// Files named as patches or data inputs: partial objects, not objects to validate.
     pub fn inputs(&self) -> std::collections::HashSet<String> {
         let mut out = std::collections::HashSet::new();

@@ -2,6 +2,7 @@
 //! repository holds.
 
 pub mod cli;
+pub mod cmp;
 pub mod commands;
 pub mod compile;
 pub mod config;

@@ -561,6 +561,44 @@ pub fn validate(
     })
 }
 
+/// Validate objects rendered outside a repository walk (what `platc generate` prints) against
+/// the core schemas of `version` (default: the newest embedded), the shipped ones, the
+/// repository's imported schemas (`schemas/crds`) and the CRDs among the objects. Kinds with
+/// no schema are let through: only errors are returned.
+pub fn check_rendered(
+    root: &Path,
+    objects: &[Object],
+    version: Option<&str>,
+) -> Result<Vec<Finding>, String> {
+    let (version, _) = match version {
+        Some(v) => core::pick(v)?,
+        None => (core::newest(), None),
+    };
+    let mut registry = Registry::new(Core::load(version));
+    let imported = root.join("schemas/crds");
+    if imported.is_dir() {
+        load_schema_dir(&mut registry, &imported)?;
+    }
+    for o in objects.iter().filter(|o| is_crd(o)) {
+        registry.add_crd(&o.node.to_json(), &o.file)?;
+    }
+    let opts = Options {
+        schemas: true,
+        ..Options::default()
+    };
+    let repo = crate::repo::Repo::default();
+    let lint = crate::rules::Context {
+        kubernetes_version: version,
+        argocd_namespace: "argocd",
+        repo: &repo,
+    };
+    Ok(objects
+        .par_iter()
+        .flat_map_iter(|o| check_object(&registry, &opts, &lint, o))
+        .filter(|f| f.severity == Severity::Error)
+        .collect())
+}
+
 /// Validate what the top-level kustomizations render. Findings the raw files already gave
 /// are not repeated; the others point at the kustomization that was built.
 fn built_findings(

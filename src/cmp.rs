@@ -1,0 +1,291 @@
+//! `platc generate`: the Argo CD Config Management Plugin.
+//!
+//! Argo CD's repo-server hands the plugin sidecar a copy of the repository and runs
+//! `platc generate` in the Application's source folder, with `ARGOCD_APP_NAME`,
+//! `ARGOCD_APP_SOURCE_PATH`, `KUBE_VERSION` and the other build variables set. The manifests
+//! go to standard output. A refusal goes to standard error with a non-zero exit code, and
+//! Argo CD shows it on the Application instead of syncing.
+//!
+//! platc refuses to render what should never reach a cluster: generated files that are not
+//! what the platform spec produces (stale or hand-edited), output holding a credential, and
+//! objects that fail their schemas.
+
+use std::path::{Path, PathBuf};
+
+use crate::compile::OUT_DIR;
+use crate::kustomize::Kustomizations;
+use crate::report::Finding;
+use crate::source::Sources;
+
+/// One Application to render.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The Application's source folder.
+    pub app_dir: PathBuf,
+    /// The repository root.
+    pub root: PathBuf,
+    /// `app_dir` relative to `root` (`""` at the root).
+    pub app_path: String,
+    /// The Kubernetes minor version to validate against (`KUBE_VERSION`, unless given).
+    pub kubernetes_version: Option<String>,
+}
+
+/// Why nothing was printed.
+pub enum Refusal {
+    /// The input cannot be rendered (exit code 2).
+    Input(String),
+    /// What was rendered must not be applied (exit code 1).
+    Findings(Vec<Finding>, Sources),
+}
+
+impl Request {
+    /// The request the repo-server makes: the folder platc runs in, and its environment.
+    pub fn new(
+        app_dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+        kubernetes_version: Option<String>,
+    ) -> Result<Request, String> {
+        let app_dir = app_dir
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{}`: {e}", app_dir.display()))?;
+        let source_path = env("ARGOCD_APP_SOURCE_PATH").unwrap_or_default();
+        let root = root_of(&app_dir, &source_path);
+        let app_path = app_dir
+            .strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let kubernetes_version =
+            kubernetes_version.or_else(|| env("KUBE_VERSION").and_then(|v| minor_version(&v)));
+        Ok(Request {
+            app_dir,
+            root,
+            app_path,
+            kubernetes_version,
+        })
+    }
+}
+
+/// The repository root: the source folder with `ARGOCD_APP_SOURCE_PATH` taken off its end
+/// (how the repo-server lays the copy out), else the nearest folder above holding a
+/// platform spec, a `.platc.yaml` or `.git`, else the folder itself.
+fn root_of(app_dir: &Path, source_path: &str) -> PathBuf {
+    let parts: Vec<&str> = source_path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if !parts.is_empty() {
+        let mut dir = app_dir.to_path_buf();
+        let mut matched = true;
+        for part in parts.iter().rev() {
+            if dir.file_name().and_then(|n| n.to_str()) != Some(part) {
+                matched = false;
+                break;
+            }
+            dir.pop();
+        }
+        if matched {
+            return dir;
+        }
+    }
+    app_dir
+        .ancestors()
+        .find(|d| {
+            d.join(crate::spec::DEFAULT_SPEC).is_file()
+                || d.join(crate::config::FILE).is_file()
+                || d.join(".git").exists()
+        })
+        .unwrap_or(app_dir)
+        .to_path_buf()
+}
+
+/// `v1.33.2+k3s1` -> `1.33`.
+fn minor_version(version: &str) -> Option<String> {
+    let v = version.trim().trim_start_matches('v');
+    let mut parts = v.split('.');
+    let major = parts.next()?.parse::<u32>().ok()?;
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!minor.is_empty()).then(|| format!("{major}.{minor}"))
+}
+
+/// Render the Application's manifests, or say why not.
+pub fn generate(
+    req: &Request,
+    spec_file: &str,
+    kustomize: Option<&Path>,
+) -> Result<String, Refusal> {
+    current_with_spec(req, spec_file)?;
+    let (manifests, label) = render(req, kustomize)?;
+    let read = crate::manifest::read_objects(&label, &manifests);
+    let mut findings = read.findings;
+    // The rendered text has no file to open: findings name the object instead of a line.
+    let in_output = |mut f: Finding, objects: &[crate::manifest::Object]| {
+        if let Some(line) = f.line
+            && f.object.is_none()
+            && let Some(o) = objects
+                .iter()
+                .find(|o| o.node.span.start.line <= line && line <= o.node.span.end.line)
+        {
+            f.object = Some(o.describe());
+        }
+        f.line = None;
+        f.column = None;
+        f.end = None;
+        f
+    };
+    for f in crate::secrets::scan_named(&label, &manifests) {
+        let mut f = in_output(f, &read.objects);
+        let place = f
+            .object
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
+        f.message = format!(
+            "the rendered manifests hold a credential{place}: {}",
+            f.message
+        );
+        findings.push(f);
+    }
+    let objects: Vec<crate::manifest::Object> = read
+        .objects
+        .into_iter()
+        .filter(|o| o.api_version().is_some() && o.kind().is_some())
+        .collect();
+    let invalid =
+        crate::validate::check_rendered(&req.root, &objects, req.kubernetes_version.as_deref())
+            .map_err(Refusal::Input)?;
+    findings.extend(invalid.into_iter().map(|f| in_output(f, &objects)));
+    if findings.is_empty() {
+        Ok(manifests)
+    } else {
+        Err(Refusal::Findings(findings, Sources::default()))
+    }
+}
+
+/// With a platform spec, the generated files this Application reads must be what the spec
+/// produces: a hand edit or a forgotten `platc build` is not deployed.
+fn current_with_spec(req: &Request, spec_file: &str) -> Result<(), Refusal> {
+    if !req.root.join(spec_file).is_file() {
+        return Ok(());
+    }
+    let mut sources = Sources::default();
+    let spec = crate::spec::load(&req.root, spec_file, &mut sources)
+        .map_err(|e| Refusal::Findings(e.findings, sources.clone()))?;
+    let tree = crate::compile::compile(&spec)
+        .map_err(|findings| Refusal::Findings(findings, sources.clone()))?;
+    let leaks = crate::secrets::scan_generated(&tree);
+    if !leaks.is_empty() {
+        return Err(Refusal::Findings(leaks, Sources::default()));
+    }
+    // Only the generated folders this Application reads: a stale file elsewhere is another
+    // Application's concern.
+    let read: Vec<String> = folders_read(req)
+        .into_iter()
+        .filter(|d| d == OUT_DIR || d.starts_with(&format!("{OUT_DIR}/")))
+        .collect();
+    let drifts = crate::tree::check_folders(&req.root, &tree, &read);
+    if drifts.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::Findings(
+            crate::tree::drift_findings(&drifts),
+            sources,
+        ))
+    }
+}
+
+/// The folders the Application's build reads: its own, and those of the kustomizations and
+/// files it includes.
+fn folders_read(req: &Request) -> Vec<String> {
+    let ks = Kustomizations::read(&req.root, &req.app_path);
+    let tree = ks.tree(&req.app_path);
+    let mut dirs: Vec<String> = std::iter::once(req.app_path.clone())
+        .chain(tree.kustomizations.iter().map(|&i| ks.all[i].dir.clone()))
+        .chain(
+            tree.files
+                .iter()
+                .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_string()),
+        )
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// The manifests of the folder: its kustomize build, or its YAML and JSON files (Argo CD's
+/// plain-directory behaviour), with the label findings use for them.
+fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), Refusal> {
+    if let Some(k) = crate::kustomize::file_in(&req.root, &req.app_path) {
+        let bin = crate::validate::build::Kustomize::find(kustomize).ok_or_else(|| {
+            Refusal::Input(
+                "the folder holds a kustomization, but neither kustomize nor kubectl is installed where platc runs (add one to the plugin's image, or name it with --kustomize BIN)".into(),
+            )
+        })?;
+        let out = bin
+            .build(&req.app_dir)
+            .map_err(|e| Refusal::Input(format!("`{k}` does not build: {e}")))?;
+        return Ok((out, k));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&req.app_dir)
+        .map_err(|e| Refusal::Input(format!("cannot read `{}`: {e}", req.app_dir.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    files.sort();
+    let mut out = String::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Refusal::Input(format!("cannot read `{}`: {e}", f.display())))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("---\n");
+        }
+        out.push_str(&text);
+        if !text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    let label = if req.app_path.is_empty() {
+        ".".to_string()
+    } else {
+        req.app_path.clone()
+    };
+    Ok((out, label))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kube_versions_become_minor_versions() {
+        assert_eq!(minor_version("1.33.2").as_deref(), Some("1.33"));
+        assert_eq!(minor_version("v1.30.4+k3s1").as_deref(), Some("1.30"));
+        assert_eq!(minor_version("1.29"), None.or(Some("1.29".into())));
+        assert_eq!(minor_version("latest"), None);
+    }
+
+    #[test]
+    fn the_root_is_the_folder_minus_the_source_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("overlays/prod/components/vault");
+        std::fs::create_dir_all(&app).unwrap();
+        assert_eq!(
+            root_of(&app, "overlays/prod/components/vault"),
+            dir.path().to_path_buf()
+        );
+        // Without the variable, the nearest folder holding .git.
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        assert_eq!(root_of(&app, ""), dir.path().to_path_buf());
+    }
+}

@@ -1,0 +1,201 @@
+//! `platc generate` as Argo CD's repo-server runs a Config Management Plugin: in a copy of the
+//! repository, with the Application's source folder as the working directory and the build
+//! environment variables set; manifests on stdout, a refusal on stderr with a non-zero exit.
+//! Credentials are assembled at run time, never committed.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
+
+/// Run `platc generate` in `root/app_path` the way the repo-server does.
+fn generate(root: &Path, app_path: &str, app_name: &str) -> Output {
+    platc()
+        .current_dir(root.join(app_path))
+        .arg("generate")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("ARGOCD_APP_NAME", app_name)
+        .env("ARGOCD_APP_NAMESPACE", "argocd")
+        .env(
+            "ARGOCD_APP_REVISION",
+            "0123456789abcdef0123456789abcdef01234567",
+        )
+        .env("ARGOCD_APP_SOURCE_PATH", app_path)
+        .env(
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.org/club/platform.git",
+        )
+        .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
+        .env("KUBE_VERSION", "1.33.4")
+        .env("KUBE_API_VERSIONS", "v1,apps/v1,batch/v1")
+        .output()
+        .unwrap()
+}
+
+/// The example repository (spec and committed overlays) in a scratch folder, as the
+/// repo-server's copy.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &project_root().join("platform"),
+        &dir.path().join("platform"),
+    );
+    copy_dir(
+        &project_root().join("overlays"),
+        &dir.path().join("overlays"),
+    );
+    dir
+}
+
+/// The folders of this repository the example's Applications deploy.
+fn application_paths(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for env in ["prod", "staging"] {
+        for f in files_under(&root.join(format!("overlays/{env}/apps"))) {
+            let text =
+                std::fs::read_to_string(root.join(format!("overlays/{env}/apps/{f}"))).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.strip_prefix("  name: "))
+                .unwrap()
+                .to_string();
+            for line in text.lines() {
+                if let Some(path) = line.trim().strip_prefix("path: ")
+                    && root.join(path).is_dir()
+                {
+                    out.push((path.to_string(), name.clone()));
+                }
+            }
+        }
+    }
+    assert!(out.len() > 10, "{out:?}");
+    out
+}
+
+#[test]
+fn generate_prints_what_kustomize_builds_for_every_application() {
+    let repo = example_copy();
+    for (path, name) in application_paths(repo.path()) {
+        let out = generate(repo.path(), &path, &name);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want = kubectl_kustomize(&repo.path().join(&path)).unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{path}");
+    }
+}
+
+#[test]
+fn generate_refuses_generated_files_that_are_not_what_the_spec_produces() {
+    let repo = example_copy();
+    let app = "overlays/prod/components/vault";
+    let file = repo.path().join(app).join("kustomization.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("resources:", "namePrefix: x-\nresources:"),
+    )
+    .unwrap();
+    let out = generate(repo.path(), app, "vault-prod");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is printed for Argo CD to apply"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("build/hand-edited"), "{err}");
+    assert!(err.contains("overlays/prod/components/vault/kustomization.yaml"));
+    // An Application that does not read the edited folder still renders.
+    let out = generate(
+        repo.path(),
+        "overlays/prod/components/gateway",
+        "gateway-prod",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn generate_refuses_to_print_a_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("apps/vendor");
+    std::fs::create_dir_all(&app).unwrap();
+    let token = format!(
+        "ghp_{}Zq9X2k",
+        "kdwrafhiexbmtqvzjcl".repeat(2).get(..30).unwrap()
+    );
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "resources: [deploy-key.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("deploy-key.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vendor\nstringData:\n  token: {token}\n"
+        ),
+    )
+    .unwrap();
+    let out = generate(dir.path(), "apps/vendor", "vendor");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("secrets/github-token"), "{err}");
+    assert!(err.contains("v1 Secret vendor"), "{err}");
+    assert!(
+        !err.contains(&token[4..16]),
+        "the value never reaches the error"
+    );
+}
+
+#[test]
+fn generate_renders_a_plain_folder_and_refuses_invalid_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("apps/web");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("a-configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: b}",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("b-service.json"),
+        r#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}}"#,
+    )
+    .unwrap();
+    std::fs::write(app.join("notes.txt"), "not a manifest\n").unwrap();
+    let out = generate(dir.path(), "apps/web", "web");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let objects = platc::manifest::read_objects("out", &text).objects;
+    let kinds: Vec<_> = objects.iter().map(|o| o.kind().unwrap()).collect();
+    assert_eq!(kinds, ["ConfigMap", "Service"]);
+
+    // The copied Application mistake, in a manifest: Argo CD would drop the field silently.
+    std::fs::write(
+        app.join("c-deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replica: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: 'nginx:1.27'}]\n",
+    )
+    .unwrap();
+    let out = generate(dir.path(), "apps/web", "web");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schema/unknown-field"), "{err}");
+    assert!(err.contains("replica"), "{err}");
+}
