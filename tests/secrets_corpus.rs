@@ -507,6 +507,24 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             1,
         );
+        add(
+            "generic",
+            &format!("settings{i}.xml"),
+            format!(
+                "<settings>\n  <servers>\n    <server>\n      <id>club-releases</id>\n      <username>deploy</username>\n      <password>{}</password>\n    </server>\n  </servers>\n</settings>\n",
+                r.pick(ALNUM, 24)
+            ),
+            6,
+        );
+        add(
+            "generic",
+            &format!("terraform{i}.tfstate"),
+            format!(
+                "{{\n  \"version\": 4,\n  \"resources\": [{{\"instances\": [{{\"attributes\": {{\n    \"administrator_login_password\": \"{}\"\n  }}}}]}}]\n}}\n",
+                r.pick(ALNUM, 24)
+            ),
+            4,
+        );
         let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
         add(
             "docker",
@@ -554,6 +572,9 @@ fn negatives() -> Vec<(String, String)> {
             "resource \"x\" \"y\" {\n  password = var.db_password\n  client_secret = data.vault_generic_secret.oauth.data[\"secret\"]\n}\n".to_string(),
         ),
         ("secret-empty.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: sa-token, annotations: {kubernetes.io/service-account.name: ci}}\ntype: kubernetes.io/service-account-token\n".to_string()),
+        ("vaultsecret.yaml", "apiVersion: redhatcop.redhat.io/v1alpha1\nkind: VaultSecret\nmetadata: {name: grav-db}\nspec:\n  vaultSecretDefinitions:\n    - name: db\n      path: kv/data/websites/acets/db\n      authentication: {path: kubernetes, role: grav}\n  output:\n    name: grav-db\n    stringData:\n      password: '{{ .db.password }}'\n    type: Opaque\n".to_string()),
+        ("secret-templated.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: web}\ndata:\n  password: {{ .Values.password | b64enc | quote }}\n  empty: \"\"\nstringData:\n  token: ${WEB_TOKEN}\n".to_string()),
+        ("settings.xml", "<settings>\n  <servers>\n    <server>\n      <password>${env.DEPLOY_PASSWORD}</password>\n      <passwordPolicy>strict-rotation</passwordPolicy>\n    </server>\n  </servers>\n</settings>\n".to_string()),
         ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
         ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
         ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),

@@ -134,6 +134,7 @@ pub fn is_config_file(name: &str) -> bool {
             | "npmrc"
             | "pypirc"
             | "tfrc"
+            | "tfstate"
     )
 }
 
@@ -165,6 +166,9 @@ pub fn syntax_of(name: &str) -> Syntax {
         || base == "makefile"
     {
         return Syntax::Shell;
+    }
+    if matches!(ext, "xml" | "config" | "csproj") {
+        return Syntax::Markup;
     }
     if matches!(
         ext,
@@ -201,6 +205,9 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     }
     if syntax == Syntax::Config {
         name_value_pairs(text, &lines, &mut hits);
+    }
+    if syntax == Syntax::Markup {
+        xml_elements(bytes, &lines, &mut hits);
     }
     if text.contains("Secret") {
         kubernetes_secrets(text, &mut hits);
@@ -439,6 +446,8 @@ pub enum Syntax {
     Shell,
     /// Source code: only quoted literals are values; the rest are expressions.
     Code,
+    /// XML (Maven `settings.xml`, .NET configs): `<password>...</password>`.
+    Markup,
     /// Anything else: only the format rules apply.
     Other,
 }
@@ -495,6 +504,42 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
         hits.push(Hit {
             rule: "generic-secret",
             description: "secret-like key with a literal value",
+            line,
+            column,
+            secret: secret.to_string(),
+        });
+    }
+}
+
+fn xml_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?-u)<([A-Za-z0-9_.\-]*{SECRET_WORDS}[A-Za-z0-9_.\-]*)>([^<>\s]{{8,512}})</([A-Za-z0-9_.\-]+)>"
+        ))
+        .expect("the element pattern compiles")
+    })
+}
+
+/// `<password>...</password>` in XML configuration.
+fn xml_elements(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    for caps in xml_regex().captures_iter(bytes) {
+        let (Some(open), Some(value), Some(close)) = (caps.get(1), caps.get(2), caps.get(3)) else {
+            continue;
+        };
+        let (Ok(key), Ok(secret)) = (
+            std::str::from_utf8(open.as_bytes()),
+            std::str::from_utf8(value.as_bytes()),
+        ) else {
+            continue;
+        };
+        if open.as_bytes() != close.as_bytes() || !is_literal_secret(key, secret) {
+            continue;
+        }
+        let (line, column) = lines.locate(value.start());
+        hits.push(Hit {
+            rule: "generic-secret",
+            description: "secret-like element with a literal value",
             line,
             column,
             secret: secret.to_string(),
