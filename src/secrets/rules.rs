@@ -62,7 +62,7 @@ pub const RULES: &[Rule] = &[
         anchors: &["akia", "asia", "abia", "acca"],
         pattern: r"(?-u)\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b",
         group: 1,
-        min_entropy: 3.0,
+        min_entropy: 2.5,
     },
     Rule {
         id: "aws-secret-access-key",
