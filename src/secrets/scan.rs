@@ -466,10 +466,24 @@ fn is_literal_secret(key: &str, secret: &str) -> bool {
     {
         return false;
     }
-    // A literal, high-entropy value: words, booleans and prose are not credentials.
+    // A literal, high-entropy value: words, booleans and prose are not credentials. A long
+    // value mixing cases and digits is random even when a letter repeats.
+    let classes = [
+        secret.bytes().any(|b| b.is_ascii_lowercase()),
+        secret.bytes().any(|b| b.is_ascii_uppercase()),
+        secret.bytes().any(|b| b.is_ascii_digit()),
+    ]
+    .iter()
+    .filter(|c| **c)
+    .count();
+    let least = if classes == 3 && secret.len() >= 12 {
+        2.5
+    } else {
+        3.0
+    };
     !(secret.contains(' ')
         || secret.len() < 8
-        || entropy(secret) < 3.0
+        || entropy(secret) < least
         || matches!(secret, "true" | "false" | "null"))
 }
 
