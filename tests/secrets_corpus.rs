@@ -525,6 +525,31 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             4,
         );
+        add(
+            "stripe",
+            &format!("whsec{i}.env"),
+            format!("STRIPE_WEBHOOK_SECRET=whsec_{}\n", r.pick(ALNUM, 32)),
+            1,
+        );
+        add(
+            "google-oauth",
+            &format!("dex{i}.yaml"),
+            format!(
+                "connectors:\n  - type: google\n    config:\n      clientID: 1234-abc.apps.googleusercontent.com\n      clientSecret: GOCSPX-{}\n",
+                r.pick(B64URL, 28)
+            ),
+            5,
+        );
+        add(
+            "azure",
+            &format!("entra{i}.md"),
+            format!(
+                "Registered the app; its secret is {}8Q~{} (expires 2027).\n",
+                r.pick(ALNUM, 3),
+                r.pick(ALNUM, 34)
+            ),
+            1,
+        );
         let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
         add(
             "docker",

@@ -82,6 +82,14 @@ pub const RULES: &[Rule] = &[
         min_entropy: 3.5,
     },
     Rule {
+        id: "google-oauth-client-secret",
+        description: "Google OAuth client secret",
+        anchors: &["gocspx-"],
+        pattern: r"(?-u)\b(GOCSPX-[A-Za-z0-9_\-]{28})(?:[^A-Za-z0-9_\-]|$)",
+        group: 1,
+        min_entropy: 3.0,
+    },
+    Rule {
         id: "google-api-key",
         description: "Google API key",
         anchors: &["aiza"],
@@ -106,6 +114,15 @@ pub const RULES: &[Rule] = &[
         pattern: r#"(?-u)(?:(?i:AccountKey|SharedAccessKey)=|(?i:account[_\-]?key|storage[_\-]?(?:account[_\-]?)?key)["']?[ \t]*[:=][ \t]*["']?)([A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=)"#,
         group: 1,
         min_entropy: 4.0,
+    },
+    Rule {
+        id: "azure-client-secret",
+        description: "Microsoft Entra ID (Azure AD) application client secret",
+        anchors: &["8q~", "7q~"],
+        // Three characters, the version marker `8Q~` (or `7Q~`), then 31 to 34 more.
+        pattern: r"(?-u)(?:^|[^A-Za-z0-9_~.\-])([A-Za-z0-9_\-.]{3}[78]Q~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)",
+        group: 1,
+        min_entropy: 3.5,
     },
     Rule {
         id: "azure-sas-token",
@@ -135,9 +152,9 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "stripe-key",
-        description: "Stripe secret or restricted key",
-        anchors: &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
-        pattern: r"(?-u)\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247})\b",
+        description: "Stripe secret, restricted or webhook signing key",
+        anchors: &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"],
+        pattern: r"(?-u)\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}|whsec_[0-9A-Za-z+/]{32,88})\b",
         group: 1,
         min_entropy: 3.0,
     },
@@ -217,8 +234,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "openai-key",
         description: "OpenAI API key",
-        anchors: &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
-        pattern: r"(?-u)\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,200})",
+        anchors: &[
+            "sk-proj-",
+            "sk-svcacct-",
+            "sk-admin-",
+            "sk-none-",
+            "t3blbkfj",
+        ],
+        pattern: r"(?-u)\b(sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}|sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{40,200})",
         group: 1,
         min_entropy: 3.5,
     },
