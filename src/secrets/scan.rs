@@ -35,6 +35,27 @@ impl std::fmt::Debug for Hit {
     }
 }
 
+/// Record a hit at byte `offset`, unless its line is a comment (a documented example).
+fn push_hit(
+    lines: &Lines<'_>,
+    hits: &mut Vec<Hit>,
+    rule: &'static str,
+    description: &'static str,
+    offset: usize,
+    secret: String,
+) {
+    let (line, column) = lines.locate(offset);
+    if !is_comment(lines.line(line)) {
+        hits.push(Hit {
+            rule,
+            description,
+            line,
+            column,
+            secret,
+        });
+    }
+}
+
 fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();
     C.get_or_init(Compiled::new)
@@ -371,17 +392,14 @@ fn encoded_private_keys(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         if found.is_empty() {
             continue;
         }
-        let (line, column) = lines.locate(start);
-        if is_comment(lines.line(line)) {
-            continue;
-        }
-        hits.push(Hit {
-            rule: "private-key",
-            description: "private key (base64-encoded)",
-            line,
-            column,
-            secret: String::from_utf8_lossy(&bytes[start..end]).into_owned(),
-        });
+        push_hit(
+            lines,
+            hits,
+            "private-key",
+            "private key (base64-encoded)",
+            start,
+            String::from_utf8_lossy(&bytes[start..end]).into_owned(),
+        );
     }
 }
 
@@ -511,17 +529,14 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
         if !is_literal_secret(key, secret) {
             continue;
         }
-        let (line, column) = lines.locate(value.start());
-        if is_comment(lines.line(line)) {
-            continue;
-        }
-        hits.push(Hit {
-            rule: "generic-secret",
-            description: "secret-like key with a literal value",
-            line,
-            column,
-            secret: secret.to_string(),
-        });
+        push_hit(
+            lines,
+            hits,
+            "generic-secret",
+            "secret-like key with a literal value",
+            value.start(),
+            secret.to_string(),
+        );
     }
 }
 
@@ -550,14 +565,14 @@ fn xml_elements(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         if open.as_bytes() != close.as_bytes() || !is_literal_secret(key, secret) {
             continue;
         }
-        let (line, column) = lines.locate(value.start());
-        hits.push(Hit {
-            rule: "generic-secret",
-            description: "secret-like element with a literal value",
-            line,
-            column,
-            secret: secret.to_string(),
-        });
+        push_hit(
+            lines,
+            hits,
+            "generic-secret",
+            "secret-like element with a literal value",
+            value.start(),
+            secret.to_string(),
+        );
     }
 }
 

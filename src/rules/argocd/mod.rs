@@ -34,3 +34,14 @@ pub fn sources<'a>(o: &'a ObjectRef<'_>) -> Vec<(&'a Node, String)> {
     }
     out
 }
+
+/// A source's Helm value files (`helm.valueFiles`), with their index and text.
+pub fn value_files(source: &Node) -> impl Iterator<Item = (usize, &Node, &str)> {
+    source
+        .pointer("/helm/valueFiles")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.as_str().map(|s| (i, f, s)))
+}

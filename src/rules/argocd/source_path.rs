@@ -75,14 +75,7 @@ fn check(cx: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
                 "point the path at a folder of this repository, or add the folder",
             ));
         }
-        for (i, f) in source
-            .pointer("/helm/valueFiles")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            let Some(file) = f.as_str() else { continue };
+        for (i, f, file) in super::value_files(source) {
             // `$values/x.yaml` is relative to the root of the `ref: values` source;
             // a plain name is relative to this source's path.
             let (base, rel) = match file.strip_prefix('$').and_then(|r| r.split_once('/')) {

@@ -43,14 +43,7 @@ fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
         .filter_map(|(s, _)| s.get("ref").and_then(Node::as_str))
         .collect();
     for (source, at) in &sources {
-        for (i, f) in source
-            .pointer("/helm/valueFiles")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            let Some(file) = f.as_str() else { continue };
+        for (i, f, file) in super::value_files(source) {
             let Some(name) = file.strip_prefix('$').and_then(|r| r.split('/').next()) else {
                 continue;
             };
