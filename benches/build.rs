@@ -130,6 +130,7 @@ fn main() {
     let sizes =
         std::env::var("PLATC_BENCH_SIZES").unwrap_or_else(|_| "100x3,1000x3,3000x3,10000x3".into());
     let mut keep = Vec::new();
+    let mut checks = Vec::new();
     println!(
         "{:>22} {:>8} {:>10} {:>10} {:>10} {:>8}",
         "platform", "files", "scratch", "no-op", "--check", "peak MB"
@@ -157,7 +158,45 @@ fn main() {
             noop.as_secs_f64() * 1e3,
             check.as_secs_f64() * 1e3
         );
+        checks.push((format!("{n}x{e} +{t} tenants"), last.clone()));
     }
+    // `platc check` on the smaller platforms: build --check, validation, lint and secrets, with
+    // every overlay built by kustomize (one process per overlay, the dominant cost).
+    println!("\n{:>22} {:>9} {:>10}", "platform", "overlays", "check");
+    for (name, root) in checks {
+        let overlays = count_named(&root.join("overlays"), "kustomization.yaml");
+        if overlays > 400 {
+            continue;
+        }
+        let start = Instant::now();
+        let status = Command::new(env!("CARGO_BIN_EXE_platc"))
+            .arg("-C")
+            .arg(&root)
+            .args(["check", "-q"])
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.code().is_some(), "platc check ran");
+        println!(
+            "{name:>22} {overlays:>9} {:>8.0}ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
+fn count_named(dir: &Path, name: &str) -> usize {
+    let mut count = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else if entry.file_name() == name {
+                count += 1;
+            }
+        }
+    }
+    count
 }
 
 fn walk_count(dir: &Path) -> usize {

@@ -184,6 +184,11 @@ impl Registry {
         })
     }
 
+    /// Whether a built-in Kubernetes kind is namespaced (None for other kinds).
+    pub fn core_namespaced(&self, api_version: &str, kind: &str) -> Option<bool> {
+        self.core.is_namespaced(&key(api_version, kind))
+    }
+
     /// Whether a kind is namespaced, when the registry knows it.
     pub fn is_namespaced(&self, api_version: &str, kind: &str) -> Option<bool> {
         self.entry(api_version, kind).and_then(|e| e.namespaced)

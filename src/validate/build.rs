@@ -81,28 +81,59 @@ pub struct Built {
     pub result: Result<Vec<Object>, String>,
 }
 
-/// Build the folders in parallel and read each output once.
+/// Build the folders in parallel and read each output once: in process where platc can
+/// reproduce kustomize exactly (`native`), else with kustomize. A folder that needs kustomize
+/// when there is none is left out; the second value says whether that happened.
 pub fn run(
-    kustomize: &Kustomize,
+    kustomize: Option<&Kustomize>,
+    native: bool,
     root: &Path,
     kustomizations: &Kustomizations,
+    registry: &crate::schema::registry::Registry,
     dirs: &[(String, bool)],
-) -> Vec<Built> {
-    dirs.par_iter()
+) -> (Vec<Built>, bool) {
+    let built: Vec<Option<Built>> = dirs
+        .par_iter()
         .map(|(dir, is_root)| {
             let kustomization = kustomizations
                 .in_dir(dir)
                 .map(|k| k.file.clone())
                 .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
-            let result = kustomize
-                .build(&root.join(dir))
-                .map(|text| read_objects(&kustomization, &text).objects);
-            Built {
+            let in_process = native
+                .then(|| crate::kustomize::native::build(root, kustomizations, registry, dir))
+                .flatten();
+            let result = match (in_process, kustomize) {
+                (Some(values), _) => Ok(objects_of(&kustomization, &values)),
+                (None, Some(k)) => k
+                    .build(&root.join(dir))
+                    .map(|text| read_objects(&kustomization, &text).objects),
+                (None, None) => return None,
+            };
+            Some(Built {
                 dir: dir.clone(),
                 kustomization,
                 root: *is_root,
                 result,
-            }
+            })
+        })
+        .collect();
+    let missing = built.iter().any(Option::is_none);
+    (built.into_iter().flatten().collect(), missing)
+}
+
+/// Objects for values built in process, attributed to the kustomization like kustomize's
+/// output is.
+fn objects_of(kustomization: &str, values: &[serde_json::Value]) -> Vec<Object> {
+    let file: std::sync::Arc<str> = std::sync::Arc::from(kustomization);
+    let at = crate::yaml::Span::default();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Object {
+            file: file.clone(),
+            document: i,
+            pointer_prefix: String::new(),
+            node: crate::yaml::Node::from_json(v, at),
         })
         .collect()
 }

@@ -501,24 +501,32 @@ pub fn validate(
     // folder an Application deploys (to know what it deploys).
     let mut builds = Vec::new();
     if !opts.no_build && !kustomizations.is_empty() {
-        match build::Kustomize::find(opts.kustomize.as_deref()) {
-            None => findings.push(
-                Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: overlays were not built, only the raw files were validated")
-                    .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
-            ),
-            Some(kustomize) => {
-                let roots = kustomizations.roots();
-                let mut dirs: Vec<(String, bool)> =
-                    roots.iter().map(|d| (d.clone(), true)).collect();
-                if opts.lint {
-                    for d in bundles::application_dirs(&raw, &repo, &kustomizations) {
-                        if !roots.contains(&d) {
-                            dirs.push((d, false));
-                        }
-                    }
+        let kustomize = build::Kustomize::find(opts.kustomize.as_deref());
+        let roots = kustomizations.roots();
+        let mut dirs: Vec<(String, bool)> = roots.iter().map(|d| (d.clone(), true)).collect();
+        if opts.lint {
+            for d in bundles::application_dirs(&raw, &repo, &kustomizations) {
+                if !roots.contains(&d) {
+                    dirs.push((d, false));
                 }
-                builds = build::run(&kustomize, root, &kustomizations, &dirs);
             }
+        }
+        // A kustomize named on the command line builds everything: the user asked for it.
+        let native = opts.kustomize.is_none();
+        let (built, missing) = build::run(
+            kustomize.as_ref(),
+            native,
+            root,
+            &kustomizations,
+            &registry,
+            &dirs,
+        );
+        builds = built;
+        if missing {
+            findings.push(
+                Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: the overlays that need them were not built, only their raw files were validated")
+                    .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
+            );
         }
     }
     let explained = if opts.lint {

@@ -198,6 +198,32 @@ impl Node {
 }
 
 impl Node {
+    /// A node for a JSON value made elsewhere (an in-process build): it has no place in any
+    /// file, so every span is `at`.
+    pub fn from_json(value: &serde_json::Value, at: Span) -> Node {
+        use serde_json::Value as J;
+        let value = match value {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => Value::Int(i),
+                (None, Some(u), _) => Value::UInt(u),
+                (_, _, f) => Value::Float(f.unwrap_or(0.0)),
+            },
+            J::String(s) => Value::Str {
+                text: s.clone(),
+                plain: false,
+            },
+            J::Array(items) => Value::Seq(items.iter().map(|i| Node::from_json(i, at)).collect()),
+            J::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (Node::str(k.clone(), at), Node::from_json(v, at)))
+                    .collect(),
+            ),
+        };
+        Node::new(value, at)
+    }
+
     /// The node as JSON for validation: like [`Node::to_json`], but mapping entries whose
     /// value is null are left out, as the API server drops them before validating (a null
     /// optional field is an absent one).

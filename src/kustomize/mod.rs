@@ -4,6 +4,9 @@
 //! One place knows kustomize's fields; file classification, the choice of what to build and
 //! the `kustomize/*` rules all read references from here.
 
+pub mod native;
+pub mod select;
+
 use crate::yaml::Node;
 
 /// The file names kustomize looks for in a folder.

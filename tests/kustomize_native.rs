@@ -1,0 +1,120 @@
+//! platc builds the simple kustomizations in process (local resources, `namespace`, metadata
+//! `labels`, JSON 6902 patches with a target) and leaves the rest to kustomize. Whatever it
+//! builds must be what `kubectl kustomize` builds: the same objects, field for field, for every
+//! kustomization of the example, its generated overlays, the compile fixtures' output and the
+//! lint fixtures.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use platc::kustomize::{Kustomizations, native};
+use platc::schema::core::{self, Core};
+use platc::schema::registry::Registry;
+
+/// Objects by identity, as JSON.
+fn by_id(values: Vec<serde_json::Value>) -> Vec<(String, serde_json::Value)> {
+    let mut out: Vec<(String, serde_json::Value)> = values
+        .into_iter()
+        .map(|v| {
+            let id = format!(
+                "{} {} {}/{}",
+                v["apiVersion"].as_str().unwrap_or(""),
+                v["kind"].as_str().unwrap_or(""),
+                v["metadata"]["namespace"].as_str().unwrap_or(""),
+                v["metadata"]["name"].as_str().unwrap_or("")
+            );
+            (id, v)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Compare every kustomization under `root` that platc builds itself; returns how many.
+fn compare_all(root: &Path, registry: &Registry) -> usize {
+    let mut native_builds = 0;
+    for dir in kustomize_dirs(root) {
+        let rel = dir
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let ks = Kustomizations::read(root, &rel);
+        let Some(ours) = native::build(root, &ks, registry, &rel) else {
+            continue;
+        };
+        let theirs = kubectl_kustomize(&dir)
+            .unwrap_or_else(|e| panic!("{rel}: platc built it, kustomize fails: {e}"));
+        let theirs: Vec<serde_json::Value> = platc::manifest::read_objects("out", &theirs)
+            .objects
+            .iter()
+            .map(|o| o.node.to_json())
+            .collect();
+        let (ours, theirs) = (by_id(ours), by_id(theirs));
+        assert_eq!(
+            ours.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            theirs.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            "{rel}: other objects"
+        );
+        for ((id, a), (_, b)) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{rel}: {id} differs");
+        }
+        native_builds += 1;
+    }
+    native_builds
+}
+
+#[test]
+fn in_process_builds_are_what_kustomize_builds() {
+    let registry = Registry::new(Core::load(core::newest()));
+    let mut total = 0;
+    // The example: the spec's kustomizations and the committed overlays.
+    total += compare_all(&project_root(), &registry);
+    // What each compile fixture's spec produces.
+    for fixture in compile_fixtures() {
+        let repo = temp_repo(&fixture);
+        build(repo.path());
+        total += compare_all(repo.path(), &registry);
+    }
+    // Hand-written repositories, mistakes included.
+    for dir in [
+        "realistic",
+        "rules/kustomize/patch-target",
+        "rules/kustomize/duplicate-object",
+        "rules/argocd/shared-object",
+    ] {
+        total += compare_all(&fixtures().join(dir), &registry);
+    }
+    // Enough of them to matter: most overlays platc writes are built in process.
+    println!("{total} kustomizations built in process, each as kustomize builds it");
+    assert!(total >= 60, "only {total} kustomizations were built in process");
+}
+
+#[test]
+fn what_is_not_reproduced_is_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    for kustomization in [
+        "resources: [cm.yaml]\nnamePrefix: prod-\n",
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a=b]}]\n",
+        "resources: [cm.yaml]\nlabels: [{pairs: {a: b}, includeSelectors: true}]\n",
+        "resources: [cm.yaml]\npatches: [{path: p.yaml}]\n",
+        "resources: [https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0]\n",
+        "resources: [cm.yaml, cm.yaml]\n",
+    ] {
+        std::fs::write(root.join("kustomization.yaml"), kustomization).unwrap();
+        let ks = Kustomizations::read(root, "");
+        assert!(
+            native::build(root, &ks, &registry, "").is_none(),
+            "{kustomization}"
+        );
+    }
+}
