@@ -95,12 +95,7 @@ fn build_dir(
         return None;
     }
     // kustomize's order of built-in transformers: patches, then namespace, then labels.
-    for patch in k
-        .doc
-        .get("patches")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[])
-    {
+    for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
         apply_patch(root, k, ks, patch, &mut objects)?;
     }
     if let Some(namespace) = k.field("namespace") {
@@ -157,7 +152,10 @@ fn unique(objects: &[Value]) -> bool {
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            o["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+            o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         ))
     })
 }
@@ -215,11 +213,20 @@ fn apply_op(doc: &mut Value, op: &Value) -> Option<()> {
     match op.get("op")?.as_str()? {
         "add" => add(doc, path, op.get("value")?.clone()),
         "remove" => remove(doc, path).map(|_| ()),
-        "replace" => {
-            let slot = doc.pointer_mut(path)?;
-            *slot = op.get("value")?.clone();
-            Some(())
-        }
+        "replace" => match doc.pointer_mut(path) {
+            Some(slot) => {
+                *slot = op.get("value")?.clone();
+                Some(())
+            }
+            // kustomize adds a missing key of an existing object (`replace /spec/replicas` on
+            // a Deployment that has none).
+            None => {
+                let (parent, last) = split(path)?;
+                let map = doc.pointer_mut(parent)?.as_object_mut()?;
+                map.insert(last, op.get("value")?.clone());
+                Some(())
+            }
+        },
         "move" => {
             let value = remove(doc, op.get("from")?.as_str()?)?;
             add(doc, path, value)
@@ -359,7 +366,32 @@ mod tests {
             doc,
             json!({"spec": {"replicas": 3, "ports": [{"port": 8080}, {"port": 80}, {"port": 443}], "max": 3}, "metadata": {"labels": {}}})
         );
-        assert!(apply_op(&mut doc, &json!({"op": "replace", "path": "/spec/nope", "value": 1})).is_none());
-        assert!(apply_op(&mut doc, &json!({"op": "test", "path": "/spec/max", "value": 4})).is_none());
+        apply_op(
+            &mut doc,
+            &json!({"op": "replace", "path": "/spec/new", "value": 1}),
+        )
+        .unwrap();
+        assert_eq!(doc["spec"]["new"], 1);
+        assert!(
+            apply_op(
+                &mut doc,
+                &json!({"op": "replace", "path": "/nope/x", "value": 1})
+            )
+            .is_none()
+        );
+        assert!(
+            apply_op(
+                &mut doc,
+                &json!({"op": "replace", "path": "/spec/ports/9", "value": 1})
+            )
+            .is_none()
+        );
+        assert!(
+            apply_op(
+                &mut doc,
+                &json!({"op": "test", "path": "/spec/max", "value": 4})
+            )
+            .is_none()
+        );
     }
 }

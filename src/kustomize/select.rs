@@ -176,9 +176,7 @@ impl Selector {
         {
             return false;
         }
-        self.labels
-            .iter()
-            .all(|r| r.holds(|k| o.meta("labels", k)))
+        self.labels.iter().all(|r| r.holds(|k| o.meta("labels", k)))
             && self
                 .annotations
                 .iter()

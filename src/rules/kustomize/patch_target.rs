@@ -121,4 +121,3 @@ fn describe(target: &Node) -> String {
         .collect();
     format!("`{}`", parts.join(", "))
 }
-
