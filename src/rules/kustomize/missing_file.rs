@@ -66,14 +66,14 @@ pub fn check(root: &Path, kustomizations: &Kustomizations, out: &mut Vec<Finding
 /// What is wrong with a reference, and what to do.
 fn problem(root: &Path, k: &Kustomization, r: &Ref<'_>) -> Option<(String, String)> {
     let field = r.field;
-    let Some(target) = k.local(r) else {
-        return Some((
-            format!(
-                "`{field}` names `{}`, which leads outside the repository",
-                r.target
-            ),
-            "keep what a kustomization reads inside the repository".into(),
-        ));
+    let target = match crate::spec::paths::repo_relative(&k.dir, r.target) {
+        Ok(t) => t,
+        Err(why) => {
+            return Some((
+                format!("`{field}` names `{}`: {why}", r.target),
+                "name a file or folder inside the repository, relative to the kustomization".into(),
+            ));
+        }
     };
     let full = root.join(&target);
     let (is_dir, is_file) = (full.is_dir(), full.is_file());
