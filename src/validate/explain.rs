@@ -34,6 +34,10 @@ fn dotted(pointer: &str) -> String {
 
 fn found(node: &Node) -> String {
     match &node.value {
+        // A credential in the wrong place is still never printed.
+        Value::Str { text, .. } if !crate::secrets::scan::scan("value", text).is_empty() => {
+            format!("the string {}", crate::secrets::redact::redact(text))
+        }
         Value::Str { text, .. } => format!("the string \"{}\"", truncate(text)),
         _ => node.describe(),
     }
@@ -199,5 +203,24 @@ fn type_help(node: &Node, expected: &str) -> Option<String> {
             Some("this is a quoted number: remove the quotes".into())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod found_tests {
+    use super::*;
+    use crate::yaml::Span;
+
+    #[test]
+    fn a_credential_in_a_violation_is_redacted() {
+        // Assembled here so that no credential-like string is in the source.
+        let token = format!("ghp_{}", "Zq9X2kdwrafhiexbmtqvzjclnopsguykdwr1");
+        let text = found(&Node::str(token.clone(), Span::default()));
+        assert!(!text.contains(&token[4..]), "{text}");
+        assert!(text.starts_with("the string ghp_"), "{text}");
+        assert_eq!(
+            found(&Node::str("Always", Span::default())),
+            "the string \"Always\""
+        );
     }
 }
