@@ -550,6 +550,33 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             1,
         );
+        add(
+            "url-token",
+            &format!("webhook{i}.yaml"),
+            format!(
+                "alerting:\n  url: https://api.statuspage.example.org/v1/incidents?api_key={}&page=club\n",
+                r.pick(ALNUM, 32)
+            ),
+            2,
+        );
+        add(
+            "authorization-header",
+            &format!("smoke{i}.sh"),
+            format!(
+                "#!/bin/sh\ncurl -fsS -H \"Authorization: Bearer {}\" https://api.example.org/health\n",
+                r.pick(B64URL, 40)
+            ),
+            2,
+        );
+        add(
+            "generic",
+            &format!("netrc{i}/.netrc"),
+            format!(
+                "machine git.example.org\n  login ci-bot\n  password {}\n",
+                r.pick(ALNUM, 24)
+            ),
+            3,
+        );
         let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
         add(
             "docker",
@@ -600,6 +627,8 @@ fn negatives() -> Vec<(String, String)> {
         ("vaultsecret.yaml", "apiVersion: redhatcop.redhat.io/v1alpha1\nkind: VaultSecret\nmetadata: {name: grav-db}\nspec:\n  vaultSecretDefinitions:\n    - name: db\n      path: kv/data/websites/acets/db\n      authentication: {path: kubernetes, role: grav}\n  output:\n    name: grav-db\n    stringData:\n      password: '{{ .db.password }}'\n    type: Opaque\n".to_string()),
         ("secret-templated.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: web}\ndata:\n  password: {{ .Values.password | b64enc | quote }}\n  empty: \"\"\nstringData:\n  token: ${WEB_TOKEN}\n".to_string()),
         ("settings.xml", "<settings>\n  <servers>\n    <server>\n      <password>${env.DEPLOY_PASSWORD}</password>\n      <passwordPolicy>strict-rotation</passwordPolicy>\n    </server>\n  </servers>\n</settings>\n".to_string()),
+        ("curl.sh", "curl -H \"Authorization: Bearer $TOKEN\" https://api.example.org\ncurl -H 'Authorization: Bearer ${{ secrets.TOKEN }}' https://x\nopen https://example.org/search?token=true&q=x\n".to_string()),
+        ("netrc-env/.netrc", "machine git.example.org\n  login ci-bot\n  password ${GIT_PASSWORD}\n".to_string()),
         ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
         ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
         ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),
@@ -669,7 +698,9 @@ fn no_output_format_carries_a_full_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut secrets = Vec::new();
     for (_, name, text, _) in positives(&mut rng) {
-        std::fs::write(dir.path().join(&name), &text).unwrap();
+        let path = dir.path().join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &text).unwrap();
         for h in platc::secrets::scan::scan(&name, &text) {
             secrets.push(h.secret.clone());
         }

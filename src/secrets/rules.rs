@@ -296,6 +296,31 @@ pub const RULES: &[Rule] = &[
         min_entropy: 2.5,
     },
     Rule {
+        id: "url-token",
+        description: "token or API key in a URL query",
+        anchors: &[
+            "token=",
+            "api_key=",
+            "apikey=",
+            "api-key=",
+            "secret=",
+            "client_secret=",
+        ],
+        // `?access_token=...`, `&api_key=...`: long enough to be a credential, not a flag.
+        pattern: r#"(?-u)[?&](?i:access_token|auth_token|token|api_key|apikey|api-key|secret|client_secret)=([A-Za-z0-9_\-.~%+/]{16,256})"#,
+        group: 1,
+        min_entropy: 3.0,
+    },
+    Rule {
+        id: "authorization-header",
+        description: "credential in an Authorization header",
+        anchors: &["authorization"],
+        // `Authorization: Bearer ...` in curl commands, HTTP files and configuration.
+        pattern: r#"(?-u)(?i:authorization)["']?[ \t]*[:=][ \t]*["']?(?i:bearer|basic|token)[ \t]+([A-Za-z0-9_\-.=~+/]{16,})"#,
+        group: 1,
+        min_entropy: 3.0,
+    },
+    Rule {
         id: "url-password",
         description: "URL with an embedded password",
         anchors: &["://"],

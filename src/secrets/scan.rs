@@ -230,6 +230,9 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     if syntax == Syntax::Markup {
         xml_elements(bytes, &lines, &mut hits);
     }
+    if is_netrc(name) {
+        netrc_passwords(bytes, &lines, &mut hits);
+    }
     if text.contains("Secret") {
         kubernetes_secrets(text, &mut hits);
     }
@@ -537,6 +540,35 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
             value.start(),
             secret.to_string(),
         );
+    }
+}
+
+fn is_netrc(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    base == ".netrc" || base == "_netrc"
+}
+
+/// `.netrc` writes `machine host login user password secret`, separated by spaces.
+fn netrc_passwords(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let re = R.get_or_init(|| {
+        Regex::new(r"(?-u)(?:^|\s)password\s+(\S+)").expect("the netrc pattern compiles")
+    });
+    for caps in re.captures_iter(bytes) {
+        let Some(value) = caps.get(1) else { continue };
+        let Ok(secret) = std::str::from_utf8(value.as_bytes()) else {
+            continue;
+        };
+        if is_literal_secret("password", secret) {
+            push_hit(
+                lines,
+                hits,
+                "generic-secret",
+                "password in a .netrc",
+                value.start(),
+                secret.to_string(),
+            );
+        }
     }
 }
 
