@@ -1,6 +1,6 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
-//! (files and folders with their own kustomization), `namespace`, `labels` on metadata, and
-//! JSON 6902 patches with a target. For anything else (generators, name prefixes, strategic
+//! (files and folders with their own kustomization), `namespace`, `labels` on metadata, JSON
+//! 6902 patches with a target, `images` and `replicas`. For anything else (generators, name prefixes, strategic
 //! merge patches, components, remote bases, Helm charts...) the answer is "not here" and the
 //! caller runs kustomize.
 //!
@@ -18,13 +18,23 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 6] = [
+const SUPPORTED: [&str; 8] = [
     "apiVersion",
     "kind",
     "resources",
     "namespace",
     "labels",
     "patches",
+    "images",
+    "replicas",
+];
+
+/// The kinds kustomize's `replicas` field scales.
+const SCALED: [&str; 4] = [
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "ReplicationController",
 ];
 
 /// Kinds whose fields name namespaces that kustomize's namespace transformer rewrites too.
@@ -94,7 +104,7 @@ fn build_dir(
     if !unique(&objects) {
         return None;
     }
-    // kustomize's order of built-in transformers: patches, then namespace, then labels.
+    // kustomize's order of built-in transformers: patches, namespace, labels, replicas, images.
     for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
         apply_patch(root, k, ks, patch, &mut objects)?;
     }
@@ -104,7 +114,148 @@ fn build_dir(
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
         add_labels(item, &mut objects)?;
     }
+    for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
+        set_replicas(item, &mut objects)?;
+    }
+    for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
+        set_images(item, &mut objects)?;
+    }
     Some(objects)
+}
+
+/// A `replicas` entry: the count of the scalable workloads of that name.
+fn set_replicas(item: &Node, objects: &mut [Value]) -> Option<()> {
+    for (key, _) in item.as_map()? {
+        if !matches!(key.as_str()?, "name" | "count") {
+            return None;
+        }
+    }
+    let name = item.get("name")?.as_str()?;
+    let count = match item.get("count")?.value {
+        crate::yaml::Value::Int(n) => n,
+        _ => return None,
+    };
+    let mut matched = false;
+    for o in objects.iter_mut() {
+        if o["metadata"]["name"].as_str() != Some(name) {
+            continue;
+        }
+        // kustomize refuses a name that matches nothing, or a kind it cannot scale.
+        if !SCALED.contains(&o["kind"].as_str().unwrap_or_default()) {
+            return None;
+        }
+        matched = true;
+        o.as_object_mut()?
+            .entry("spec")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()?
+            .insert("replicas".into(), Value::from(count));
+    }
+    matched.then_some(())
+}
+
+/// An `images` entry: every container image of that name, in any object, renamed, retagged
+/// or pinned to a digest.
+fn set_images(item: &Node, objects: &mut [Value]) -> Option<()> {
+    let mut image = Image::default();
+    for (key, value) in item.as_map()? {
+        // Tags and digests must be written as strings: `1.10` unquoted is a number whose
+        // text is lost.
+        let text = match &value.value {
+            crate::yaml::Value::Str { text, .. } => text.clone(),
+            _ => return None,
+        };
+        match key.as_str()? {
+            "name" => image.name = text,
+            "newName" => image.new_name = Some(text),
+            "newTag" => image.new_tag = Some(text),
+            "digest" => image.digest = Some(text),
+            _ => return None,
+        }
+    }
+    if image.name.is_empty() {
+        return None;
+    }
+    for o in objects.iter_mut() {
+        retag(o, &image)?;
+    }
+    Some(())
+}
+
+#[derive(Default)]
+struct Image {
+    name: String,
+    new_name: Option<String>,
+    new_tag: Option<String>,
+    digest: Option<String>,
+}
+
+/// Every `containers` and `initContainers` list below `value` (kustomize walks the whole
+/// object, custom resources included).
+fn retag(value: &mut Value, image: &Image) -> Option<()> {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("ephemeralContainers") {
+                return None;
+            }
+            for (key, child) in map.iter_mut() {
+                if (key == "containers" || key == "initContainers")
+                    && let Value::Array(items) = child
+                {
+                    for item in items.iter_mut() {
+                        if let Some(Value::String(reference)) = item.get_mut("image")
+                            && let Some(new) = retagged(reference, image)
+                        {
+                            *reference = new;
+                        }
+                    }
+                } else {
+                    retag(child, image)?;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                retag(item, image)?;
+            }
+        }
+        _ => {}
+    }
+    Some(())
+}
+
+/// The new reference for an image of the entry's name (None: another image). A digest drops
+/// the old tag, a tag drops the old digest, both give `name:tag@digest`.
+fn retagged(reference: &str, image: &Image) -> Option<String> {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (reference, None),
+    };
+    let (name, tag) = match rest.rfind(':') {
+        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
+        _ => (rest, None),
+    };
+    if name != image.name {
+        return None;
+    }
+    let name = image.new_name.as_deref().unwrap_or(name);
+    Some(match (&image.new_tag, &image.digest) {
+        (Some(t), Some(d)) => format!("{name}:{t}@{d}"),
+        (None, Some(d)) => format!("{name}@{d}"),
+        (Some(t), None) => format!("{name}:{t}"),
+        (None, None) => {
+            let mut s = name.to_string();
+            if let Some(t) = tag {
+                s.push(':');
+                s.push_str(t);
+            }
+            if let Some(d) = digest {
+                s.push('@');
+                s.push_str(d);
+            }
+            s
+        }
+    })
 }
 
 /// The objects of a resource file (`List`s expanded); None for what kustomize would reject
@@ -117,6 +268,9 @@ fn read_resources(path: &Path) -> Option<Vec<Value>> {
         if doc.is_null() {
             continue;
         }
+        if !resolves_alike(&text, doc) {
+            return None;
+        }
         let value = doc.to_json();
         let kind = value.get("kind").and_then(Value::as_str)?;
         if kind.ends_with("List") && value.get("items").is_some() {
@@ -128,6 +282,29 @@ fn read_resources(path: &Path) -> Option<Vec<Value>> {
         }
     }
     Some(out)
+}
+
+/// Whether every scalar means the same to kustomize (YAML 1.2: `y`, `on`, `no` are strings,
+/// and it writes them quoted) as to platc and the API server (YAML 1.1: booleans). A file
+/// where they differ is left to kustomize.
+fn resolves_alike(text: &str, node: &Node) -> bool {
+    use crate::yaml::Value as V;
+    match &node.value {
+        V::Bool(_) | V::Int(_) | V::UInt(_) | V::Float(_) => {
+            let start = crate::source::byte_offset(text, node.span.start);
+            let end = crate::source::byte_offset(text, node.span.end).max(start);
+            let raw = text[start..end].trim();
+            match &node.value {
+                V::Bool(_) => matches!(raw, "true" | "false" | "True" | "False" | "TRUE" | "FALSE"),
+                _ => !raw.contains('_') && !raw.trim_start_matches(['-', '+']).starts_with("0b"),
+            }
+        }
+        V::Seq(items) => items.iter().all(|i| resolves_alike(text, i)),
+        V::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| resolves_alike(text, k) && resolves_alike(text, v)),
+        _ => true,
+    }
 }
 
 /// An object kustomize accepts as it is: a map with apiVersion, kind and metadata.name.
@@ -191,11 +368,12 @@ fn apply_patch(
     if selector.has_namespace() && renames.namespace_set {
         return None;
     }
-    let ops = crate::yaml::parse_stream(&text)
-        .ok()?
-        .documents
-        .first()?
-        .to_json();
+    let stream = crate::yaml::parse_stream(&text).ok()?;
+    let ops = stream.documents.first()?;
+    if !resolves_alike(&text, ops) {
+        return None;
+    }
+    let ops = ops.to_json();
     let ops = ops.as_array()?;
     for object in objects.iter_mut() {
         if selector.matches(&*object, &renames) {
@@ -347,6 +525,46 @@ fn metadata(o: &mut Value) -> Option<&mut Map<String, Value>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn images_as_kustomize_rewrites_them() {
+        let digest = format!("sha256:{}", "1".repeat(64));
+        let entry = |new_name: Option<&str>, tag: Option<&str>, d: bool| Image {
+            name: "nginx".into(),
+            new_name: new_name.map(str::to_string),
+            new_tag: tag.map(str::to_string),
+            digest: d.then(|| digest.clone()),
+        };
+        assert_eq!(
+            retagged("nginx:1.25", &entry(None, Some("1.27"), false)).unwrap(),
+            "nginx:1.27"
+        );
+        assert_eq!(
+            retagged("nginx:1.25", &entry(None, None, true)).unwrap(),
+            format!("nginx@{digest}")
+        );
+        assert_eq!(
+            retagged("nginx", &entry(None, Some("1.27"), true)).unwrap(),
+            format!("nginx:1.27@{digest}")
+        );
+        assert_eq!(
+            retagged("nginx:9", &entry(Some("x/nginx"), None, false)).unwrap(),
+            "x/nginx:9"
+        );
+        assert_eq!(
+            retagged("docker.io/library/nginx:1", &entry(None, Some("2"), false)),
+            None
+        );
+        let port = Image {
+            name: "registry:5000/e".into(),
+            new_tag: Some("4".into()),
+            ..Image::default()
+        };
+        assert_eq!(
+            retagged("registry:5000/e", &port).unwrap(),
+            "registry:5000/e:4"
+        );
+    }
 
     #[test]
     fn json_patch_operations() {
