@@ -629,6 +629,12 @@ fn negatives() -> Vec<(String, String)> {
         ("settings.xml", "<settings>\n  <servers>\n    <server>\n      <password>${env.DEPLOY_PASSWORD}</password>\n      <passwordPolicy>strict-rotation</passwordPolicy>\n    </server>\n  </servers>\n</settings>\n".to_string()),
         ("curl.sh", "curl -H \"Authorization: Bearer $TOKEN\" https://api.example.org\ncurl -H 'Authorization: Bearer ${{ secrets.TOKEN }}' https://x\nopen https://example.org/search?token=true&q=x\n".to_string()),
         ("netrc-env/.netrc", "machine git.example.org\n  login ci-bot\n  password ${GIT_PASSWORD}\n".to_string()),
+        ("docs-examples.md", concat!(
+            "Try it with jwt.io's token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.",
+            "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.",
+            "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
+            "Stripe's example: `STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc`\n"
+        ).to_string()),
         ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
         ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
         ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),

@@ -86,6 +86,19 @@ pub fn is_placeholder(value: &str) -> bool {
     if WORDS.contains(&lower.as_str()) || (lower.len() < 40 && lower.starts_with("your")) {
         return true;
     }
+    // Values vendors print in their documentation, copied into READMEs and tests everywhere.
+    const DOCUMENTED: [&str; 4] = [
+        // jwt.io's example token (its signature; the header and payload vary little).
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        // Stripe's API reference test keys.
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+        // Slack's documentation token.
+        "xoxb-not-a-real-token-this-will-not-work",
+    ];
+    if DOCUMENTED.iter().any(|d| v.contains(d)) {
+        return true;
+    }
     // Documented examples (AWS's `...EXAMPLE` keys) and obvious stand-ins. Short words count
     // only as words of their own (`fake-token`): a random key can spell `FAKE` by chance.
     if ["example", "redacted", "changeme", "placeholder", "notreal"]
@@ -221,6 +234,12 @@ mod tests {
         }
         assert!(!is_placeholder("s3cr3t-Pa55w0rd-7f2k"));
         assert!(is_placeholder("fake-token-for-tests"));
+        // The token of jwt.io's debugger, as pasted in many READMEs.
+        assert!(is_placeholder(concat!(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.",
+            "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.",
+            "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+        )));
         // A random key may spell a stand-in word by chance. platc:allow secrets/aws-access-key-id
         assert!(!is_placeholder("AKIAXFAKE7U62HR7NQD7"));
     }
