@@ -635,6 +635,14 @@ fn negatives() -> Vec<(String, String)> {
             "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n",
             "Stripe's example: `STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc`\n"
         ).to_string()),
+        // Shapes met scanning 70,000 files of Python and Rust packages.
+        ("paginators.json", "{\"pagination\": {\"ListKeys\": {\"input_token\": \"NextPageToken\", \"output_token\": \"CloudFrontOriginAccessIdentityList.NextMarker\"}}}\n".to_string()),
+        ("policies.json", "{\"conditions\": [\n  \"secretsmanager:ResourceTag/tag-key\",\n  \"secretsmanager:resource/AllowRotationLambdaArn\"\n]}\n".to_string()),
+        ("constants.py", "ACCESS_KEY = 'AWS_ACCESS_KEY_ID'\nSECRET_KEY = \"AWS_SECRET_ACCESS_KEY\"\nACL_CREDENTIALS = \"Access-Control-Allow-Credentials\"\nPROP_API_KEY_SOURCE = \"apiKeySource\"\nTOKEN_PREFIX = 'k8s-aws-v1.'\nstyles = {Token.Prompt: '#ansibrightblue', Token.String: '#ansiyellow'}\n".to_string()),
+        ("managed.json", "{\"IAMSelfManageServiceSpecificCredentials\": \"arn:aws:iam::aws:policy/IAMSelfManageServiceSpecificCredentials\"}\n".to_string()),
+        ("hashes.yaml", "users:\n  - {name: alice, hashed_password: \"$argon2id$v=19$m=65536,t=3,p=4$C29tZXNhbHQ$eW91bGxORXZlckd1ZXNz\"}\nargocd:\n  adminPassword: $2a$10$Zk3q9VbT1xLm8RfY2wPa.u7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7\n".to_string()),
+        ("rultor.yml", "assets:\n  credentials: yegor256/home#assets/crates-credentials\n".to_string()),
+        ("multihost.py", "url = MultiHostUrl('https://foo.com:123,foo:bar@bar.com/path')\n".to_string()),
         ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
         ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
         ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),

@@ -189,23 +189,105 @@ pub fn is_identifier(value: &str) -> bool {
     if path_like || ((v.starts_with("http://") || v.starts_with("https://")) && !v.contains('@')) {
         return true;
     }
-    false
+    if v.starts_with("arn:") {
+        return true; // AWS resource names
+    }
+    // References to other places (`owner/repo#path`, `team/app/config`): lowercase words and
+    // digits with slashes. Random secrets mix cases.
+    let reference = v.contains('/')
+        && v.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'/' | b'.' | b'-' | b'_' | b'#' | b':')
+        });
+    // Password hashes (bcrypt, argon2, crypt(3), LDAP): what a server stores, not what logs in.
+    const HASHES: [&str; 11] = [
+        "$2a$", "$2b$", "$2y$", "$argon2", "$1$", "$5$", "$6$", "$apr1$", "{SSHA}", "{SHA}",
+        "pbkdf2_",
+    ];
+    reference || HASHES.iter().any(|h| v.starts_with(h))
 }
 
-/// A name made of lowercase words (`client-secret`, `tls.key`, `db_password`): under a key
-/// like `secretKey` it names the key of a Secret, it is not the credential.
+/// A name rather than a credential: lowercase words (`client-secret`, `tls.key`,
+/// `k8s-aws-v1.`), an environment variable (`AWS_SECRET_ACCESS_KEY`), camel or Pascal case
+/// (`apiKeySource`, `NextPageToken`), capitalised words (`Access-Control-Allow-Credentials`).
+/// Under a key like `secretKey` it names the key of a Secret or a setting.
 pub fn is_name_like(value: &str) -> bool {
-    let separators = value
-        .bytes()
-        .filter(|b| matches!(b, b'-' | b'_' | b'.'))
-        .count();
-    separators > 0
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.'))
+    let separated = |seps: &[u8]| value.bytes().any(|b| seps.contains(&b));
+    // lower-case words starting with a letter, with at most one run of digits each.
+    let lower_words = separated(b"-_.")
+        && value.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        })
         && value
             .split(['-', '_', '.'])
-            .all(|word| !word.is_empty() || value.starts_with('.'))
+            .filter(|w| !w.is_empty())
+            .all(|w| w.as_bytes()[0].is_ascii_lowercase() && digit_runs(w) <= 1);
+    // ENV_VAR_NAMES.
+    let constant = separated(b"_")
+        && value.as_bytes()[0].is_ascii_uppercase()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    // Capitalised-Words-With-Dashes.
+    let capitalised = separated(b"-") && value.split('-').all(|w| w.len() >= 2 && is_word(w));
+    // Dotted paths of such names: `CloudFrontOriginAccessIdentityList.NextMarker`.
+    let dotted = value.contains('.')
+        && value.split('.').all(|part| {
+            !part.is_empty() && (is_camel_case(part) || (part.len() >= 2 && is_word(part)))
+        });
+    lower_words || constant || capitalised || dotted || is_camel_case(value)
+}
+
+/// How many runs of digits a word has (`k8s`, `v1`: one; `x7k2`: two).
+fn digit_runs(w: &str) -> usize {
+    let b = w.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_digit()))
+        .count()
+}
+
+/// `Word`, `word` or an acronym (`ID`, `AWS`): how identifiers are made of words.
+fn is_word(w: &str) -> bool {
+    let b = w.as_bytes();
+    b.iter().all(u8::is_ascii_alphabetic)
+        && (b[1..].iter().all(u8::is_ascii_lowercase)
+            || (b.len() <= 5 && b.iter().all(u8::is_ascii_uppercase)))
+}
+
+/// `apiKeySource`, `NextPageToken`, `AWSAccessKeyId`: letters only, split at capitals into
+/// words of two or more letters (acronyms allowed). Random letters alternate case too often
+/// to pass.
+fn is_camel_case(value: &str) -> bool {
+    if value.len() < 4 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    let b = value.as_bytes();
+    let mut start = 0;
+    for i in 1..b.len() {
+        let boundary = b[i].is_ascii_uppercase()
+            && (b[i - 1].is_ascii_lowercase()
+                || (i + 1 < b.len()
+                    && b[i + 1].is_ascii_lowercase()
+                    && b[i - 1].is_ascii_uppercase()));
+        if boundary {
+            words.push(&value[start..i]);
+            start = i;
+        }
+    }
+    words.push(&value[start..]);
+    // Words of a language have vowels; random letters cut at capitals mostly do not.
+    let vowel = |w: &&str| w.bytes().filter(|b| b"aeiouAEIOU".contains(b)).count() * 5 >= w.len();
+    let acronyms = words
+        .iter()
+        .filter(|w| w.bytes().all(|b| b.is_ascii_uppercase()))
+        .count();
+    words.len() >= 2
+        && acronyms <= 1
+        && words.iter().all(|w| {
+            w.len() >= 2 && is_word(w) && (w.bytes().all(|b| b.is_ascii_uppercase()) || vowel(w))
+        })
 }
 
 #[cfg(test)]
@@ -251,6 +333,9 @@ mod tests {
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
             "123e4567-e89b-12d3-a456-426614174000",
             "1.2.3",
+            "yegor256/home#assets/crates-credentials",
+            "$2a$10$Zk3q9VbT1xLm8RfY2wPa.u7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7",
+            "$argon2id$v=19$m=65536,t=3,p=4$C29tZXNhbHQ$eW91bGxORXZlckd1ZXNz",
         ] {
             assert!(is_identifier(v), "{v}");
         }
@@ -267,7 +352,28 @@ mod tests {
         ] {
             assert!(is_name_like(v), "{v}");
         }
-        for v in ["Zk3q-9VbT1xLm", "s3cr3t-pa55", "nodashes", "a--b"] {
+        for v in [
+            "k8s-aws-v1.",
+            "AWS_SECRET_ACCESS_KEY",
+            "apiKeySource",
+            "NextPageToken",
+            "AWSAccessKeyId",
+            "privateKeyUsagePeriod",
+            "Access-Control-Allow-Credentials",
+            "CloudFrontOriginAccessIdentityList.NextMarker",
+        ] {
+            assert!(is_name_like(v), "{v}");
+        }
+        for v in [
+            "Zk3q-9VbT1xLm",
+            "s3cr3t-pa55",
+            "nodashes",
+            "aZbQkLmNoPxYtRw",
+            "YcQrJseBJIxWWGPUdy",
+            "xapgYgmahwqdsqbn",
+            "ZkqVbTxLmRfYwPaQ",
+            "x7k2-m9p4-q8r3",
+        ] {
             assert!(!is_name_like(v), "{v}");
         }
     }

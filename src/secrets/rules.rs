@@ -324,7 +324,8 @@ pub const RULES: &[Rule] = &[
         id: "url-password",
         description: "URL with an embedded password",
         anchors: &["://"],
-        pattern: r"(?-u)\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^/\s:@'\x22]{0,64}:([^/\s@'\x22]{3,128})@[A-Za-z0-9.\-]+",
+        // A `:` in a password must be percent-encoded: one here is a host list, not a password.
+        pattern: r"(?-u)\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^/\s:@'\x22]{0,64}:([^/\s:@'\x22]{3,128})@[A-Za-z0-9.\-]+",
         group: 1,
         min_entropy: 2.5,
     },

@@ -346,6 +346,7 @@ fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             .collect();
         let material = body.len() >= 64
             && !body.contains("...")
+            && !body.contains("EXAMPLE")
             && body.chars().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | ':' | ',' | '-')
             })
@@ -412,8 +413,12 @@ fn assignment_regex() -> &'static Regex {
         // A key (at the start of a line, after a shell or code keyword, or inside a flow
         // mapping), then `:` or `=` (YAML, JSON, .env, HCL, properties, shell), then a literal
         // value that ends the entry.
+        // A key is quoted on both sides or on neither: `"secretsmanager:Tag",` is a string,
+        // not a key and a value.
+        const KEY: &str = r"[A-Za-z0-9_.\-]*";
+        let key = format!("{KEY}{SECRET_WORDS}{KEY}");
         Regex::new(&format!(
-            r#"(?-u)(?m)(?:^[ \t\-]*(?:(?:export|ENV|ARG|const|let|var|readonly|final|static)[ \t]+)?|[{{,][ \t]*)["']?([A-Za-z0-9_.\-]*{SECRET_WORDS}[A-Za-z0-9_.\-]*)["']?[ \t]*(?::=|[:=])[ \t]*(?:"([^"\n]{{8,512}})"|'([^'\n]{{8,512}})'|([^\s"'#,{{}}\[\]][^\s#,{{}}\[\]]{{7,511}}))[ \t]*(?:[,}}]|;?[ \t]*(?:#.*|//.*)?$)"#
+            r#"(?-u)(?m)(?:^[ \t\-]*(?:(?:export|ENV|ARG|const|let|var|readonly|final|static)[ \t]+)?|[{{,][ \t]*)(?:"({key})"|'({key})'|({key}))[ \t]*(?::=|[:=])[ \t]*(?:"([^"\n]{{8,512}})"|'([^'\n]{{8,512}})'|([^\s"'#,{{}}\[\]][^\s"'#,{{}}\[\]]{{7,511}}))[ \t]*(?:[,}}]|;?[ \t]*(?:#.*|//.*)?$)"#
         ))
         .expect("the assignment pattern compiles")
     })
@@ -479,8 +484,22 @@ fn is_literal_secret(key: &str, secret: &str) -> bool {
     // GitHub tokens, many vendors' API keys), not a checksum; so is a UUID (npm's legacy
     // tokens, Heroku's API keys).
     let hex = secret.len() >= 16 && secret.bytes().all(|b| b.is_ascii_hexdigit());
-    let uuid = secret.len() == 36 && secret.bytes().filter(|b| *b == b'-').count() == 4;
+    let k = key.to_ascii_lowercase();
+    let uuid = secret.len() == 36
+        && secret.bytes().filter(|b| *b == b'-').count() == 4
+        && ["password", "secret", "apikey", "api_key", "api-key", "auth"]
+            .iter()
+            .any(|w| k.contains(w));
+    // A value that spells the word it stands for (`ABCSECRETKEY`, `my-password-here`) is a
+    // stand-in: generated credentials do not.
+    let lower = secret.to_ascii_lowercase();
+    let stand_in = ["secret", "password", "passwd", "token"]
+        .iter()
+        .any(|w| lower.contains(w));
+    // `#ansiblue`, `#ff0000`: colours and anchors.
     if is_reference_key(key)
+        || stand_in
+        || secret.starts_with('#')
         || is_placeholder(secret)
         || (is_identifier(secret) && !hex && !uuid)
         || super::filters::is_name_like(secret)
@@ -512,14 +531,16 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
     for caps in assignment_regex().captures_iter(bytes) {
         let Some(key) = caps
             .get(1)
+            .or(caps.get(2))
+            .or(caps.get(3))
             .and_then(|m| std::str::from_utf8(m.as_bytes()).ok())
         else {
             continue;
         };
-        let quoted = caps.get(2).or(caps.get(3));
+        let quoted = caps.get(4).or(caps.get(5));
         let value = match syntax {
             Syntax::Code => quoted,
-            _ => quoted.or(caps.get(4)),
+            _ => quoted.or(caps.get(6)),
         };
         let Some(value) = value else { continue };
         let Ok(secret) = std::str::from_utf8(value.as_bytes()) else {
