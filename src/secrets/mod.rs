@@ -231,9 +231,11 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     };
     let mut files: Vec<String> = Vec::new();
     for start in starts {
+        // Dotfiles are scanned (.env, .npmrc, .netrc...); git's own folder is not entered.
         for entry in ignore::WalkBuilder::new(&start)
             .require_git(false)
             .hidden(false)
+            .filter_entry(|e| e.file_name() != ".git")
             .build()
             .flatten()
         {
