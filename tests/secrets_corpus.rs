@@ -577,6 +577,15 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             3,
         );
+        add(
+            "generic",
+            &format!("home{i}/.bashrc"),
+            format!(
+                "alias k=kubectl\nexport CLOUDFLARE_API_TOKEN={}\n",
+                r.pick(ALNUM, 40)
+            ),
+            2,
+        );
         let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
         add(
             "docker",

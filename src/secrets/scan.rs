@@ -180,11 +180,20 @@ pub fn syntax_of(name: &str) -> Syntax {
     }
     let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
     let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
-    if matches!(ext, "sh" | "bash" | "zsh" | "envrc")
+    if matches!(ext, "sh" | "bash" | "zsh" | "envrc" | "ksh" | "fish")
         || base.starts_with("dockerfile")
         || base.starts_with("containerfile")
-        || base == ".envrc"
-        || base == "makefile"
+        || base.ends_with(".dockerfile")
+        || matches!(
+            base.as_str(),
+            ".envrc"
+                | "makefile"
+                | ".bashrc"
+                | ".zshrc"
+                | ".profile"
+                | ".bash_profile"
+                | ".zprofile"
+        )
     {
         return Syntax::Shell;
     }
@@ -195,6 +204,9 @@ pub fn syntax_of(name: &str) -> Syntax {
         ext,
         "py" | "js"
             | "mjs"
+            | "cjs"
+            | "kts"
+            | "gradle"
             | "ts"
             | "go"
             | "rb"
