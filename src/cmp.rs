@@ -219,15 +219,29 @@ fn folders_read(req: &Request) -> Vec<String> {
 /// plain-directory behaviour), with the label findings use for them.
 fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), Refusal> {
     if let Some(k) = crate::kustomize::file_in(&req.root, &req.app_path) {
-        let bin = crate::validate::build::Kustomize::find(kustomize).ok_or_else(|| {
-            Refusal::Input(
-                "the folder holds a kustomization, but neither kustomize nor kubectl is installed where platc runs (add one to the plugin's image, or name it with --kustomize BIN)".into(),
-            )
-        })?;
-        let out = bin
-            .build(&req.app_dir)
-            .map_err(|e| Refusal::Input(format!("`{k}` does not build: {e}")))?;
-        return Ok((out, k));
+        // kustomize's own output when it is there; without it, platc's in-process build of
+        // the kustomizations it reproduces exactly.
+        if let Some(bin) = crate::validate::build::Kustomize::find(kustomize) {
+            let out = bin
+                .build(&req.app_dir)
+                .map_err(|e| Refusal::Input(format!("`{k}` does not build: {e}")))?;
+            return Ok((out, k));
+        }
+        let version = match req.kubernetes_version.as_deref() {
+            Some(v) => crate::schema::core::pick(v).map_err(Refusal::Input)?.0,
+            None => crate::schema::core::newest(),
+        };
+        let registry =
+            crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
+        let ks = Kustomizations::read(&req.root, &req.app_path);
+        let values = crate::kustomize::native::build(&req.root, &ks, &registry, &req.app_path)
+            .ok_or_else(|| {
+                Refusal::Input(format!(
+                    "`{k}` uses kustomize features platc does not build itself, and neither kustomize nor kubectl is installed where platc runs (add one to the plugin's image, or name it with --kustomize BIN)"
+                ))
+            })?;
+        let docs: Vec<String> = values.iter().map(crate::yaml::emit::to_yaml).collect();
+        return Ok((docs.join("---\n"), k));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&req.app_dir)
         .map_err(|e| Refusal::Input(format!("cannot read `{}`: {e}", req.app_dir.display())))?

@@ -12,11 +12,20 @@ use common::*;
 
 /// Run `platc generate` in `root/app_path` the way the repo-server does.
 fn generate(root: &Path, app_path: &str, app_name: &str) -> Output {
+    generate_with_path(root, app_path, app_name, &std::env::var_os("PATH").unwrap())
+}
+
+fn generate_with_path(
+    root: &Path,
+    app_path: &str,
+    app_name: &str,
+    path: &std::ffi::OsStr,
+) -> Output {
     platc()
         .current_dir(root.join(app_path))
         .arg("generate")
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("PATH", path)
         .env("ARGOCD_APP_NAME", app_name)
         .env("ARGOCD_APP_NAMESPACE", "argocd")
         .env(
@@ -89,6 +98,64 @@ fn generate_prints_what_kustomize_builds_for_every_application() {
         let want = kubectl_kustomize(&repo.path().join(&path)).unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{path}");
     }
+}
+
+/// JSON text with keys sorted: the same object in any key order gives the same text.
+fn canonical(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&String, String> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            let fields: Vec<String> = sorted
+                .iter()
+                .map(|(k, v)| format!("{}:{v}", serde_json::Value::String((*k).clone())))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canonical).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn without_kustomize_generate_builds_what_platc_reproduces() {
+    let repo = example_copy();
+    let empty = tempfile::tempdir().unwrap();
+    let mut built = 0;
+    for (path, name) in application_paths(repo.path()) {
+        let out = generate_with_path(repo.path(), &path, &name, empty.path().as_os_str());
+        match out.status.code() {
+            Some(0) => {
+                let ours = String::from_utf8(out.stdout).unwrap();
+                let theirs = kubectl_kustomize(&repo.path().join(&path)).unwrap();
+                let objects = |text: &str| {
+                    let mut v: Vec<String> = platc::manifest::read_objects("out", text)
+                        .objects
+                        .iter()
+                        .map(|o| canonical(&o.node.to_json()))
+                        .collect();
+                    v.sort();
+                    v
+                };
+                assert_eq!(objects(&ours), objects(&theirs), "{path}");
+                built += 1;
+            }
+            code => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(code, Some(2), "{path}: {err}");
+                assert!(err.contains("neither kustomize nor kubectl"), "{err}");
+            }
+        }
+    }
+    assert!(
+        built >= 10,
+        "only {built} Applications rendered without kustomize"
+    );
 }
 
 #[test]
