@@ -148,7 +148,7 @@ fn main() {
         });
         let noop = best_of(3, || platc(&last, &["build"]));
         let check = best_of(3, || platc(&last, &["build", "--check"]));
-        let files = walk_count(&last.join("overlays"));
+        let files = count_files(&last.join("overlays"), |_| true);
         let peak = support::peak_mb(&fresh_copy(spec.path(), &mut keep), &["build", "-q"])
             .map_or("-".to_string(), |m| format!("{m:.0}"));
         println!(
@@ -164,7 +164,7 @@ fn main() {
     // every overlay built by kustomize (one process per overlay, the dominant cost).
     println!("\n{:>22} {:>9} {:>10}", "platform", "overlays", "check");
     for (name, root) in checks {
-        let overlays = count_named(&root.join("overlays"), "kustomization.yaml");
+        let overlays = count_files(&root.join("overlays"), |n| n == "kustomization.yaml");
         if overlays > 5000 {
             continue;
         }
@@ -184,29 +184,15 @@ fn main() {
     }
 }
 
-fn count_named(dir: &Path, name: &str) -> usize {
+/// Files under `dir` whose name passes `keep`.
+fn count_files(dir: &Path, keep: impl Fn(&std::ffi::OsStr) -> bool) -> usize {
     let mut count = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             if entry.path().is_dir() {
                 stack.push(entry.path());
-            } else if entry.file_name() == name {
-                count += 1;
-            }
-        }
-    }
-    count
-}
-
-fn walk_count(dir: &Path) -> usize {
-    let mut count = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
+            } else if keep(&entry.file_name()) {
                 count += 1;
             }
         }

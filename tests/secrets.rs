@@ -16,23 +16,6 @@ fn token(seed: u8) -> String {
     format!("ghp_{}{}", &body[..30], "Zq9X2k")
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.org",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
-
 fn report(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value) {
     let out = platc()
         .arg("-C")

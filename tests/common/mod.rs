@@ -104,3 +104,21 @@ pub fn compile_fixtures() -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Run git in `dir` with a throwaway identity, which must succeed.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
