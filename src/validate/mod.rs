@@ -83,13 +83,11 @@ struct Text {
 }
 
 /// What validating one file found.
-#[derive(Default)]
 struct Checked {
     findings: Vec<Finding>,
     objects: usize,
-    /// What the bundle rules need from this file's objects.
-    facts: Vec<crate::rules::bundle::Fact>,
-    ids: Vec<(crate::rules::bundle::ObjectId, crate::yaml::Span)>,
+    /// What the rules across objects need from this file's objects.
+    raw: bundles::RawFile,
 }
 
 /// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
@@ -458,7 +456,7 @@ pub fn validate(
 
     // Each file is parsed, checked and dropped in one go: only findings are kept, so memory
     // stays flat however large the repository.
-    let mut checked: Vec<Checked> = manifests
+    let checked: Vec<Checked> = manifests
         .par_iter()
         .map(|t| {
             let (objects, mut file_findings) = objects_in(t);
@@ -480,22 +478,21 @@ pub fn validate(
             Checked {
                 findings: file_findings,
                 objects: objects.len(),
-                facts,
-                ids,
+                raw: bundles::RawFile {
+                    path: t.path.clone(),
+                    facts,
+                    ids,
+                },
             }
         })
         .collect();
     let object_count: usize = checked.iter().map(|c| c.objects).sum();
-    let raw: Vec<bundles::RawFile> = manifests
-        .iter()
-        .zip(checked.iter_mut())
-        .map(|(t, c)| bundles::RawFile {
-            path: t.path.clone(),
-            facts: std::mem::take(&mut c.facts),
-            ids: std::mem::take(&mut c.ids),
-        })
-        .collect();
-    let mut object_findings: Vec<Finding> = checked.into_iter().flat_map(|c| c.findings).collect();
+    let mut object_findings = Vec::new();
+    let mut raw = Vec::with_capacity(checked.len());
+    for c in checked {
+        object_findings.extend(c.findings);
+        raw.push(c.raw);
+    }
 
     // Builds: every top-level kustomization (validated), and for the lint rules every
     // folder an Application deploys (to know what it deploys).
