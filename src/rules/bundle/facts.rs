@@ -156,28 +156,28 @@ pub enum Fact {
     },
 }
 
+/// The place of the facts findings are about, by reference or by mutable reference.
+macro_rules! place_of {
+    ($fact:expr) => {
+        match $fact {
+            Fact::Selector { place, .. }
+            | Fact::ScaleTarget { place, .. }
+            | Fact::UsesProject { place, .. }
+            | Fact::Release { place, .. }
+            | Fact::Application { place, .. } => Some(place),
+            Fact::Pods { .. } | Fact::AppProject { .. } => None,
+        }
+    };
+}
+
 impl Fact {
     /// Where the fact's object is, for the facts findings are about.
-    pub fn place_mut(&mut self) -> Option<&mut Place> {
-        match self {
-            Fact::Selector { place, .. }
-            | Fact::ScaleTarget { place, .. }
-            | Fact::UsesProject { place, .. }
-            | Fact::Release { place, .. }
-            | Fact::Application { place, .. } => Some(place),
-            Fact::Pods { .. } | Fact::AppProject { .. } => None,
-        }
+    pub fn place(&self) -> Option<&Place> {
+        place_of!(self)
     }
 
-    pub fn place(&self) -> Option<&Place> {
-        match self {
-            Fact::Selector { place, .. }
-            | Fact::ScaleTarget { place, .. }
-            | Fact::UsesProject { place, .. }
-            | Fact::Release { place, .. }
-            | Fact::Application { place, .. } => Some(place),
-            Fact::Pods { .. } | Fact::AppProject { .. } => None,
-        }
+    pub fn place_mut(&mut self) -> Option<&mut Place> {
+        place_of!(self)
     }
 }
 
