@@ -75,7 +75,8 @@ fn in_process_builds_are_what_kustomize_builds() {
     // tests/fixtures/kustomize-native exercises every supported field: nested folders, Lists,
     // namespaces on namespaced, cluster-scoped and unknown kinds, labels, JSON patches inline
     // and from files with each operation and selector kind, images (names with registries and
-    // ports, tags, digests, containers anywhere in an object), replicas, YAML 1.1 look-alikes.
+    // ports, tags, digests, containers anywhere in an object), replicas, commonAnnotations on
+    // every kind of pod template, YAML 1.1 look-alikes.
     let registry = Registry::new(Core::load(core::newest()));
     let mut total = 0;
     // The example: the spec's kustomizations and the committed overlays.
@@ -89,7 +90,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        4,
+        5,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -133,7 +134,7 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         "resources: [https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0]\n",
         "resources: [cm.yaml, cm.yaml]\n",
         "resources: [cm.yaml]\nimages: [{name: nginx, newTag: 1.10}]\n",
-        "resources: [cm.yaml]\ncommonAnnotations: {team: shop}\n",
+        "resources: [cm.yaml]\ncommonAnnotations: {enabled: true}\n",
         "resources: [cm.yaml]\nreplicas: [{name: web, count: 2}]\n",
         "resources: [cm.yaml]\nreplicas: [{name: nothing, count: 2}]\n",
     ] {

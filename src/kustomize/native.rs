@@ -1,6 +1,6 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
 //! (files and folders with their own kustomization), `namespace`, `labels` on metadata, JSON
-//! 6902 patches with a target, `images` and `replicas`. For anything else (generators, name prefixes, strategic
+//! 6902 patches with a target, `images`, `replicas` and `commonAnnotations`. For anything else (generators, name prefixes, strategic
 //! merge patches, components, remote bases, Helm charts...) the answer is "not here" and the
 //! caller runs kustomize.
 //!
@@ -18,7 +18,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 8] = [
+const SUPPORTED: [&str; 9] = [
     "apiVersion",
     "kind",
     "resources",
@@ -27,6 +27,24 @@ const SUPPORTED: [&str; 8] = [
     "patches",
     "images",
     "replicas",
+    "commonAnnotations",
+];
+
+/// Where `commonAnnotations` go besides every object's metadata: pod templates (kustomize's
+/// field specs), by kind and, where given, API group.
+const ANNOTATED_TEMPLATES: [(&str, Option<&str>, &str); 8] = [
+    ("ReplicationController", None, "/spec/template/metadata"),
+    ("Deployment", None, "/spec/template/metadata"),
+    ("ReplicaSet", None, "/spec/template/metadata"),
+    ("DaemonSet", None, "/spec/template/metadata"),
+    ("StatefulSet", None, "/spec/template/metadata"),
+    ("Job", Some("batch"), "/spec/template/metadata"),
+    ("CronJob", Some("batch"), "/spec/jobTemplate/metadata"),
+    (
+        "CronJob",
+        Some("batch"),
+        "/spec/jobTemplate/spec/template/metadata",
+    ),
 ];
 
 /// The kinds kustomize's `replicas` field scales.
@@ -104,7 +122,8 @@ fn build_dir(
     if !unique(&objects) {
         return None;
     }
-    // kustomize's order of built-in transformers: patches, namespace, labels, replicas, images.
+    // kustomize's order of built-in transformers: patches, namespace, labels, annotations,
+    // replicas, images.
     for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
         apply_patch(root, k, ks, patch, &mut objects)?;
     }
@@ -114,6 +133,9 @@ fn build_dir(
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
         add_labels(item, &mut objects)?;
     }
+    if let Some(annotations) = k.doc.get("commonAnnotations") {
+        add_annotations(annotations, &mut objects)?;
+    }
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
         set_replicas(item, &mut objects)?;
     }
@@ -121,6 +143,59 @@ fn build_dir(
         set_images(item, &mut objects)?;
     }
     Some(objects)
+}
+
+/// `commonAnnotations`: on every object's metadata and on the pod templates of workloads.
+fn add_annotations(annotations: &Node, objects: &mut [Value]) -> Option<()> {
+    let mut pairs = Map::new();
+    for (k, v) in annotations.as_map()? {
+        // Values must be written as strings: `true` or `1.10` unquoted lose their text.
+        let crate::yaml::Value::Str { text, .. } = &v.value else {
+            return None;
+        };
+        pairs.insert(k.as_str()?.to_string(), Value::String(text.clone()));
+    }
+    for o in objects.iter_mut() {
+        let kind = o["kind"].as_str().unwrap_or_default().to_string();
+        let api = o["apiVersion"].as_str().unwrap_or_default().to_string();
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+        annotate(metadata(o)?, &pairs)?;
+        for (k, g, pointer) in ANNOTATED_TEMPLATES {
+            if k == kind && g.is_none_or(|g| g == group) {
+                let meta = ensure_map(o, pointer)?;
+                annotate(meta, &pairs)?;
+            }
+        }
+    }
+    Some(())
+}
+
+fn annotate(meta: &mut Map<String, Value>, pairs: &Map<String, Value>) -> Option<()> {
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if annotations.is_null() {
+        *annotations = Value::Object(Map::new());
+    }
+    let annotations = annotations.as_object_mut()?;
+    for (k, v) in pairs {
+        annotations.insert(k.clone(), v.clone());
+    }
+    Some(())
+}
+
+/// The map at a JSON pointer, created along the way as kustomize does (`create: true`).
+fn ensure_map<'a>(o: &'a mut Value, pointer: &str) -> Option<&'a mut Map<String, Value>> {
+    let mut at = o;
+    for part in pointer.split('/').skip(1) {
+        let map = at.as_object_mut()?;
+        let next = map.entry(part).or_insert_with(|| Value::Object(Map::new()));
+        if next.is_null() {
+            *next = Value::Object(Map::new());
+        }
+        at = next;
+    }
+    at.as_object_mut()
 }
 
 /// A `replicas` entry: the count of the scalable workloads of that name.
