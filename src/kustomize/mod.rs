@@ -4,6 +4,7 @@
 //! One place knows kustomize's fields; file classification, the choice of what to build and
 //! the `kustomize/*` rules all read references from here.
 
+pub mod fields;
 pub mod native;
 pub mod select;
 

@@ -88,6 +88,10 @@ fn build_dir(
         return None;
     }
     let k = ks.in_dir(dir)?;
+    // A malformed kustomization is kustomize's to refuse.
+    if !super::fields::problems(&k.doc).is_empty() {
+        return None;
+    }
     let entries = k.doc.as_map()?;
     if entries
         .iter()

@@ -56,6 +56,7 @@ pub const RULES: &[&Rule] = &[
     &bundle::unknown_project::RULE,
     &bundle::duplicate_release::RULE,
     &bundle::shared_object::RULE,
+    &kustomize::invalid::RULE,
     &kustomize::missing_file::RULE,
     &kustomize::patch_target::RULE,
     &kustomize::duplicate_object::RULE,

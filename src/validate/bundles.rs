@@ -10,7 +10,7 @@ use crate::manifest::Object;
 use crate::repo::Repo;
 use crate::report::Finding;
 use crate::rules::bundle::{self, Fact, ObjectId, Place, shared_object};
-use crate::rules::kustomize::{duplicate_object, missing_file, patch_target};
+use crate::rules::kustomize::{duplicate_object, invalid, missing_file, patch_target};
 use crate::schema::registry::Registry;
 use crate::yaml::Span;
 
@@ -84,8 +84,9 @@ pub fn lint(input: &Input<'_>) -> Linted {
     let mut explained = HashSet::new();
     let ks = input.kustomizations;
 
+    invalid::check(ks, &mut findings);
     missing_file::check(input.root, ks, &mut findings);
-    // A build that fails on a file the rule already pointed at needs no second finding.
+    // A build that fails on a file these rules already pointed at needs no second finding.
     let broken: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
     for b in input.builds.iter().filter(|b| b.result.is_err()) {
         let tree = ks.tree(&b.dir);

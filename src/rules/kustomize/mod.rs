@@ -2,5 +2,6 @@
 //! They read kustomization files and build outputs, not single objects.
 
 pub mod duplicate_object;
+pub mod invalid;
 pub mod missing_file;
 pub mod patch_target;
