@@ -13,7 +13,9 @@ pub const RULE: Rule = Rule {
 
 An Application's source points at this repository (its `repoURL` is the spec's repository, a
 git remote, or listed under `repoURLs` in `.platc.yaml`), but the `path`, or a Helm value file
-read from it, does not exist in the working tree.
+read from it, does not exist in the working tree; or an ApplicationSet's git generator on this
+repository has a directory or file pattern that matches nothing, so it generates no
+Application.
 
 ## Why
 Argo CD reports "app path does not exist" only once the change is merged and synced, and a
@@ -46,6 +48,16 @@ ApplicationSets) are not checked. If the repository is not recognised, name its 
 
 fn check(cx: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
     if !cx.repo.knows_its_urls() {
+        return;
+    }
+    if o.object.kind() == Some("ApplicationSet") {
+        git_generators(
+            cx,
+            o,
+            o.node().pointer("/spec/generators"),
+            "/spec/generators",
+            out,
+        );
         return;
     }
     let sources = super::sources(o);
@@ -98,6 +110,171 @@ fn check(cx: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// ApplicationSet git generators on this repository (at any depth of matrix and merge
+/// generators): each directory or file pattern must match something, or the set generates
+/// no Application at all.
+fn git_generators(
+    cx: &Context<'_>,
+    o: &ObjectRef<'_>,
+    generators: Option<&Node>,
+    at: &str,
+    out: &mut Vec<Finding>,
+) {
+    for (i, generator) in generators
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let here = format!("{at}/{i}");
+        for nested in ["matrix", "merge"] {
+            git_generators(
+                cx,
+                o,
+                generator.pointer(&format!("/{nested}/generators")),
+                &format!("{here}/{nested}/generators"),
+                out,
+            );
+        }
+        let Some(git) = generator.get("git") else {
+            continue;
+        };
+        if !git
+            .get("repoURL")
+            .and_then(Node::as_str)
+            .is_some_and(|u| cx.repo.is_this(u))
+        {
+            continue;
+        }
+        for (field, folders) in [("directories", true), ("files", false)] {
+            for (j, entry) in git
+                .get(field)
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                if entry.get("exclude").and_then(Node::as_bool) == Some(true) {
+                    continue;
+                }
+                let Some(node) = entry.get("path") else {
+                    continue;
+                };
+                let Some(pattern) = node.as_str() else {
+                    continue;
+                };
+                if pattern.contains("{{") || matches(&cx.repo.root, pattern, folders) {
+                    continue;
+                }
+                out.push(report(
+                    &RULE,
+                    o,
+                    node,
+                    &format!("{here}/git/{field}/{j}/path"),
+                    format!(
+                        "`{pattern}` matches no {} of this repository: the generator makes no Application",
+                        if folders { "folder" } else { "file" }
+                    ),
+                    "correct the pattern (each `*` stays within one folder), or add what it should match",
+                ));
+            }
+        }
+    }
+}
+
+/// Whether a git generator pattern (`apps/*`, `clusters/*/config.json`; `*`, `?` and `[...]`
+/// within one path segment, `**` across segments) matches a folder (or a file) of the
+/// repository.
+fn matches(root: &Path, pattern: &str, folders: bool) -> bool {
+    let segments: Vec<&str> = pattern
+        .trim_start_matches("./")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let Some(regexes) = segments
+        .iter()
+        .map(|s| {
+            if *s == "**" {
+                Some(None)
+            } else {
+                segment_regex(s).map(Some)
+            }
+        })
+        .collect::<Option<Vec<Option<regex::Regex>>>>()
+    else {
+        return true; // a pattern platc cannot read is not claimed to match nothing
+    };
+    walk(root, &regexes, folders)
+}
+
+fn walk(dir: &Path, segments: &[Option<regex::Regex>], folders: bool) -> bool {
+    let Some((first, rest)) = segments.split_first() else {
+        return false;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let entries: Vec<_> = entries.flatten().collect();
+    match first {
+        // `**`: this folder or any below it.
+        None => {
+            walk(dir, rest, folders)
+                || entries.iter().any(|e| {
+                    e.path().is_dir()
+                        && e.file_name() != ".git"
+                        && walk(&e.path(), segments, folders)
+                })
+        }
+        Some(re) => entries.iter().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == ".git" || !re.is_match(&name) {
+                return false;
+            }
+            let path = e.path();
+            if rest.is_empty() {
+                if folders {
+                    path.is_dir()
+                } else {
+                    path.is_file()
+                }
+            } else {
+                path.is_dir() && walk(&path, rest, folders)
+            }
+        }),
+    }
+}
+
+/// One path segment of a glob as an anchored regex.
+fn segment_regex(segment: &str) -> Option<regex::Regex> {
+    let mut re = String::from("^");
+    let mut chars = segment.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '[' => {
+                re.push('[');
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                    if c == '!' && re.ends_with('[') {
+                        re.push('^');
+                    } else if c == '\\' {
+                        re.push_str("\\\\");
+                    } else {
+                        re.push(c);
+                    }
+                }
+                re.push(']');
+            }
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).ok()
 }
 
 /// Why `rel` (under `base`) is not a folder (or file) of the repository, if it is not.
