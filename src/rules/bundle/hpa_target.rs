@@ -70,7 +70,7 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
             out.extend(place.finding(
                 RULE.id,
                 RULE.severity,
-                format!("the target {kind} `{name}` is not in the repository"),
+                format!("the target {kind} `{name}` is not deployed with it"),
                 "point scaleTargetRef at an existing workload",
             ));
         }

@@ -83,7 +83,7 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
         if !matched {
             let wanted: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let message = format!(
-                "the {kind} selects `{}`, which no pod template in the repository carries",
+                "the {kind} selects `{}`, which no pod template deployed with it carries",
                 wanted.join(",")
             );
             out.extend(place.finding(
