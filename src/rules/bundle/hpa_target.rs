@@ -8,10 +8,11 @@ use super::facts::{Fact, same_namespace};
 pub const RULE: Rule = Rule {
     id: "workload/hpa-target",
     severity: Severity::Warning,
-    summary: "a HorizontalPodAutoscaler whose target workload is not in the repository",
+    summary: "a HorizontalPodAutoscaler whose target workload is not deployed with it",
     docs: r#"# workload/hpa-target
 
-A HorizontalPodAutoscaler scales a workload that no object in the repository defines.
+A HorizontalPodAutoscaler scales a workload that is not deployed with it (in the same
+kustomize build, or among the manifests no kustomization includes).
 
 ## Why
 The HPA does nothing (and reports `FailedGetScale`): usually a renamed Deployment.

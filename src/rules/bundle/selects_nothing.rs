@@ -12,7 +12,8 @@ pub const RULE: Rule = Rule {
     docs: r#"# workload/selects-nothing
 
 A Service, NetworkPolicy or PodDisruptionBudget selects pods by labels that no pod template
-in the repository carries.
+deployed with it carries: in the same kustomize build, or, for manifests no kustomization
+includes, among those manifests.
 
 ## Why
 A Service with no endpoints answers nothing, a NetworkPolicy that selects nothing protects
