@@ -586,6 +586,33 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             2,
         );
+        add(
+            "generic",
+            &format!("pg{i}/.pgpass"),
+            format!(
+                "# host:port:database:user:password\ndb.example.org:5432:grafana:grafana:{}\n",
+                r.pick(ALNUM, 20)
+            ),
+            2,
+        );
+        add(
+            "generic",
+            &format!("s3{i}/.s3cfg"),
+            format!(
+                "[default]\nhost_base = s3.example.org\nsecret_key = {}\n",
+                r.pick(B64, 40)
+            ),
+            3,
+        );
+        let legacy = b64(&format!("deploy:{}", r.pick(ALNUM, 24)));
+        add(
+            "docker",
+            &format!("home{i}/.dockercfg"),
+            format!(
+                "{{\"https://index.docker.io/v1/\": {{\"auth\": \"{legacy}\", \"email\": \"ci@example.org\"}}}}\n"
+            ),
+            1,
+        );
         let login = b64(&format!("ci-bot:{}", r.pick(ALNUM, 28)));
         add(
             "docker",
@@ -652,6 +679,7 @@ fn negatives() -> Vec<(String, String)> {
         ("hashes.yaml", "users:\n  - {name: alice, hashed_password: \"$argon2id$v=19$m=65536,t=3,p=4$C29tZXNhbHQ$eW91bGxORXZlckd1ZXNz\"}\nargocd:\n  adminPassword: $2a$10$Zk3q9VbT1xLm8RfY2wPa.u7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7\n".to_string()),
         ("rultor.yml", "assets:\n  credentials: yegor256/home#assets/crates-credentials\n".to_string()),
         ("multihost.py", "url = MultiHostUrl('https://foo.com:123,foo:bar@bar.com/path')\n".to_string()),
+        ("pgpass-env/.pgpass", "# filled in by the entrypoint\n*:5432:*:app:\n".to_string()),
         ("key-name.yaml", "server:\n  extraSecretEnvironmentVars:\n    - envName: GITHUB_CLIENT_SECRET\n      secretName: vault-github-oauth\n      secretKey: client-secret\n".to_string()),
         ("code.py", "password = get_password()\ntoken = os.environ[\"TOKEN\"]\napi_key = settings.API_KEY\n".to_string()),
         ("run.sh", "export TOKEN=$(cat /run/secrets/token)\nDB_PASSWORD=\"${DB_PASSWORD:-}\"\nexport API_KEY=`vault kv get -field=key kv/ci`\n".to_string()),

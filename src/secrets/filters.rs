@@ -83,7 +83,13 @@ pub fn is_placeholder(value: &str) -> bool {
         "fixme",
         "none",
     ];
-    if WORDS.contains(&lower.as_str()) || (lower.len() < 40 && lower.starts_with("your")) {
+    // `your-token`, `your_api_key`, `yourpassword`: not `YouR2dWnn7...`, which a random value
+    // can start with.
+    let yours = lower.strip_prefix("your").is_some_and(|rest| {
+        rest.starts_with(['-', '_', ' ', '.'])
+            || (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase()))
+    });
+    if WORDS.contains(&lower.as_str()) || (lower.len() < 40 && yours) {
         return true;
     }
     // Values vendors print in their documentation, copied into READMEs and tests everywhere.
@@ -278,7 +284,20 @@ fn is_camel_case(value: &str) -> bool {
     }
     words.push(&value[start..]);
     // Words of a language have vowels; random letters cut at capitals mostly do not.
-    let vowel = |w: &&str| w.bytes().filter(|b| b"aeiouAEIOU".contains(b)).count() * 5 >= w.len();
+    let vowel = |w: &&str| {
+        let vowels = w.bytes().filter(|b| b"aeiouAEIOU".contains(b)).count();
+        // And no run of four consonants (`Hpwkz`): `y` sounds as a vowel often enough.
+        let mut run = 0;
+        let pronounceable = w.bytes().all(|b| {
+            run = if b"aeiouyAEIOUY".contains(&b) {
+                0
+            } else {
+                run + 1
+            };
+            run < 4
+        });
+        vowels * 5 >= w.len() && pronounceable
+    };
     let acronyms = words
         .iter()
         .filter(|w| w.bytes().all(|b| b.is_ascii_uppercase()))
@@ -324,6 +343,8 @@ mod tests {
         )));
         // A random key may spell a stand-in word by chance. platc:allow secrets/aws-access-key-id
         assert!(!is_placeholder("AKIAXFAKE7U62HR7NQD7"));
+        assert!(!is_placeholder("YouR2dWnn7xFr7yg"));
+        assert!(is_placeholder("yourtoken"));
     }
 
     #[test]
@@ -371,6 +392,7 @@ mod tests {
             "aZbQkLmNoPxYtRw",
             "YcQrJseBJIxWWGPUdy",
             "xapgYgmahwqdsqbn",
+            "WasyQgijwHpwkzaeWR",
             "ZkqVbTxLmRfYwPaQ",
             "x7k2-m9p4-q8r3",
         ] {

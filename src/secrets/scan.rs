@@ -133,7 +133,7 @@ pub fn is_config_file(name: &str) -> bool {
         || base.ends_with(".env")
         || matches!(
             base.as_str(),
-            ".npmrc" | ".pypirc" | ".netrc" | "credentials" | "config" | "-"
+            ".npmrc" | ".pypirc" | ".netrc" | ".s3cfg" | ".boto" | "credentials" | "config" | "-"
         )
     {
         return true;
@@ -248,8 +248,12 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     if text.contains("Secret") {
         kubernetes_secrets(text, &mut hits);
     }
-    if text.contains("\"auths\"") {
-        docker_config_file(text, &lines, &mut hits);
+    let legacy_docker = name.ends_with(".dockercfg");
+    if text.contains("\"auths\"") || legacy_docker {
+        docker_config_file(text, &lines, legacy_docker, &mut hits);
+    }
+    if name.rsplit('/').next() == Some(".pgpass") {
+        pgpass_passwords(text, &lines, &mut hits);
     }
     let encrypted = encrypted_lines(text);
     hits.retain(|h| {
@@ -504,10 +508,14 @@ fn is_literal_secret(key: &str, secret: &str) -> bool {
             .any(|w| k.contains(w));
     // A value that spells the word it stands for (`ABCSECRETKEY`, `my-password-here`) is a
     // stand-in: generated credentials do not.
+    // A random value can hold such a word by chance: what is left without it must be
+    // short or plain too.
     let lower = secret.to_ascii_lowercase();
-    let stand_in = ["secret", "password", "passwd", "token"]
-        .iter()
-        .any(|w| lower.contains(w));
+    let mut rest = lower.clone();
+    for w in ["secret", "password", "passwd", "token"] {
+        rest = rest.replace(w, "");
+    }
+    let stand_in = rest.len() < lower.len() && (rest.len() <= 8 || entropy(&rest) < 3.0);
     // `#ansiblue`, `#ff0000`: colours and anchors.
     if is_reference_key(key)
         || stand_in
@@ -793,16 +801,24 @@ fn encrypted_lines(text: &str) -> Vec<(u32, u32)> {
 
 /// A Docker `config.json` committed as it is (`~/.docker/config.json`, a CI registry login):
 /// each `auth` that decodes to `user:password`.
-fn docker_config_file(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
-    if !docker_config_has_auth(text) {
-        return;
-    }
+fn docker_config_file(text: &str, lines: &Lines<'_>, legacy: bool, hits: &mut Vec<Hit>) {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return;
     };
-    let Some(auths) = value.get("auths").and_then(|a| a.as_object()) else {
+    // A legacy `.dockercfg` is the `auths` map itself.
+    let auths = if legacy {
+        value.as_object()
+    } else {
+        value.get("auths").and_then(|a| a.as_object())
+    };
+    let Some(auths) = auths else {
         return;
     };
+    // Only entries whose `auth` decodes to a user and a real password, as in a Secret.
+    let as_config = serde_json::json!({ "auths": auths }).to_string();
+    if !docker_config_has_auth(&as_config) {
+        return;
+    }
     for entry in auths.values() {
         for key in ["auth", "password", "identitytoken"] {
             let Some(secret) = entry.get(key).and_then(|v| v.as_str()) else {
@@ -823,6 +839,45 @@ fn docker_config_file(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
                 secret: secret.to_string(),
             });
         }
+    }
+}
+
+/// `.pgpass` lines are `host:port:database:user:password`.
+fn pgpass_passwords(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        // Fields may escape `:` as `\:`; the password is what follows the fourth separator.
+        let mut separators = 0;
+        let mut escaped = false;
+        let mut start = None;
+        for (j, c) in line.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                ':' if !escaped => {
+                    separators += 1;
+                    if separators == 4 {
+                        start = Some(j + 1);
+                        break;
+                    }
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(start) = start else { continue };
+        let password = &line[start..];
+        if password.is_empty() || is_placeholder(password) {
+            continue;
+        }
+        push_hit(
+            lines,
+            hits,
+            "generic-secret",
+            "password in a .pgpass",
+            lines.starts[i] + start,
+            password.to_string(),
+        );
     }
 }
 
