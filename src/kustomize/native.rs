@@ -128,8 +128,12 @@ fn build_dir(
     }
     // kustomize's order of built-in transformers: patches, namespace, labels, annotations,
     // replicas, images.
+    // Names and namespaces as kustomize matches patch targets: unchanged below this
+    // kustomization, unless some kustomization of the build sets a namespace.
+    let tree = ks.tree(&k.dir);
+    let renames = Renames::of(ks, &tree);
     for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
-        apply_patch(root, k, ks, patch, &mut objects)?;
+        apply_patch(root, k, &renames, patch, &mut objects)?;
     }
     if let Some(namespace) = k.field("namespace") {
         set_namespace(registry, namespace, &mut objects)?;
@@ -420,7 +424,7 @@ fn unique(objects: &[Value]) -> bool {
 fn apply_patch(
     root: &Path,
     k: &super::Kustomization,
-    ks: &Kustomizations,
+    renames: &Renames<'_>,
     patch: &Node,
     objects: &mut [Value],
 ) -> Option<()> {
@@ -440,10 +444,6 @@ fn apply_patch(
         _ => return None,
     };
     let selector = Selector::of(patch.get("target")?)?;
-    // Names and namespaces as kustomize matches them: unchanged below this kustomization,
-    // unless some kustomization of the build sets a namespace.
-    let tree = ks.tree(&k.dir);
-    let renames = Renames::of(ks, &tree);
     if selector.has_namespace() && renames.namespace_set {
         return None;
     }
@@ -455,7 +455,7 @@ fn apply_patch(
     let ops = ops.to_json();
     let ops = ops.as_array()?;
     for object in objects.iter_mut() {
-        if selector.matches(&*object, &renames) {
+        if selector.matches(&*object, renames) {
             for op in ops {
                 apply_op(object, op)?;
             }

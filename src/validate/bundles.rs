@@ -86,10 +86,12 @@ pub fn lint(input: &Input<'_>) -> Linted {
 
     invalid::check(ks, &mut findings);
     missing_file::check(input.root, ks, &mut findings);
+    // What each build reads, worked out once.
+    let trees: Vec<(&Built, crate::kustomize::BuildTree)> =
+        input.builds.iter().map(|b| (b, ks.tree(&b.dir))).collect();
     // A build that fails on a file these rules already pointed at needs no second finding.
     let broken: HashSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
-    for b in input.builds.iter().filter(|b| b.result.is_err()) {
-        let tree = ks.tree(&b.dir);
+    for (b, tree) in trees.iter().filter(|(b, _)| b.result.is_err()) {
         if tree
             .kustomizations
             .iter()
@@ -98,17 +100,12 @@ pub fn lint(input: &Input<'_>) -> Linted {
             explained.insert(b.dir.clone());
         }
     }
-
-    let roots: Vec<(&Built, crate::kustomize::BuildTree)> = input
-        .builds
-        .iter()
-        .filter(|b| b.root)
-        .map(|b| (b, ks.tree(&b.dir)))
-        .collect();
+    let roots: Vec<&(&Built, crate::kustomize::BuildTree)> =
+        trees.iter().filter(|(b, _)| b.root).collect();
 
     // Workload rules: per build, then over the manifests no successful build includes.
     let mut covered: HashSet<&str> = HashSet::new();
-    for (b, tree) in &roots {
+    for (b, tree) in roots.iter().copied() {
         let Ok(objects) = &b.result else { continue };
         covered.extend(tree.files.iter().map(String::as_str));
         let facts = built_facts(b, objects, tree, input.raw);
