@@ -7,9 +7,30 @@ pub fn redact(secret: &str) -> String {
     format!("{head}…({len} chars)")
 }
 
+/// A message from elsewhere (a tool's error, which may quote the line it failed on) with
+/// every credential the scanner finds in it redacted.
+pub fn redact_credentials(text: &str) -> String {
+    let mut out = text.to_string();
+    for hit in super::scan::scan("-", text) {
+        out = out.replace(&hit.secret, &redact(&hit.secret));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_quoted_in_messages_are_redacted() {
+        // Assembled here so that no credential-like string is in the source.
+        let token = format!("ghp_{}", "Zq9X2kdwrafhiexbmtqvzjclnopsguykdwr1");
+        let message = format!("invalid env line 2: \"GITHUB_TOKEN={token}\"");
+        let redacted = redact_credentials(&message);
+        assert!(!redacted.contains(&token[4..]), "{redacted}");
+        assert!(redacted.starts_with("invalid env line 2"));
+        assert_eq!(redact_credentials("no such file"), "no such file");
+    }
 
     #[test]
     fn shows_four_characters_and_the_length() {

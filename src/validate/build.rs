@@ -65,7 +65,10 @@ impl Kustomize {
             String::from_utf8(output.stdout)
                 .map_err(|_| "the build output is not UTF-8".to_string())
         } else {
-            Err(clean_error(&String::from_utf8_lossy(&output.stderr)))
+            // kustomize may quote the line it failed on: never pass a credential along.
+            Err(crate::secrets::redact::redact_credentials(&clean_error(
+                &String::from_utf8_lossy(&output.stderr),
+            )))
         }
     }
 }
