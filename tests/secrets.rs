@@ -178,6 +178,9 @@ fn secrets_excludes_skip_only_the_secret_scan() {
         format!("token: {}\n", token(7)),
     )
     .unwrap();
+    // Found without the exclude, so the exclude is what silences it.
+    let (code, _) = report(dir.path(), &[]);
+    assert_eq!(code, 1);
     std::fs::write(
         dir.path().join(".platc.yaml"),
         "secrets:\n  exclude: [docs/examples/]\n",
@@ -185,6 +188,15 @@ fn secrets_excludes_skip_only_the_secret_scan() {
     .unwrap();
     let (code, r) = report(dir.path(), &[]);
     assert_eq!(code, 0, "{r:#}");
+    // Other checks still read the file.
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["validate", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 1, "{v:#}");
 }
 
 #[test]
