@@ -688,19 +688,15 @@ fn name_value_pairs(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             if vindent < indent || !is_literal_secret(&name, &value) || value.is_empty() {
                 break;
             }
-            let line_no = j as u32 + 1;
-            let column = next
-                .find(value.as_str())
-                .map_or(1, |c| lines.locate(lines.starts[j] + c).1);
-            if !is_comment(lines.line(line_no)) {
-                hits.push(Hit {
-                    rule: "generic-secret",
-                    description: "secret-like name with a literal value",
-                    line: line_no,
-                    column,
-                    secret: value,
-                });
-            }
+            let offset = lines.starts[j] + next.find(value.as_str()).unwrap_or(0);
+            push_hit(
+                lines,
+                hits,
+                "generic-secret",
+                "secret-like name with a literal value",
+                offset,
+                value,
+            );
             break;
         }
     }
