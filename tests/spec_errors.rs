@@ -140,3 +140,15 @@ fn a_missing_spec_is_a_usage_error_with_a_hint() {
         "{text}"
     );
 }
+
+#[test]
+fn an_invalid_required_parameter_is_invalid_not_missing() {
+    let (_, report, _) = run_case(&fixtures().join("spec-errors/param-invalid-not-missing.yaml"));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["spec/invalid-param"], "{report:#}");
+}

@@ -769,7 +769,8 @@ impl<'a> Checker<'a> {
             }
         }
         for (pname, decl) in &bp.params {
-            if out.contains_key(pname) {
+            // A value given but invalid is reported as invalid above, not also as missing.
+            if out.contains_key(pname) || super::params::given(entries, pname) {
                 continue;
             }
             if let Some(default) = &decl.default {
