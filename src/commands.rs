@@ -183,6 +183,7 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         USAGE
     })?;
     let tree = compile::compile(&spec).map_err(|findings| {
+        compile::blueprint::add_sources(&cx.root, &findings, sources);
         print_report(cx, findings, sources, sources.len());
         USAGE
     })?;

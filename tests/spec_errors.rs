@@ -152,3 +152,17 @@ fn an_invalid_required_parameter_is_invalid_not_missing() {
         .collect();
     assert_eq!(rules, ["spec/invalid-param"], "{report:#}");
 }
+
+#[test]
+fn a_template_error_of_several_tenants_is_reported_once_with_its_line() {
+    let (_, report, human) =
+        run_case(&fixtures().join("spec-errors/template-undefined-tenants.yaml"));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    // The template line is shown, and the help does not send a build error back to build.
+    assert!(
+        human.contains(r#"data: {domain: "{{ domain }}"}"#),
+        "{human}"
+    );
+    assert!(!human.contains("render it with"), "{human}");
+}
