@@ -164,7 +164,9 @@ impl<'a> Checker<'a> {
         self.tenants(&names);
         self.sandboxes(&names);
         self.dependency_graph();
-        self.findings.extend(super::lint::run(self.root, self.file, self.dir, self.node, p));
+        self.findings.extend(super::lint::run(
+            self.root, self.file, self.dir, self.node, p,
+        ));
     }
 
     fn dns_label(&mut self, pointer: &str, value: &str) -> bool {

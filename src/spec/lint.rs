@@ -83,9 +83,13 @@ fn server_problem(server: &str) -> Option<(String, String)> {
             format!("Kubernetes API servers are reached over https: write `https://{rest}`"),
         )),
         None => Some((
-            format!("`{server}` is not a URL: Argo CD matches `server` against the URLs of its clusters"),
+            format!(
+                "`{server}` is not a URL: Argo CD matches `server` against the URLs of its clusters"
+            ),
             if host_ok {
-                format!("write `https://{rest}`, or give the cluster's registered name with `cluster`")
+                format!(
+                    "write `https://{rest}`, or give the cluster's registered name with `cluster`"
+                )
             } else {
                 "write the API server's URL, such as `https://kubernetes.default.svc`".into()
             },
@@ -154,7 +158,10 @@ impl Lint<'_> {
                 Some(r) if is_head(r) => self.error(
                     "spec/head-revision",
                     &format!("/spec/environments/{i}/revision"),
-                    format!("the production environment `{}` would deploy whatever is at HEAD of {}", env.name, spec.repo.url),
+                    format!(
+                        "the production environment `{}` would deploy whatever is at HEAD of {}",
+                        env.name, spec.repo.url
+                    ),
                     "pin `revision` to a release branch or tag that is promoted on purpose".into(),
                 ),
                 Some(_) => {}
@@ -237,8 +244,7 @@ impl Lint<'_> {
                 continue;
             }
             let has_target = |patches: &[Patch]| patches.iter().any(|p| p.target.is_some());
-            if !has_target(&c.patches) && !c.environments.values().any(|o| has_target(&o.patches))
-            {
+            if !has_target(&c.patches) && !c.environments.values().any(|o| has_target(&o.patches)) {
                 continue;
             }
             let Some(base) = self.objects(&c.resources) else {
@@ -266,7 +272,14 @@ impl Lint<'_> {
                 let mut labels = c.labels.clone();
                 labels.extend(o.labels.clone());
                 let at = format!("/spec/components/{i}/environments/{}/patches", esc(env));
-                self.targets(c, &at, &o.patches, &here, namespace_set || objects.1, &labels);
+                self.targets(
+                    c,
+                    &at,
+                    &o.patches,
+                    &here,
+                    namespace_set || objects.1,
+                    &labels,
+                );
             }
         }
     }
@@ -286,7 +299,9 @@ impl Lint<'_> {
             namespace_set,
         };
         for (j, patch) in patches.iter().enumerate() {
-            let Some(target) = &patch.target else { continue };
+            let Some(target) = &patch.target else {
+                continue;
+            };
             let pointer = format!("{at}/{j}/target");
             let Some(node) = self.node.pointer(&pointer) else {
                 continue;
@@ -326,7 +341,9 @@ impl Lint<'_> {
                     describe_target(target),
                     c.name
                 ),
-                format!("correct the target's kind, name or selector, or remove the patch ({listed})"),
+                format!(
+                    "correct the target's kind, name or selector, or remove the patch ({listed})"
+                ),
             );
         }
     }
@@ -361,7 +378,9 @@ impl Lint<'_> {
                 for doc in stream.documents.iter().filter(|d| !d.is_null()) {
                     let value = doc.to_json();
                     match value["items"].as_array() {
-                        Some(items) if value["kind"].as_str().is_some_and(|k| k.ends_with("List")) => {
+                        Some(items)
+                            if value["kind"].as_str().is_some_and(|k| k.ends_with("List")) =>
+                        {
                             out.extend(items.iter().cloned())
                         }
                         _ => out.push(value),
@@ -426,10 +445,7 @@ mod tests {
         assert!(server_problem("https://[::1]:6443/").is_none());
         let (message, help) = server_problem("kubernetes.default.svc").unwrap();
         assert!(message.contains("is not a URL"), "{message}");
-        assert!(
-            help.contains("`https://kubernetes.default.svc`"),
-            "{help}"
-        );
+        assert!(help.contains("`https://kubernetes.default.svc`"), "{help}");
         assert!(server_problem("http://k8s.example.org").is_some());
         assert!(server_problem("https://").is_some());
         assert!(server_problem("https:// spaced").is_some());
