@@ -188,7 +188,7 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         USAGE
     })?;
     // Nothing is written or compared while the output would carry a credential.
-    let leaks = crate::secrets::scan_generated(&tree);
+    let leaks = tree.at_sources(&cx.root, crate::secrets::scan_generated(&tree));
     if !leaks.is_empty() {
         print_report(cx, leaks, &Sources::default(), tree.len());
         return Err(FINDINGS);
@@ -463,12 +463,14 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut findings = Vec::new();
     let mut files = 0;
     let mut objects = 0;
+    let mut generated = tree::Tree::default();
     if Path::new(&cx.root).join(&cx.spec_file).is_file() {
         let (_spec, tree) = match load_and_compile(cx, &mut sources) {
             Ok(v) => v,
             Err(code) => return code,
         };
         findings.extend(tree::drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
+        generated = tree;
     }
     let settings = match settings(cx, &mut sources) {
         Ok(s) => s,
@@ -496,6 +498,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings).without_baseline(&accepted);
     findings.extend(secrets.findings);
     let findings = crate::policy::apply(findings, &settings, &crate::policy::today());
+    let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     code
