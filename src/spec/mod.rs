@@ -4,6 +4,7 @@ mod check;
 pub mod graph;
 mod load;
 pub mod model;
+pub mod names;
 pub mod params;
 pub mod paths;
 
