@@ -144,13 +144,13 @@ fn removed_components_are_pruned_with_their_folders() {
     let root = repo.path();
     build(root);
     assert!(
-        root.join("overlays/prod/components/merbridge/kustomization.yaml")
+        root.join("overlays/prod/components/cdi/kustomization.yaml")
             .exists()
     );
     let spec = root.join("platform/platform.yaml");
     let text = std::fs::read_to_string(&spec).unwrap();
-    let start = text.find("    - name: merbridge").unwrap();
-    let end = text[start..].find("    # Observability.").unwrap() + start;
+    let start = text.find("    - name: cdi\n").unwrap();
+    let end = text[start..].find("    # Virtual clusters").unwrap() + start;
     std::fs::write(&spec, format!("{}{}", &text[..start], &text[end..])).unwrap();
     platc()
         .arg("-C")
@@ -159,12 +159,12 @@ fn removed_components_are_pruned_with_their_folders() {
         .assert()
         .success()
         .stderr(predicate::str::contains("deleted"));
-    assert!(!root.join("overlays/prod/apps/merbridge.yaml").exists());
+    assert!(!root.join("overlays/prod/apps/cdi.yaml").exists());
     assert!(
-        !root.join("overlays/prod/components/merbridge").exists(),
+        !root.join("overlays/prod/components/cdi").exists(),
         "empty folders go too"
     );
-    assert!(!root.join("overlays/base/components/merbridge").exists());
+    assert!(!root.join("overlays/base/components/cdi").exists());
 }
 
 #[test]

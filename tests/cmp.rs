@@ -95,9 +95,35 @@ fn generate_prints_what_kustomize_builds_for_every_application() {
             "{path}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let want = kubectl_kustomize(&repo.path().join(&path)).unwrap();
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{path}");
+        let dir = repo.path().join(&path);
+        if dir.join("kustomization.yaml").is_file() {
+            let want = kubectl_kustomize(&dir).unwrap();
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{path}");
+        } else {
+            // A plain folder used in place: Argo CD's directory mode reads its manifests.
+            let mut want = Vec::new();
+            for f in files_under(&dir) {
+                if !f.contains('/') && (f.ends_with(".yaml") || f.ends_with(".yml")) {
+                    let text = std::fs::read_to_string(dir.join(&f)).unwrap();
+                    want.extend(object_texts(&text));
+                }
+            }
+            want.sort();
+            let mut got = object_texts(&String::from_utf8(out.stdout).unwrap());
+            got.sort();
+            assert!(!want.is_empty(), "{path}");
+            assert_eq!(got, want, "{path}");
+        }
     }
+}
+
+/// The objects of a YAML stream, each as canonical JSON.
+fn object_texts(text: &str) -> Vec<String> {
+    platc::manifest::read_objects("out", text)
+        .objects
+        .iter()
+        .map(|o| canonical(&o.node.to_json()))
+        .collect()
 }
 
 /// JSON text with keys sorted: the same object in any key order gives the same text.
@@ -128,6 +154,9 @@ fn without_kustomize_generate_builds_what_platc_reproduces() {
     let empty = tempfile::tempdir().unwrap();
     let mut built = 0;
     for (path, name) in application_paths(repo.path()) {
+        if !repo.path().join(&path).join("kustomization.yaml").is_file() {
+            continue;
+        }
         let out = generate_with_path(repo.path(), &path, &name, empty.path().as_os_str());
         match out.status.code() {
             Some(0) => {
@@ -153,7 +182,7 @@ fn without_kustomize_generate_builds_what_platc_reproduces() {
         }
     }
     assert!(
-        built >= 10,
+        built >= 5,
         "only {built} Applications rendered without kustomize"
     );
 }
@@ -161,7 +190,7 @@ fn without_kustomize_generate_builds_what_platc_reproduces() {
 #[test]
 fn generate_refuses_generated_files_that_are_not_what_the_spec_produces() {
     let repo = example_copy();
-    let app = "overlays/prod/components/vault";
+    let app = "overlays/prod/components/kubevirt";
     let file = repo.path().join(app).join("kustomization.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(
@@ -169,7 +198,7 @@ fn generate_refuses_generated_files_that_are_not_what_the_spec_produces() {
         text.replace("resources:", "namePrefix: x-\nresources:"),
     )
     .unwrap();
-    let out = generate(repo.path(), app, "vault-prod");
+    let out = generate(repo.path(), app, "kubevirt-prod");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         out.stdout.is_empty(),
@@ -177,13 +206,9 @@ fn generate_refuses_generated_files_that_are_not_what_the_spec_produces() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("build/hand-edited"), "{err}");
-    assert!(err.contains("overlays/prod/components/vault/kustomization.yaml"));
+    assert!(err.contains("overlays/prod/components/kubevirt/kustomization.yaml"));
     // An Application that does not read the edited folder still renders.
-    let out = generate(
-        repo.path(),
-        "overlays/prod/components/gateway",
-        "gateway-prod",
-    );
+    let out = generate(repo.path(), "overlays/prod/components/cdi", "cdi-prod");
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -39,6 +39,7 @@ fn platc_render(case: &std::path::Path) -> BTreeMap<String, String> {
         description: None,
         params: IndexMap::new(),
         values_files: vec![],
+        contributes: IndexMap::new(),
     };
     templates
         .render(&bp, &context)

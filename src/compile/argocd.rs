@@ -37,6 +37,20 @@ impl Cluster {
 }
 
 impl Destination {
+    /// A destination written in the spec (an AppProject's), the environment's cluster when it
+    /// names none, any namespace when it names none.
+    pub fn declared(d: &crate::spec::Destination, env: &Environment) -> Destination {
+        let cluster = match (&d.server, &d.name) {
+            (Some(s), _) => Cluster::Server(s.clone()),
+            (None, Some(n)) => Cluster::Name(n.clone()),
+            (None, None) => Cluster::of(env),
+        };
+        Destination {
+            cluster,
+            namespace: d.namespace.clone().unwrap_or_else(|| "*".into()),
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         match &self.cluster {
@@ -57,16 +71,41 @@ pub fn metadata(
     wave: Option<i64>,
     finalizers: &[String],
 ) -> Value {
+    metadata_with(
+        name,
+        namespace,
+        labels,
+        &IndexMap::new(),
+        annotations,
+        wave,
+        finalizers,
+    )
+}
+
+/// [`metadata`] with labels of the user's besides platc's own. A wave of 0 is left out: it
+/// is Argo CD's default, and repositories that adopt platc rarely write it.
+pub fn metadata_with(
+    name: &str,
+    namespace: &str,
+    labels: &[(&str, &str)],
+    more_labels: &IndexMap<String, String>,
+    annotations: &IndexMap<String, String>,
+    wave: Option<i64>,
+    finalizers: &[String],
+) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(name));
     m.insert("namespace".into(), json!(namespace));
-    let labels: Map<String, Value> = labels
+    let mut label_map: Map<String, Value> = labels
         .iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
-    m.insert("labels".into(), Value::Object(labels));
+    for (k, v) in more_labels {
+        label_map.insert(k.clone(), json!(v));
+    }
+    m.insert("labels".into(), Value::Object(label_map));
     let mut ann = Map::new();
-    if let Some(wave) = wave {
+    if let Some(wave) = wave.filter(|w| *w != 0) {
         ann.insert(SYNC_WAVE.into(), json!(wave.to_string()));
     }
     for (k, v) in annotations {
@@ -81,49 +120,75 @@ pub fn metadata(
     Value::Object(m)
 }
 
-/// The chart source of a Helm Application.
-pub fn helm_source(
-    helm: &Helm,
-    version: &str,
-    release: &str,
-    value_files: &[String],
-    values: Option<&Value>,
-) -> Value {
-    let mut h = Map::new();
-    h.insert("releaseName".into(), json!(release));
-    if !value_files.is_empty() {
-        h.insert("valueFiles".into(), json!(value_files));
-    }
-    if let Some(values) = values.filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
-        h.insert("valuesObject".into(), values.clone());
-    }
-    if let Some(skip) = helm.skip_crds {
-        h.insert("skipCrds".into(), json!(skip));
-    }
-    json!({
-        "repoURL": helm.repo,
-        "chart": helm.chart,
-        "targetRevision": version,
-        "helm": Value::Object(h),
-    })
+/// One chart source of a Helm Application. `chart_ref` is where the chart comes from
+/// (`repoURL`, and `chart` or `path`); everything else goes under `helm`, left out when empty.
+pub struct ChartSource<'a> {
+    pub repo_url: &'a str,
+    pub chart: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub version: &'a str,
+    pub release: Option<&'a str>,
+    pub value_files: &'a [String],
+    pub values: Option<&'a Value>,
 }
 
-/// A chart's sources: the chart, and when it reads values files from this repository, the
-/// `ref: values` source that makes `$values/...` resolve.
-pub fn chart_sources(
-    helm: &Helm,
-    version: &str,
-    release: &str,
-    value_files: &[String],
-    values: Option<&Value>,
-    repo_url: &str,
-    revision: &str,
-) -> Vec<Value> {
-    let mut sources = vec![helm_source(helm, version, release, value_files, values)];
-    if !value_files.is_empty() {
-        sources.push(repo_source(repo_url, revision, None, Some("values")));
+impl ChartSource<'_> {
+    pub fn to_json(&self, helm: &Helm) -> Value {
+        let mut h = Map::new();
+        if let Some(release) = self.release {
+            h.insert("releaseName".into(), json!(release));
+        }
+        if !self.value_files.is_empty() {
+            h.insert("valueFiles".into(), json!(self.value_files));
+        }
+        if helm.ignore_missing_value_files == Some(true) {
+            h.insert("ignoreMissingValueFiles".into(), json!(true));
+        }
+        match self.values {
+            Some(Value::String(text)) if !text.is_empty() => {
+                h.insert("values".into(), json!(text));
+            }
+            Some(values @ Value::Object(o)) if !o.is_empty() => {
+                h.insert("valuesObject".into(), values.clone());
+            }
+            _ => {}
+        }
+        if !helm.parameters.is_empty() {
+            let params: Vec<Value> = helm
+                .parameters
+                .iter()
+                .map(|p| {
+                    let mut m = Map::new();
+                    m.insert("name".into(), json!(p.name));
+                    m.insert("value".into(), json!(p.value));
+                    if let Some(force) = p.force_string {
+                        m.insert("forceString".into(), json!(force));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            h.insert("parameters".into(), Value::Array(params));
+        }
+        if let Some(skip) = helm.skip_crds {
+            h.insert("skipCrds".into(), json!(skip));
+        }
+        for (k, v) in &helm.options {
+            h.insert(k.clone(), v.clone());
+        }
+        let mut m = Map::new();
+        m.insert("repoURL".into(), json!(self.repo_url));
+        if let Some(chart) = self.chart {
+            m.insert("chart".into(), json!(chart));
+        }
+        if let Some(path) = self.path {
+            m.insert("path".into(), json!(path));
+        }
+        m.insert("targetRevision".into(), json!(self.version));
+        if !h.is_empty() {
+            m.insert("helm".into(), Value::Object(h));
+        }
+        Value::Object(m)
     }
-    sources
 }
 
 /// A source in this repository: a path to deploy, or the `ref` other sources read values from.
@@ -169,6 +234,7 @@ pub fn app_project(
     argocd_namespace: &str,
     labels: &[(&str, &str)],
     scope: &ProjectScope,
+    wave: i64,
 ) -> Value {
     let mut spec = Map::new();
     if let Some(d) = &scope.description {
@@ -196,7 +262,7 @@ pub fn app_project(
     json!({
         "apiVersion": API_VERSION,
         "kind": "AppProject",
-        "metadata": metadata(name, argocd_namespace, labels, &IndexMap::new(), Some(-1), &[]),
+        "metadata": metadata(name, argocd_namespace, labels, &IndexMap::new(), Some(wave), &[]),
         "spec": Value::Object(spec),
     })
 }

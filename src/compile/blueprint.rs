@@ -41,6 +41,18 @@ fn new_environment() -> Environment<'static> {
     env
 }
 
+/// A rendered file's name: the template's without `.j2` or `.jinja2`.
+pub fn strip_template_suffix(path: &str) -> &str {
+    path.strip_suffix(".j2")
+        .or_else(|| path.strip_suffix(".jinja2"))
+        .unwrap_or(path)
+}
+
+/// Whether a rendered file is YAML (a manifest, values, or a kustomization).
+pub fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
 /// Render one template string (used for output paths) with the same rules.
 fn render_str(
     env: &Environment<'_>,
@@ -289,12 +301,7 @@ impl Templates {
                     return fail(f);
                 }
             };
-            let path = path.strip_suffix(".j2").unwrap_or(&path).to_string();
-            if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
-                return fail(Finding::error("spec/template", format!("the template renders `{path}`, which is not a YAML file"))
-                    .at(template_file, None)
-                    .with_help("blueprints render Kubernetes manifests and Helm values: name templates `*.yaml` or `*.yaml.j2`, and start partials with `_`"));
-            }
+            let path = strip_template_suffix(&path).to_string();
             if path.split('/').any(|p| p == ".." || p.is_empty()) {
                 return fail(
                     Finding::error(
@@ -312,7 +319,11 @@ impl Templates {
                 Ok(text) => text,
                 Err(e) => return fail(template_error(&self.dir, &e, Some(bp))),
             };
-            if let Err(e) = crate::yaml::parse_stream(&text) {
+            // Other files (a properties file for a generator, a patch read by the blueprint's
+            // own kustomization) are data, not manifests.
+            if is_yaml(&path)
+                && let Err(e) = crate::yaml::parse_stream(&text)
+            {
                 return fail(Finding::error("spec/template", format!("`{path}` renders to invalid YAML: {} (line {} of the output)", e.message, e.pos.line))
                     .at(template_file, None)
                     .with_help("check the indentation and quoting around inserted values: a value with `: `, `#` or a leading `*`, `&`, `{` needs quotes"));
@@ -349,6 +360,7 @@ mod tests {
             description: None,
             params: IndexMap::new(),
             values_files: vec![],
+            contributes: Default::default(),
         }
     }
 

@@ -6,16 +6,22 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::report::Finding;
-use crate::spec::{Patch, PatchTarget};
+use crate::spec::{Directory, Patch, PatchTarget};
 
 /// Whether a repo-relative folder is a Kustomize root.
 pub fn is_kustomize_dir(root: &Path, dir: &str) -> bool {
     crate::kustomize::file_in(root, dir).is_some()
 }
 
-/// The YAML and JSON files under a repo-relative path (itself, if a file), sorted, with
-/// their path relative to `path`'s parent folder.
-pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
+/// The YAML and JSON files Argo CD's directory mode reads at a repo-relative path (the file
+/// itself, if a file), sorted, with their path relative to `path`'s parent folder. Like
+/// Argo CD, sub-folders are read only with `recurse`, and `include`/`exclude` globs match
+/// the path below the folder (or the file name, for a pattern without `/`).
+pub fn manifest_files(
+    root: &Path,
+    path: &str,
+    directory: Option<&Directory>,
+) -> Vec<(String, String)> {
     let full = root.join(path);
     let parent = Path::new(path)
         .parent()
@@ -30,7 +36,11 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
         out.push((path.to_string(), name));
         return out;
     }
-    let mut stack = vec![full];
+    let default = Directory::default();
+    let directory = directory.unwrap_or(&default);
+    let include = directory.include.as_deref().and_then(glob);
+    let exclude = directory.exclude.as_deref().and_then(glob);
+    let mut stack = vec![full.clone()];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
@@ -38,7 +48,9 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
-                stack.push(p);
+                if directory.recurse {
+                    stack.push(p);
+                }
                 continue;
             }
             let is_manifest = p
@@ -46,6 +58,20 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
             if !is_manifest {
+                continue;
+            }
+            let below = p
+                .strip_prefix(&full)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let matches = |g: &globset::GlobMatcher| g.is_match(&below) || g.is_match(&name);
+            if include.as_ref().is_some_and(|g| !matches(g))
+                || exclude.as_ref().is_some_and(matches)
+            {
                 continue;
             }
             if let Ok(rel) = p.strip_prefix(root) {
@@ -61,6 +87,15 @@ pub fn manifest_files(root: &Path, path: &str) -> Vec<(String, String)> {
     }
     out.sort();
     out
+}
+
+/// A glob as Argo CD's directory `include`/`exclude` writes it (`*.yaml`, `{a,b}.yaml`).
+fn glob(pattern: &str) -> Option<globset::GlobMatcher> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
 }
 
 /// A kustomization's patch entry, the patch text inlined (kustomize refuses patch files

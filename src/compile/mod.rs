@@ -18,9 +18,12 @@
 
 pub mod argocd;
 pub mod blueprint;
+mod component;
 pub mod kustomize;
 pub mod paths;
+mod sandbox;
 pub mod sync;
+mod tenant;
 
 use std::collections::BTreeMap;
 
@@ -29,13 +32,13 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::report::Finding;
-use crate::spec::{Component, Environment, Spec};
+use crate::spec::{Directory, Environment, Spec, names};
 use crate::tree::Tree;
 use crate::yaml::emit::to_yaml;
-use argocd::{Cluster, Destination, ProjectScope};
+use argocd::{Destination, ProjectScope};
 use blueprint::{Rendered, Templates};
+use paths::BASE;
 pub use paths::OUT_DIR;
-use paths::{BASE, relative};
 
 /// Compile a loaded spec into the generated tree.
 pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
@@ -43,6 +46,7 @@ pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
         spec,
         tree: Tree::default(),
         findings: Vec::new(),
+        contributions: BTreeMap::new(),
     };
     let rendered = c.render_blueprints();
     c.copy_component_manifests();
@@ -60,6 +64,9 @@ struct Compiler<'a> {
     spec: &'a Spec,
     tree: Tree,
     findings: Vec<Finding>,
+    /// Folders of files tenants' blueprints contribute to other components, by component:
+    /// (tenant index, repo-relative folder with its kustomization).
+    contributions: BTreeMap<String, Vec<(usize, String)>>,
 }
 
 /// Blueprint output per tenant and per member.
@@ -154,10 +161,32 @@ impl<'a> Compiler<'a> {
                 )
             })
             .collect();
-        for (t, result) in p.tenants.iter().zip(tenant_results) {
+        for (i, (t, result)) in p.tenants.iter().zip(tenant_results).enumerate() {
             match result {
-                Ok(files) => {
+                Ok(mut files) => {
                     let bp = &p.blueprints[&t.blueprint];
+                    // Files for other components leave the tenant's folder for their own.
+                    for (component, contributed) in &bp.contributes {
+                        let (theirs, ours): (Vec<Rendered>, Vec<Rendered>) = files
+                            .into_iter()
+                            .partition(|f| contributed.contains(&f.path));
+                        files = ours;
+                        let dir = format!("{OUT_DIR}/{BASE}/contributions/{component}/{}", t.name);
+                        let namespace = self
+                            .spec
+                            .platform
+                            .spec
+                            .components
+                            .iter()
+                            .find(|c| &c.name == component)
+                            .map(|c| c.namespace.clone().unwrap_or_else(|| c.name.clone()));
+                        if self.instance_files(&dir, &theirs, &[], namespace.as_deref()) {
+                            self.contributions
+                                .entry(component.clone())
+                                .or_default()
+                                .push((i, dir));
+                        }
+                    }
                     let dir = format!("{OUT_DIR}/{BASE}/tenants/{}", t.name);
                     let namespace = t.namespace.as_deref().unwrap_or(&t.name);
                     let has = self.instance_files(&dir, &files, &bp.values_files, Some(namespace));
@@ -215,8 +244,9 @@ impl<'a> Compiler<'a> {
         out
     }
 
-    /// Write one instance's rendered files and the kustomization listing its manifests.
-    /// Returns whether there are manifests.
+    /// Write one instance's rendered files and the kustomization listing its manifests (or
+    /// the blueprint's own kustomization, which then decides what is a resource). Returns
+    /// whether there is anything to deploy.
     fn instance_files(
         &mut self,
         dir: &str,
@@ -224,6 +254,9 @@ impl<'a> Compiler<'a> {
         values_files: &[String],
         namespace: Option<&str>,
     ) -> bool {
+        let own_kustomization = files
+            .iter()
+            .any(|f| crate::kustomize::NAMES.contains(&f.path.as_str()));
         let mut resources = Vec::new();
         for f in files {
             // A template can decide to render nothing (`{% if %}` around the whole file):
@@ -238,9 +271,12 @@ impl<'a> Compiler<'a> {
                 text.push('\n');
             }
             self.add(format!("{dir}/{}", f.path), &f.template, &text);
-            if !values_files.contains(&f.path) {
+            if !values_files.contains(&f.path) && blueprint::is_yaml(&f.path) {
                 resources.push(f.path.clone());
             }
+        }
+        if own_kustomization {
+            return true;
         }
         if resources.is_empty() {
             return false;
@@ -252,7 +288,12 @@ impl<'a> Compiler<'a> {
 
     /// Copy plain manifests (files, folders without a kustomization) into the tree. Returns
     /// the repo-relative folder they were copied into, if any.
-    fn copy_manifests(&mut self, dir: &str, entries: &[String]) -> bool {
+    fn copy_manifests(
+        &mut self,
+        dir: &str,
+        entries: &[String],
+        directory: Option<&Directory>,
+    ) -> bool {
         let spec = self.spec;
         let mut resources = Vec::new();
         for entry in entries {
@@ -260,7 +301,7 @@ impl<'a> Compiler<'a> {
             if spec.root.join(&rel).is_dir() && kustomize::is_kustomize_dir(&spec.root, &rel) {
                 continue;
             }
-            for (file, under) in kustomize::manifest_files(&spec.root, &rel) {
+            for (file, under) in kustomize::manifest_files(&spec.root, &rel, directory) {
                 match std::fs::read_to_string(spec.root.join(&file)) {
                     Ok(text) => {
                         let mut text = text;
@@ -285,373 +326,166 @@ impl<'a> Compiler<'a> {
         true
     }
 
+    /// Copy the plain manifests of components that some environment does not use in place.
     fn copy_component_manifests(&mut self) {
-        for c in &self.spec.platform.spec.components {
-            let dir = format!("{OUT_DIR}/{BASE}/components/{}", c.name);
-            self.copy_manifests(&dir, &c.resources);
-        }
-    }
-
-    /// The resources of a component's kustomization in one environment: Kustomize folders by
-    /// relative path, copied manifests through the folder they were copied to.
-    fn component_resources(
-        &mut self,
-        env: &str,
-        c: &Component,
-        env_resources: &[String],
-    ) -> Vec<String> {
-        let spec = self.spec;
-        let own = format!("{OUT_DIR}/{env}/components/{}", c.name);
-        let mut out = Vec::new();
-        let mut add_entries = |entries: &[String], copied_to: &str, this: &mut Self| {
-            let mut copied = false;
-            for entry in entries {
-                let rel = spec.repo_path(entry);
-                if kustomize::is_kustomize_dir(&spec.root, &rel) {
-                    out.push(relative(&own, &rel));
-                } else {
-                    copied = true;
-                }
-            }
-            if copied {
-                if copied_to != own {
-                    out.push(relative(&own, copied_to));
-                } else {
-                    let _ = this;
-                }
-            }
-        };
-        let base = format!("{OUT_DIR}/{BASE}/components/{}", c.name);
-        add_entries(&c.resources, &base, self);
-        if !env_resources.is_empty() {
-            let extra = format!("{own}/extra");
-            let copied = self.copy_manifests(&extra, env_resources);
-            for entry in env_resources {
-                let rel = spec.repo_path(entry);
-                if kustomize::is_kustomize_dir(&spec.root, &rel) {
-                    out.push(relative(&own, &rel));
-                }
-            }
-            if copied {
-                out.push("extra".into());
+        let p = &self.spec.platform.spec;
+        for c in &p.components {
+            let copied_somewhere = p.environments.iter().any(|env| {
+                let enabled = c.environments.get(&env.name).and_then(|o| o.enabled) != Some(false);
+                enabled && self.in_place(c, &env.name).is_none()
+            });
+            if copied_somewhere {
+                let dir = format!("{OUT_DIR}/{BASE}/components/{}", c.name);
+                self.copy_manifests(&dir, &c.resources, c.directory.as_ref());
             }
         }
-        out
     }
 
     fn environment(&mut self, env: &Environment, rendered: &RenderedInstances) {
         let spec = self.spec;
         let p = &spec.platform.spec;
-        let platform = spec.platform.metadata.name.as_str();
         let argocd = &p.argocd;
-        let revision = env.revision.as_deref().unwrap_or(&p.repo.revision);
-        let env_dir = format!("{OUT_DIR}/{}", env.name);
-        let default_finalizers = vec![argocd::RESOURCES_FINALIZER.to_string()];
-        let platform_finalizers = argocd.finalizers.as_ref().unwrap_or(&default_finalizers);
-        let mut projects: BTreeMap<String, ProjectScope> = BTreeMap::new();
-        projects
-            .entry(argocd.project.clone())
-            .or_default()
-            .cluster_wide = true;
-        let mut apps: Vec<String> = Vec::new();
-
-        // Components.
+        let mut cx = EnvContext {
+            env,
+            dir: format!("{OUT_DIR}/{}", env.name),
+            revision: env.revision.as_deref().unwrap_or(&p.repo.revision),
+            projects: BTreeMap::new(),
+            apps: Vec::new(),
+            lowest_wave: 0,
+        };
+        if !names::is_external_project(argocd, &argocd.project) {
+            cx.projects
+                .entry(argocd.project.clone())
+                .or_default()
+                .cluster_wide = true;
+        }
         for c in &p.components {
-            let o = c.environments.get(&env.name).cloned().unwrap_or_default();
-            if o.enabled == Some(false) {
-                continue;
-            }
-            let project = c.project.clone().unwrap_or_else(|| argocd.project.clone());
-            let mut namespace = c.namespace.clone().unwrap_or_else(|| c.name.clone());
-            let mut cluster = Cluster::of(env);
-            if let Some(d) = &o.destination {
-                if let Some(ns) = &d.namespace {
-                    namespace = ns.clone();
-                }
-                match (&d.server, &d.name) {
-                    (Some(s), _) => cluster = Cluster::Server(s.clone()),
-                    (None, Some(n)) => cluster = Cluster::Name(n.clone()),
-                    _ => {}
-                }
-            }
-            let destination = Destination { cluster, namespace };
-            let scope = projects.entry(project.clone()).or_default();
-            scope.destinations.insert(destination.clone());
-
-            let mut sources = Vec::new();
-            let mut labels_all = c.labels.clone();
-            labels_all.extend(o.labels.clone());
-            let patch_specs: Vec<&crate::spec::Patch> =
-                c.patches.iter().chain(o.patches.iter()).collect();
-            let mut patches = Vec::new();
-            for patch in &patch_specs {
-                match kustomize::patch_entry(&spec.root, &spec.dir, patch) {
-                    Ok(entry) => patches.push(entry),
-                    Err(f) => self.findings.push(*f),
-                }
-            }
-            if let Some(helm) = &c.helm {
-                let version = o.version.as_deref().unwrap_or(&helm.version);
-                let release = helm.release_name.as_deref().unwrap_or(&c.name);
-                let files: Vec<String> = helm
-                    .values
-                    .iter()
-                    .chain(o.values.iter())
-                    .map(|v| format!("$values/{}", spec.repo_path(v)))
-                    .collect();
-                let mut values = helm.values_inline.clone().unwrap_or_else(|| json!({}));
-                if let Some(over) = &o.values_inline {
-                    deep_merge(&mut values, over);
-                }
-                sources.extend(argocd::chart_sources(
-                    helm,
-                    version,
-                    release,
-                    &files,
-                    Some(&values),
-                    &p.repo.url,
-                    revision,
-                ));
-                scope.source_repos.insert(helm.repo.clone());
-                if !files.is_empty() {
-                    scope.source_repos.insert(p.repo.url.clone());
-                }
-            }
-            if let Some(git) = &c.git {
-                let mut source = argocd::repo_source(
-                    &git.repo,
-                    o.revision.as_deref().unwrap_or(&git.revision),
-                    Some(&git.path),
-                    None,
-                );
-                let mut k = Map::new();
-                if !labels_all.is_empty() {
-                    k.insert("commonLabels".into(), json!(labels_all));
-                }
-                if !patches.is_empty() {
-                    k.insert("patches".into(), Value::Array(patches.clone()));
-                }
-                if !k.is_empty() {
-                    source
-                        .as_object_mut()
-                        .unwrap()
-                        .insert("kustomize".into(), Value::Object(k));
-                }
-                sources.push(source);
-                scope.source_repos.insert(git.repo.clone());
-            }
-            let has_local = !c.resources.is_empty() || !o.resources.is_empty();
-            if has_local {
-                let dir = format!("{env_dir}/components/{}", c.name);
-                let resources = self.component_resources(&env.name, c, &o.resources);
-                let k = kustomize::kustomization(None, &resources, &labels_all, patches);
-                self.add_yaml(format!("{dir}/kustomization.yaml"), &k);
-                sources.push(argocd::repo_source(&p.repo.url, revision, Some(&dir), None));
-                projects
-                    .get_mut(&project)
-                    .unwrap()
-                    .source_repos
-                    .insert(p.repo.url.clone());
-            }
-
-            let policy = sync::merge(&[
-                Some(&argocd.sync_policy),
-                c.sync_policy.as_ref(),
-                o.sync_policy.as_ref(),
-            ]);
-            let finalizers = c.finalizers.as_ref().unwrap_or(platform_finalizers);
-            let name = format!("{}-{}", c.name, env.name);
-            let mut app_spec = Map::new();
-            app_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
-            app_spec.insert("destination".into(), destination.to_json());
-            argocd::set_sources(&mut app_spec, sources);
-            app_spec.insert(
-                "syncPolicy".into(),
-                sync::render(&policy, c.managed_namespace_metadata.as_ref()),
-            );
-            if !c.ignore_differences.is_empty() {
-                app_spec.insert("ignoreDifferences".into(), json!(c.ignore_differences));
-            }
-            let app = json!({
-                "apiVersion": argocd::API_VERSION,
-                "kind": "Application",
-                "metadata": argocd::metadata(&name, &argocd.namespace, &labels(platform, &env.name, &c.name), &c.annotations, Some(spec.waves[&c.name]), finalizers),
-                "spec": Value::Object(app_spec),
-            });
-            self.add_yaml(format!("{env_dir}/apps/{}.yaml", c.name), &app);
-            apps.push(format!("apps/{}.yaml", c.name));
+            self.component(&mut cx, c);
         }
-
-        // Tenants.
         for (i, t) in p.tenants.iter().enumerate() {
-            if t.environments
-                .as_ref()
-                .is_some_and(|envs| !envs.contains(&env.name))
-            {
-                continue;
+            if rendered.tenants.get(i).copied().unwrap_or(false) {
+                self.tenant(&mut cx, t);
             }
-            if !rendered.tenants.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            let project = t.project.clone().unwrap_or_else(|| argocd.project.clone());
-            let namespace = t.namespace.clone().unwrap_or_else(|| t.name.clone());
-            let destination = Destination {
-                cluster: Cluster::of(env),
-                namespace,
-            };
-            let scope = projects.entry(project.clone()).or_default();
-            scope.destinations.insert(destination.clone());
-            scope.source_repos.insert(p.repo.url.clone());
-            let path = format!("{OUT_DIR}/{BASE}/tenants/{}", t.name);
-            let policy = sync::merge(&[Some(&argocd.sync_policy), t.sync_policy.as_ref()]);
-            let mut app_spec = Map::new();
-            app_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
-            app_spec.insert("destination".into(), destination.to_json());
-            app_spec.insert(
-                "source".into(),
-                argocd::repo_source(&p.repo.url, revision, Some(&path), None),
-            );
-            app_spec.insert("syncPolicy".into(), sync::render(&policy, None));
-            let app = json!({
-                "apiVersion": argocd::API_VERSION,
-                "kind": "Application",
-                "metadata": argocd::metadata(&format!("{}-{}", t.name, env.name), &argocd.namespace, &labels(platform, &env.name, &t.name), &IndexMap::new(), Some(spec.waves[&t.name]), platform_finalizers),
-                "spec": Value::Object(app_spec),
-            });
-            self.add_yaml(format!("{env_dir}/apps/{}.yaml", t.name), &app);
-            apps.push(format!("apps/{}.yaml", t.name));
         }
-
-        // Sandboxes.
         if let Some(s) = &p.sandboxes {
-            let enabled = s
+            self.sandboxes(&mut cx, s, rendered.members_have_manifests);
+        }
+        for entry in &p.passthrough {
+            let included = entry
                 .environments
                 .as_ref()
                 .is_none_or(|envs| envs.contains(&env.name));
-            if enabled && !spec.members.is_empty() {
-                let project = s.project.clone().unwrap_or_else(|| argocd.project.clone());
-                let scope = projects.entry(project.clone()).or_default();
-                scope.destinations.insert(Destination {
-                    cluster: Cluster::of(env),
-                    namespace: format!("{}*", s.namespace_prefix),
-                });
-                scope.source_repos.insert(p.repo.url.clone());
-                let bp = &p.blueprints[&s.blueprint];
-                let member_dir = format!("{OUT_DIR}/{BASE}/sandboxes/{{{{.name}}}}");
-                let mut sources = Vec::new();
-                if let Some(helm) = &s.helm {
-                    scope.source_repos.insert(helm.repo.clone());
-                    let mut files: Vec<String> = helm
-                        .values
-                        .iter()
-                        .map(|v| format!("$values/{}", spec.repo_path(v)))
-                        .collect();
-                    files.extend(
-                        bp.values_files
-                            .iter()
-                            .map(|v| format!("$values/{member_dir}/{v}")),
-                    );
-                    sources.extend(argocd::chart_sources(
-                        helm,
-                        &helm.version,
-                        "{{.name}}",
-                        &files,
-                        helm.values_inline.as_ref(),
-                        &p.repo.url,
-                        revision,
-                    ));
-                }
-                if rendered.members_have_manifests {
-                    sources.push(argocd::repo_source(
-                        &p.repo.url,
-                        revision,
-                        Some(&member_dir),
-                        None,
-                    ));
-                }
-                let policy = sync::merge(&[Some(&argocd.sync_policy), s.sync_policy.as_ref()]);
-                let mut template_spec = Map::new();
-                template_spec.insert("project".into(), json!(format!("{project}-{}", env.name)));
-                template_spec.insert(
-                    "destination".into(),
-                    Destination {
-                        cluster: Cluster::of(env),
-                        namespace: format!("{}{{{{.name}}}}", s.namespace_prefix),
-                    }
-                    .to_json(),
-                );
-                argocd::set_sources(&mut template_spec, sources);
-                template_spec.insert("syncPolicy".into(), sync::render(&policy, None));
-                let elements: Vec<Value> = spec
-                    .members
-                    .iter()
-                    .map(|m| json!({"name": m.get("name")}))
-                    .collect();
-                let mut template_labels = Map::new();
-                for (k, v) in labels(platform, &env.name, &s.name) {
-                    template_labels.insert(k.into(), json!(v));
-                }
-                template_labels.insert("platc.io/member".into(), json!("{{.name}}"));
-                let appset = json!({
-                    "apiVersion": argocd::API_VERSION,
-                    "kind": "ApplicationSet",
-                    "metadata": argocd::metadata(&format!("{}-{}", s.name, env.name), &argocd.namespace, &labels(platform, &env.name, &s.name), &IndexMap::new(), Some(spec.waves[&s.name]), &[]),
-                    "spec": {
-                        "goTemplate": true,
-                        "goTemplateOptions": ["missingkey=error"],
-                        "generators": [{"list": {"elements": elements}}],
-                        "template": {
-                            "metadata": {
-                                "name": format!("{}-{{{{.name}}}}-{}", s.name, env.name),
-                                "labels": Value::Object(template_labels),
-                                "finalizers": platform_finalizers,
-                            },
-                            "spec": Value::Object(template_spec),
-                        },
-                    },
-                });
-                self.add_yaml(format!("{env_dir}/apps/{}.yaml", s.name), &appset);
-                apps.push(format!("apps/{}.yaml", s.name));
+            if included {
+                self.passthrough(&mut cx, &entry.path);
             }
         }
+        self.projects_and_root(cx);
+    }
 
-        // AppProjects, scoped to what this environment's apps use.
+    /// A hand-written Argo CD file, copied as it is into the environment's root.
+    fn passthrough(&mut self, cx: &mut EnvContext, path: &str) {
+        let rel = self.spec.repo_path(path);
+        match std::fs::read_to_string(self.spec.root.join(&rel)) {
+            Ok(mut text) => {
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                let under = format!("passthrough/{rel}");
+                self.add(format!("{}/{under}", cx.dir), &rel, &text);
+                cx.apps.push(under);
+            }
+            Err(e) => self.findings.push(
+                Finding::error("spec/unreadable", format!("cannot read the file: {e}"))
+                    .at(rel, None),
+            ),
+        }
+    }
+
+    /// The environment's AppProjects (scoped to what its Applications use) and its
+    /// app-of-apps root.
+    fn projects_and_root(&mut self, cx: EnvContext) {
+        let spec = self.spec;
+        let p = &spec.platform.spec;
+        let argocd = &p.argocd;
+        let platform = spec.platform.metadata.name.as_str();
+        let env = cx.env;
+        // Projects sync before every Application that names them.
+        let project_wave = cx.lowest_wave.min(0) - 1;
         let mut resources = vec!["root.yaml".to_string()];
-        for (name, mut scope) in projects {
+        for (name, mut scope) in cx.projects {
             if scope.destinations.is_empty() {
                 continue;
             }
-            scope.description = argocd
-                .projects
-                .get(&name)
-                .and_then(|p| p.description.clone());
+            if let Some(declared) = argocd.projects.get(&name) {
+                scope.description = declared.description.clone();
+                scope
+                    .source_repos
+                    .extend(declared.source_repos.iter().cloned());
+                for d in &declared.destinations {
+                    scope.destinations.insert(Destination::declared(d, env));
+                }
+            }
             let object = argocd::app_project(
-                &format!("{name}-{}", env.name),
+                &names::project(&spec.platform, env, &name),
                 &argocd.namespace,
                 &labels(platform, &env.name, &name),
                 &scope,
+                project_wave,
             );
-            self.add_yaml(format!("{env_dir}/projects/{name}.yaml"), &object);
+            self.add_yaml(format!("{}/projects/{name}.yaml", cx.dir), &object);
             resources.push(format!("projects/{name}.yaml"));
         }
+        let mut apps = cx.apps;
         apps.sort();
         resources.extend(apps);
 
         // The app-of-apps: it syncs this folder, itself included, into ArgoCD's cluster.
-        let root_name = format!("{platform}-{}", env.name);
+        let mut root_spec = Map::new();
+        root_spec.insert(
+            "project".into(),
+            json!(
+                argocd
+                    .root_project
+                    .as_deref()
+                    .unwrap_or(names::DEFAULT_PROJECT)
+            ),
+        );
+        root_spec.insert(
+            "destination".into(),
+            json!({"server": argocd::IN_CLUSTER, "namespace": argocd.namespace}),
+        );
+        root_spec.insert(
+            "source".into(),
+            argocd::repo_source(&p.repo.url, cx.revision, Some(&cx.dir), None),
+        );
+        sync::insert(
+            &mut root_spec,
+            &sync::merge(&[Some(&argocd.sync_policy)]),
+            None,
+        );
         let root = json!({
             "apiVersion": argocd::API_VERSION,
             "kind": "Application",
-            "metadata": argocd::metadata(&root_name, &argocd.namespace, &labels(platform, &env.name, "root"), &IndexMap::new(), None, &[]),
-            "spec": {
-                "project": "default",
-                "destination": {"server": argocd::IN_CLUSTER, "namespace": argocd.namespace},
-                "source": argocd::repo_source(&p.repo.url, revision, Some(&env_dir), None),
-                "syncPolicy": sync::render(&sync::merge(&[Some(&argocd.sync_policy)]), None),
-            },
+            "metadata": argocd::metadata(&names::root(&spec.platform, env), &argocd.namespace, &labels(platform, &env.name, "root"), &IndexMap::new(), None, &[]),
+            "spec": Value::Object(root_spec),
         });
-        self.add_yaml(format!("{env_dir}/root.yaml"), &root);
+        self.add_yaml(format!("{}/root.yaml", cx.dir), &root);
         let k = kustomize::kustomization(None, &resources, &IndexMap::new(), Vec::new());
-        self.add_yaml(format!("{env_dir}/kustomization.yaml"), &k);
+        self.add_yaml(format!("{}/kustomization.yaml", cx.dir), &k);
     }
+}
+
+/// What one environment's Applications gather as they are compiled.
+struct EnvContext<'e> {
+    env: &'e Environment,
+    /// `overlays/<env>`.
+    dir: String,
+    /// The git revision this environment tracks.
+    revision: &'e str,
+    /// Generated AppProjects by spec name, with what their Applications use.
+    projects: BTreeMap<String, ProjectScope>,
+    /// Files of the root kustomization besides root.yaml and projects, relative to `dir`.
+    apps: Vec<String>,
+    /// The lowest sync wave of an Application, so that projects sync before it.
+    lowest_wave: i64,
 }

@@ -16,6 +16,19 @@ pub fn merge(levels: &[Option<&SyncPolicy>]) -> SyncPolicy {
     out
 }
 
+/// Set the Application's `syncPolicy`, leaving it out when there is nothing in it (Argo CD
+/// reads an absent policy and `{}` alike).
+pub fn insert(
+    spec: &mut Map<String, Value>,
+    policy: &SyncPolicy,
+    namespace_metadata: Option<&NamespaceMetadata>,
+) {
+    let rendered = render(policy, namespace_metadata);
+    if rendered.as_object().is_some_and(|o| !o.is_empty()) {
+        spec.insert("syncPolicy".into(), rendered);
+    }
+}
+
 /// The Application's `syncPolicy`.
 pub fn render(policy: &SyncPolicy, namespace_metadata: Option<&NamespaceMetadata>) -> Value {
     let mut out = Map::new();

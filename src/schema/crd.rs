@@ -62,6 +62,8 @@ pub fn convert(crd: &Value) -> Result<Vec<CrdSchema>, String> {
                 || json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
             );
         let mut schema = convert_node(&open_api);
+        // Go RE2 patterns the validator cannot read are rewritten, or dropped alone.
+        super::re2::fix_patterns(&mut schema);
         pin_type(&mut schema, &format!("{group}/{name}"), kind);
         out.push(CrdSchema {
             group: group.into(),

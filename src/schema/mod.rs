@@ -4,6 +4,7 @@
 pub mod core;
 pub mod crd;
 pub mod import;
+pub mod re2;
 pub mod registry;
 
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::graph;
 use super::model::*;
+use super::names;
 use super::params::{check_dns_label, check_json, check_value};
 use super::paths::{Entry, lookup, repo_relative};
 use crate::report::Finding;
@@ -163,7 +164,9 @@ impl<'a> Checker<'a> {
         self.blueprints();
         self.tenants(&names);
         self.sandboxes(&names);
+        self.passthrough();
         self.dependency_graph();
+        self.application_names();
         self.findings.extend(super::lint::run(
             self.root, self.file, self.dir, self.node, p,
         ));
@@ -206,10 +209,152 @@ impl<'a> Checker<'a> {
         let argocd = &self.p.spec.argocd;
         self.dns_label("/spec/argocd/namespace", &argocd.namespace);
         self.dns_label("/spec/argocd/project", &argocd.project);
-        for name in argocd.projects.keys() {
-            self.dns_label(&format!("/spec/argocd/projects/{}", esc(name)), name);
+        for (name, project) in &argocd.projects {
+            let at = format!("/spec/argocd/projects/{}", esc(name));
+            self.dns_label(&at, name);
+            for (i, d) in project.destinations.iter().enumerate() {
+                if d.server.is_some() && d.name.is_some() {
+                    self.error(
+                        "spec/conflict",
+                        &format!("{at}/destinations/{i}"),
+                        "give either `server` or `name`, not both".into(),
+                        None,
+                    );
+                }
+            }
+        }
+        for (field, template, vars) in [
+            (
+                "applicationName",
+                &argocd.application_name,
+                names::APPLICATION_VARS,
+            ),
+            ("projectName", &argocd.project_name, names::PROJECT_VARS),
+            ("rootName", &argocd.root_name, names::ROOT_VARS),
+        ] {
+            if let Some(template) = template {
+                self.name_template(&format!("/spec/argocd/{field}"), template, vars);
+            }
         }
         self.sync_options("/spec/argocd/syncPolicy", Some(&argocd.sync_policy));
+    }
+
+    /// A name template uses only the placeholders it can be given.
+    fn name_template(&mut self, pointer: &str, template: &str, vars: &[&str]) {
+        if let Some(unknown) = names::unknown_placeholder(template, vars) {
+            let known: Vec<String> = vars.iter().map(|v| format!("`{{{v}}}`")).collect();
+            self.error(
+                "spec/invalid-name-template",
+                pointer,
+                format!("`{{{unknown}}}` is not a placeholder of this name"),
+                Some(format!("use {}", known.join(", "))),
+            );
+        }
+    }
+
+    /// Application annotations must not set what the spec computes.
+    fn app_annotations(&mut self, at: &str, annotations: &IndexMap<String, String>) {
+        if annotations.contains_key(crate::compile::argocd::SYNC_WAVE) {
+            self.error_key(
+                "spec/conflict",
+                &format!("{at}/annotations/{}", esc(crate::compile::argocd::SYNC_WAVE)),
+                "the sync wave is computed from `dependsOn`: an annotation would silently override it, and a dependent could sync first".into(),
+                Some("write `syncWave: N` instead (it is checked against `dependsOn`)".into()),
+            );
+        }
+    }
+
+    /// The Application names each Argo CD holds are unique. Environments with their own
+    /// Argo CD are checked alone; the others share one.
+    fn application_names(&mut self) {
+        let p = self.p;
+        let spec = &p.spec;
+        let mut seen: HashMap<(Option<&str>, String), String> = HashMap::new();
+        for env in &spec.environments {
+            let instance = env.own_argocd.then_some(env.name.as_str());
+            let mut named: Vec<(String, String)> = Vec::new();
+            for (i, c) in spec.components.iter().enumerate() {
+                let o = c.environments.get(&env.name);
+                if o.and_then(|o| o.enabled) == Some(false) {
+                    continue;
+                }
+                let project = c.project.as_deref().unwrap_or(&spec.argocd.project);
+                let own = o
+                    .and_then(|o| o.application_name.as_deref())
+                    .or(c.application_name.as_deref());
+                if let Some(t) = own {
+                    self.name_template(
+                        &format!("/spec/components/{i}/applicationName"),
+                        t,
+                        names::APPLICATION_VARS,
+                    );
+                }
+                let name = names::application(p, env, &c.name, project, own);
+                named.push((name, format!("/spec/components/{i}/name")));
+            }
+            for (i, t) in spec.tenants.iter().enumerate() {
+                if t.environments
+                    .as_ref()
+                    .is_some_and(|envs| !envs.contains(&env.name))
+                {
+                    continue;
+                }
+                let project = t.project.as_deref().unwrap_or(&spec.argocd.project);
+                if let Some(tpl) = &t.application_name {
+                    self.name_template(
+                        &format!("/spec/tenants/{i}/applicationName"),
+                        tpl,
+                        names::APPLICATION_VARS,
+                    );
+                }
+                let name =
+                    names::application(p, env, &t.name, project, t.application_name.as_deref());
+                named.push((name, format!("/spec/tenants/{i}/name")));
+            }
+            named.push((names::root(p, env), "/spec/environments".into()));
+            for (name, pointer) in named {
+                if let Err(e) = super::params::check_dns_subdomain(&name) {
+                    self.error(
+                        "spec/invalid-name",
+                        &pointer,
+                        format!(
+                            "the Application name `{name}` in `{}` is not valid: {e}",
+                            env.name
+                        ),
+                        Some("change `applicationName` or the name template".into()),
+                    );
+                    continue;
+                }
+                match seen.get(&(instance, name.clone())) {
+                    Some(first) if *first != pointer => {
+                        let first = first.clone();
+                        let mut f = Finding::error(
+                            "spec/duplicate-application",
+                            format!("two Applications are named `{name}` in the Argo CD of `{}`", env.name),
+                        )
+                        .at(self.file, self.pos_of(&pointer, false))
+                        .with_path(pointer.clone())
+                        .with_help("Argo CD keeps one Application per name: use `{name}-{env}` names, `applicationName`, or `ownArgocd: true` for environments with an Argo CD of their own");
+                        if let Some(pos) = self.pos_of(&first, false) {
+                            f = f.with_related(self.file, pos, "the other one");
+                        }
+                        self.findings.push(f);
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert((instance, name), pointer);
+                    }
+                }
+            }
+        }
+    }
+
+    fn passthrough(&mut self) {
+        for (i, entry) in self.p.spec.passthrough.iter().enumerate() {
+            let at = format!("/spec/passthrough/{i}");
+            self.path(&format!("{at}/path"), &entry.path, Some(Entry::File));
+            self.env_refs(&format!("{at}/environments"), entry.environments.as_ref());
+        }
     }
 
     fn sync_options(&mut self, pointer: &str, policy: Option<&SyncPolicy>) {
@@ -217,6 +362,22 @@ impl<'a> Checker<'a> {
             return;
         };
         for (i, option) in options.iter().enumerate() {
+            // The spec owns these two: written here as well, both would be emitted and
+            // Argo CD would read whichever comes last.
+            let owned = [
+                ("CreateNamespace=", "createNamespace"),
+                ("ServerSideApply=", "serverSideApply"),
+            ];
+            if let Some((_, field)) = owned.iter().find(|(p, _)| option.starts_with(p)) {
+                let value = option.split_once('=').map(|(_, v)| v).unwrap_or_default();
+                self.error(
+                    "spec/conflict",
+                    &format!("{pointer}/syncOptions/{i}"),
+                    format!("`{option}` is set by the sync policy's `{field}` (default true for createNamespace)"),
+                    Some(format!("write `{field}: {value}` in the sync policy instead")),
+                );
+                continue;
+            }
             if !option.contains('=') {
                 self.error(
                     "spec/invalid-sync-option",
@@ -427,6 +588,7 @@ impl<'a> Checker<'a> {
     fn patches(&mut self, pointer: &str, patches: &[Patch]) {
         for (i, patch) in patches.iter().enumerate() {
             let at = format!("{pointer}/{i}");
+            self.env_refs(&format!("{at}/environments"), patch.environments.as_ref());
             match (&patch.path, &patch.patch) {
                 (Some(path), None) => {
                     self.path(&format!("{at}/path"), path, Some(Entry::File));
@@ -460,12 +622,14 @@ impl<'a> Checker<'a> {
             }
             self.project_known(&format!("{at}/project"), c.project.as_ref());
             self.depends_on(&format!("{at}/dependsOn"), &c.name, &c.depends_on, names);
-            match (&c.helm, &c.git, c.resources.is_empty()) {
+            self.app_annotations(&at, &c.annotations);
+            let charts = c.helm.is_some() || !c.charts.is_empty();
+            match (charts.then_some(()), &c.git, c.resources.is_empty()) {
                 (None, None, true) => self.error(
                     "spec/empty-component",
                     &format!("{at}/name"),
                     format!("the component `{}` deploys nothing", c.name),
-                    Some("give it `helm`, `git` or `resources`".into()),
+                    Some("give it `helm`, `charts`, `git` or `resources`".into()),
                 ),
                 (Some(_), Some(_), _) => self.error(
                     "spec/conflict",
@@ -482,7 +646,23 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
             if let Some(helm) = &c.helm {
-                self.helm(&format!("{at}/helm"), helm);
+                self.helm(&format!("{at}/helm"), helm, &c.refs);
+            }
+            for (j, chart) in c.charts.iter().enumerate() {
+                self.helm(&format!("{at}/charts/{j}"), chart, &c.refs);
+            }
+            for (name, r) in &c.refs {
+                let rat = format!("{at}/refs/{}", esc(name));
+                if let Some(repo) = &r.repo
+                    && repo.is_empty()
+                {
+                    self.error(
+                        "spec/empty",
+                        &format!("{rat}/repo"),
+                        "`repo` is empty".into(),
+                        None,
+                    );
+                }
             }
             let local =
                 !c.resources.is_empty() || c.environments.values().any(|o| !o.resources.is_empty());
@@ -555,7 +735,7 @@ impl<'a> Checker<'a> {
                 }
                 self.patches(&format!("{eat}/patches"), &o.patches);
                 self.sync_options(&format!("{eat}/syncPolicy"), o.sync_policy.as_ref());
-                if c.helm.is_none()
+                if !charts
                     && (o.version.is_some() || !o.values.is_empty() || o.values_inline.is_some())
                 {
                     self.error(
@@ -568,15 +748,15 @@ impl<'a> Checker<'a> {
                         None,
                     );
                 }
-                if c.git.is_none() && o.revision.is_some() {
+                if c.git.is_none() && !local && o.revision.is_some() {
                     self.error(
                         "spec/conflict",
                         &format!("{eat}/revision"),
                         format!(
-                            "`{}` is not a git component: `revision` does not apply",
+                            "`{}` has no git path or local resources: `revision` does not apply",
                             c.name
                         ),
-                        None,
+                        Some("a chart's version per environment is `version`".into()),
                     );
                 }
                 if c.git.is_some() && (!o.resources.is_empty()) {
@@ -618,28 +798,120 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn helm(&mut self, at: &str, helm: &Helm) {
-        self.non_empty(
-            at,
-            "helm",
-            [
-                ("repo", &helm.repo),
-                ("chart", &helm.chart),
-                ("version", &helm.version),
-            ],
-        );
+    fn helm(&mut self, at: &str, helm: &Helm, refs: &IndexMap<String, RefSource>) {
+        match (&helm.chart, &helm.path) {
+            (Some(_), Some(_)) => self.error(
+                "spec/conflict",
+                &format!("{at}/path"),
+                "a chart comes from a Helm repository (`chart`) or a git folder (`path`), not both"
+                    .into(),
+                None,
+            ),
+            (None, None) => self.error(
+                "spec/invalid",
+                at,
+                "the chart needs `chart` (with a Helm `repo`) or `path` (a folder in git)".into(),
+                None,
+            ),
+            (Some(chart), None) => {
+                if helm.repo.is_none() {
+                    self.error(
+                        "spec/invalid",
+                        at,
+                        format!(
+                            "the chart `{chart}` needs the Helm repository it comes from (`repo`)"
+                        ),
+                        None,
+                    );
+                }
+                if helm.version.is_none() {
+                    self.error(
+                        "spec/invalid",
+                        at,
+                        format!("the chart `{chart}` needs an exact `version`"),
+                        Some("Argo CD would otherwise take whatever is newest at sync time".into()),
+                    );
+                }
+            }
+            (None, Some(path)) => {
+                if helm.repo.is_none() {
+                    if let Some((rel, _)) = self.path(&format!("{at}/path"), path, Some(Entry::Dir))
+                        && !self.root.join(&rel).join("Chart.yaml").is_file()
+                    {
+                        self.error(
+                            "spec/invalid-path",
+                            &format!("{at}/path"),
+                            format!("`{path}` holds no Chart.yaml"),
+                            None,
+                        );
+                    }
+                } else if helm.version.is_none() {
+                    self.error(
+                        "spec/invalid",
+                        at,
+                        "a chart in another git repository needs the revision to read (`version`)"
+                            .into(),
+                        None,
+                    );
+                }
+            }
+        }
+        for (field, value) in [
+            ("repo", &helm.repo),
+            ("chart", &helm.chart),
+            ("version", &helm.version),
+        ] {
+            if value.as_deref() == Some("") {
+                self.error(
+                    "spec/empty",
+                    &format!("{at}/{field}"),
+                    format!("`helm.{field}` is empty"),
+                    None,
+                );
+            }
+        }
+        let ignore_missing = helm.ignore_missing_value_files == Some(true);
         for (j, v) in helm.values.iter().enumerate() {
-            self.path(&format!("{at}/values/{j}"), v, Some(Entry::File));
+            let vat = format!("{at}/values/{j}");
+            if let Some(reference) = v.strip_prefix('$') {
+                let name = reference.split('/').next().unwrap_or_default();
+                if !refs.contains_key(name) {
+                    let help = Self::suggest(name, refs.keys().map(String::as_str))
+                        .unwrap_or_else(|| format!("declare it under the component's `refs` (`{name}: {{repo: ..., revision: ...}}`), or write a path relative to the spec for a file of this repository"));
+                    self.error(
+                        "spec/unknown-reference",
+                        &vat,
+                        format!(
+                            "the values file `{v}` reads the source `{name}`, which is not declared"
+                        ),
+                        Some(help),
+                    );
+                }
+            } else if !ignore_missing {
+                self.path(&vat, v, Some(Entry::File));
+            }
         }
         if let Some(values) = &helm.values_inline
             && !values.is_object()
+            && !values.is_string()
         {
             self.error(
                 "spec/invalid",
                 &format!("{at}/valuesInline"),
-                "inline values must be a mapping".into(),
+                "inline values must be a mapping (Argo CD's `valuesObject`) or a string (`values`)"
+                    .into(),
                 None,
             );
+        }
+        for (j, param) in helm.parameters.iter().enumerate() {
+            if param.name.is_empty() {
+                self.error(
+                    "spec/empty",
+                    &format!("{at}/parameters/{j}/name"),
+                    "the parameter's name is empty".into(),
+                    None,
+                );
+            }
         }
     }
 
@@ -804,6 +1076,8 @@ impl<'a> Checker<'a> {
             self.env_refs(&format!("{at}/environments"), t.environments.as_ref());
             self.depends_on(&format!("{at}/dependsOn"), &t.name, &t.depends_on, names);
             self.sync_options(&format!("{at}/syncPolicy"), t.sync_policy.as_ref());
+            self.app_annotations(&at, &t.annotations);
+            self.patches(&format!("{at}/patches"), &t.patches);
             let params = match self.blueprint_known(&format!("{at}/blueprint"), &t.blueprint) {
                 Some(bp) if !bp.values_files.is_empty() => {
                     self.error(
@@ -845,7 +1119,7 @@ impl<'a> Checker<'a> {
         self.depends_on(&format!("{at}/dependsOn"), &s.name, &s.depends_on, names);
         self.sync_options(&format!("{at}/syncPolicy"), s.sync_policy.as_ref());
         if let Some(helm) = &s.helm {
-            self.helm(&format!("{at}/helm"), helm);
+            self.helm(&format!("{at}/helm"), helm, &IndexMap::new());
         }
         let bp = self.blueprint_known(&format!("{at}/blueprint"), &s.blueprint);
         if let Some(bp) = bp {
@@ -980,23 +1254,72 @@ impl<'a> Checker<'a> {
     fn dependency_graph(&mut self) {
         let spec = &self.p.spec;
         let mut deps: IndexMap<&str, Vec<&str>> = IndexMap::new();
+        let mut explicit: IndexMap<&str, i64> = IndexMap::new();
+        // Where each node is written: its `dependsOn` and its `syncWave`.
         let mut pointers: HashMap<&str, String> = HashMap::new();
+        let mut nodes: Vec<(&str, &[String], Option<i64>, String)> = Vec::new();
         for (i, c) in spec.components.iter().enumerate() {
-            deps.insert(&c.name, c.depends_on.iter().map(String::as_str).collect());
-            pointers.insert(&c.name, format!("/spec/components/{i}/dependsOn"));
+            nodes.push((
+                &c.name,
+                &c.depends_on,
+                c.sync_wave,
+                format!("/spec/components/{i}"),
+            ));
         }
         for (i, t) in spec.tenants.iter().enumerate() {
-            deps.insert(&t.name, t.depends_on.iter().map(String::as_str).collect());
-            pointers.insert(&t.name, format!("/spec/tenants/{i}/dependsOn"));
+            nodes.push((
+                &t.name,
+                &t.depends_on,
+                t.sync_wave,
+                format!("/spec/tenants/{i}"),
+            ));
         }
         if let Some(s) = &spec.sandboxes {
-            deps.insert(&s.name, s.depends_on.iter().map(String::as_str).collect());
-            pointers.insert(&s.name, "/spec/sandboxes/dependsOn".into());
+            nodes.push((
+                &s.name,
+                &s.depends_on,
+                s.sync_wave,
+                "/spec/sandboxes".into(),
+            ));
         }
-        match graph::waves(&deps) {
-            Ok(waves) => self.waves = waves.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        for (name, depends_on, wave, at) in &nodes {
+            deps.insert(name, depends_on.iter().map(String::as_str).collect());
+            if let Some(wave) = wave {
+                explicit.insert(name, *wave);
+            }
+            pointers.insert(name, at.clone());
+        }
+        match graph::waves(&deps, &explicit) {
+            Ok(waves) => {
+                // An explicit wave must sync after everything the node depends on: Argo CD
+                // syncs lower waves first and one wave's Applications together.
+                for (name, depends_on, wave, at) in &nodes {
+                    let Some(wave) = wave else { continue };
+                    for dep in depends_on.iter() {
+                        let Some(dep_wave) = waves.get(dep.as_str()) else {
+                            continue;
+                        };
+                        if *dep_wave >= *wave {
+                            self.error(
+                                "spec/sync-wave-order",
+                                &format!("{at}/syncWave"),
+                                format!(
+                                    "`{name}` has sync wave {wave} but depends on `{dep}`, whose wave is {dep_wave}: Argo CD would sync `{name}` before or with `{dep}`"
+                                ),
+                                Some(format!(
+                                    "give `{name}` a wave above {dep_wave}, or leave `syncWave` out to have it computed"
+                                )),
+                            );
+                        }
+                    }
+                }
+                self.waves = waves.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            }
             Err(cycle) => {
-                let pointer = pointers.get(cycle[0]).cloned().unwrap_or_default();
+                let pointer = pointers
+                    .get(cycle[0])
+                    .map(|at| format!("{at}/dependsOn"))
+                    .unwrap_or_default();
                 self.error_key(
                     "spec/dependency-cycle",
                     &pointer,

@@ -2,12 +2,14 @@
 
 use indexmap::IndexMap;
 
-/// The sync wave of every node: 0 without dependencies, else one more than the highest
-/// wave among its dependencies. Unknown dependencies are ignored here (the spec checks
-/// report them). On a cycle, returns the cycle as a path that starts and ends on the
-/// same node.
+/// The sync wave of every node: its explicit wave if it has one, else 0 without
+/// dependencies, else one more than the highest wave among its dependencies. Unknown
+/// dependencies are ignored here (the spec checks report them, and an explicit wave that is
+/// not after a dependency's). On a cycle, returns the cycle as a path that starts and ends
+/// on the same node.
 pub fn waves<'a>(
     deps: &IndexMap<&'a str, Vec<&'a str>>,
+    explicit: &IndexMap<&'a str, i64>,
 ) -> Result<IndexMap<&'a str, i64>, Vec<&'a str>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -43,12 +45,14 @@ pub fn waves<'a>(
                     }
                 },
                 None => {
-                    let level = deps[node]
-                        .iter()
-                        .filter_map(|d| wave.get(d))
-                        .map(|w| w + 1)
-                        .max()
-                        .unwrap_or(0);
+                    let level = explicit.get(node).copied().unwrap_or_else(|| {
+                        deps[node]
+                            .iter()
+                            .filter_map(|d| wave.get(d))
+                            .map(|w| w + 1)
+                            .max()
+                            .unwrap_or(0)
+                    });
                     wave.insert(node, level);
                     marks[node] = Mark::Done;
                     stack.pop();
@@ -75,7 +79,7 @@ mod tests {
             ("cert-manager", &[]),
             ("app", &["vault", "cert-manager"]),
         ]);
-        let w = waves(&g).unwrap();
+        let w = waves(&g, &IndexMap::new()).unwrap();
         assert_eq!(w["cert-manager"], 0);
         assert_eq!(w["vault"], 1);
         assert_eq!(w["app"], 2);
@@ -88,8 +92,25 @@ mod tests {
     #[test]
     fn cycles_are_named() {
         let g = graph(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"]), ("d", &[])]);
-        assert_eq!(waves(&g).unwrap_err(), ["a", "b", "c", "a"]);
+        assert_eq!(
+            waves(&g, &IndexMap::new()).unwrap_err(),
+            ["a", "b", "c", "a"]
+        );
         let g = graph(&[("a", &["a"])]);
-        assert_eq!(waves(&g).unwrap_err(), ["a", "a"]);
+        assert_eq!(waves(&g, &IndexMap::new()).unwrap_err(), ["a", "a"]);
+    }
+
+    #[test]
+    fn explicit_waves_are_kept_and_dependents_follow_them() {
+        let g = graph(&[
+            ("crds", &[]),
+            ("operator", &["crds"]),
+            ("app", &["operator"]),
+        ]);
+        let explicit: IndexMap<&str, i64> = [("crds", -5), ("app", 10)].into_iter().collect();
+        let w = waves(&g, &explicit).unwrap();
+        assert_eq!(w["crds"], -5);
+        assert_eq!(w["operator"], -4);
+        assert_eq!(w["app"], 10);
     }
 }

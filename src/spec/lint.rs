@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::model::*;
@@ -109,22 +110,34 @@ impl Lint<'_> {
     }
 
     /// A chart version that is a range or a wildcard: Argo CD picks the newest match at each
-    /// sync, so the same commit deploys different charts over time.
+    /// sync, so the same commit deploys different charts over time. (Charts kept in git
+    /// have a git revision as their version: see [`Lint::revisions`].)
     fn chart_versions(&mut self) {
         let spec = &self.p.spec;
         let mut versions: Vec<(String, &str)> = Vec::new();
         for (i, c) in spec.components.iter().enumerate() {
-            let Some(helm) = &c.helm else { continue };
-            versions.push((format!("/spec/components/{i}/helm/version"), &helm.version));
-            for (env, o) in &c.environments {
-                if let Some(v) = &o.version {
-                    let at = format!("/spec/components/{i}/environments/{}/version", esc(env));
-                    versions.push((at, v));
+            for (at, helm) in charts(i, c) {
+                if helm.chart.is_none() {
+                    continue;
+                }
+                if let Some(v) = &helm.version {
+                    versions.push((format!("{at}/version"), v));
+                }
+            }
+            if c.helm.as_ref().is_some_and(|h| h.chart.is_some()) {
+                for (env, o) in &c.environments {
+                    if let Some(v) = &o.version {
+                        let at = format!("/spec/components/{i}/environments/{}/version", esc(env));
+                        versions.push((at, v));
+                    }
                 }
             }
         }
-        if let Some(helm) = spec.sandboxes.as_ref().and_then(|s| s.helm.as_ref()) {
-            versions.push(("/spec/sandboxes/helm/version".into(), &helm.version));
+        if let Some(helm) = spec.sandboxes.as_ref().and_then(|s| s.helm.as_ref())
+            && helm.chart.is_some()
+            && let Some(v) = &helm.version
+        {
+            versions.push(("/spec/sandboxes/helm/version".into(), v));
         }
         for (at, version) in versions {
             // An empty version is reported as empty by the shape checks.
@@ -177,33 +190,73 @@ impl Lint<'_> {
                 "pin `revision` to a release branch or tag, or give production environments a `revision` of their own".into(),
             );
         }
+        // Revisions a component sets itself, by the pointer that sets them: (value, repo,
+        // production environments it applies in). An empty revision given explicitly means
+        // HEAD too.
+        let mut set: IndexMap<String, (&str, &str, Vec<String>)> = IndexMap::new();
         for (i, c) in spec.components.iter().enumerate() {
-            let Some(git) = &c.git else { continue };
-            let mut head_envs = Vec::new();
+            let at = format!("/spec/components/{i}");
             for (_, env) in &production {
                 let o = c.environments.get(&env.name);
                 if o.is_some_and(|o| o.enabled == Some(false)) {
                     continue;
                 }
-                match o.and_then(|o| o.revision.as_ref()) {
-                    Some(r) if is_head(r) => self.error(
-                        "spec/head-revision",
-                        &format!("/spec/components/{i}/environments/{}/revision", esc(&env.name)),
-                        format!("`{}` would deploy whatever is at HEAD of {} to the production environment `{}`", c.name, git.repo, env.name),
-                        "pin `revision` to a tag or commit of that repository".into(),
-                    ),
-                    Some(_) => {}
-                    None => head_envs.push(format!("`{}`", env.name)),
+                let env_at = format!("{at}/environments/{}", esc(&env.name));
+                let overridden = o.and_then(|o| o.revision.as_deref());
+                let mut uses: Vec<(String, &str, &str)> = Vec::new();
+                if let Some(git) = &c.git {
+                    match overridden {
+                        Some(r) => uses.push((format!("{env_at}/revision"), r, &git.repo)),
+                        None => uses.push((format!("{at}/git/revision"), &git.revision, &git.repo)),
+                    }
+                    if let Some(r) = &c.revision {
+                        uses.push((format!("{at}/revision"), r, &spec.repo.url));
+                    }
+                } else {
+                    match (overridden, &c.revision) {
+                        (Some(r), _) => {
+                            uses.push((format!("{env_at}/revision"), r, &spec.repo.url))
+                        }
+                        (None, Some(r)) => uses.push((format!("{at}/revision"), r, &spec.repo.url)),
+                        (None, None) => {}
+                    }
+                }
+                // Charts kept in another git repository: their version is a git revision.
+                for (k, (chart_at, helm)) in charts(i, c).into_iter().enumerate() {
+                    let (Some(repo), None) = (&helm.repo, &helm.chart) else {
+                        continue;
+                    };
+                    let env_version = o.and_then(|o| o.version.as_deref()).filter(|_| k == 0);
+                    match (env_version, &helm.version) {
+                        (Some(v), _) => uses.push((format!("{env_at}/version"), v, repo)),
+                        (None, Some(v)) => uses.push((format!("{chart_at}/version"), v, repo)),
+                        (None, None) => {}
+                    }
+                }
+                for (pointer, value, repo) in uses {
+                    set.entry(pointer)
+                        .or_insert((value, repo, Vec::new()))
+                        .2
+                        .push(format!("`{}`", env.name));
                 }
             }
-            if !head_envs.is_empty() && git.revision.trim() == "HEAD" {
-                self.error(
-                    "spec/head-revision",
-                    &format!("/spec/components/{i}/git/revision"),
-                    format!("`{}` would deploy whatever is at HEAD of {} to the production environment {}", c.name, git.repo, head_envs.join(", ")),
-                    "pin `revision` to a tag or commit of that repository".into(),
-                );
+        }
+        for (pointer, (value, repo, envs)) in set {
+            if !is_head(value) {
+                continue;
             }
+            let component = &spec.components[pointer
+                .split('/')
+                .nth(3)
+                .and_then(|i| i.parse::<usize>().ok())
+                .unwrap_or_default()]
+            .name;
+            self.error(
+                "spec/head-revision",
+                &pointer,
+                format!("`{component}` would deploy whatever is at HEAD of {repo} to the production environment {}", envs.join(", ")),
+                "pin it to a tag or commit of that repository (or a release branch promoted on purpose)".into(),
+            );
         }
     }
 
@@ -235,122 +288,133 @@ impl Lint<'_> {
     }
 
     /// Patch targets that select no object of the component's local resources. A component
-    /// whose objects cannot be known here (a kustomize folder platc does not build itself)
-    /// is left alone: a target is never claimed to match nothing on a guess.
+    /// whose objects cannot be known here (a kustomize folder platc does not build itself,
+    /// files contributed by blueprints) is left alone: a target is never claimed to match
+    /// nothing on a guess.
     fn patch_targets(&mut self) {
         let spec = &self.p.spec;
         'components: for (i, c) in spec.components.iter().enumerate() {
-            if c.git.is_some() {
+            let contributed = spec
+                .blueprints
+                .values()
+                .any(|bp| bp.contributes.contains_key(&c.name));
+            if c.git.is_some() || contributed {
                 continue;
             }
             let has_target = |patches: &[Patch]| patches.iter().any(|p| p.target.is_some());
             if !has_target(&c.patches) && !c.environments.values().any(|o| has_target(&o.patches)) {
                 continue;
             }
-            let Some(base) = self.objects(&c.resources) else {
+            let Some(base) = self.objects(&c.resources, c.directory.as_ref()) else {
                 continue;
             };
-            let mut per_env = Vec::new();
+            let mut extra: IndexMap<&str, (Vec<Value>, bool)> = IndexMap::new();
             for (env, o) in &c.environments {
-                match self.objects(&o.resources) {
-                    Some(objects) => per_env.push((env, o, objects)),
+                match self.objects(&o.resources, c.directory.as_ref()) {
+                    Some(objects) => extra.insert(env.as_str(), objects),
                     None => continue 'components,
-                }
+                };
             }
-            // Patches of the component apply in every environment: they must select something
-            // in one of them.
-            let everywhere: Vec<&Value> = base
-                .0
-                .iter()
-                .chain(per_env.iter().flat_map(|(_, _, o)| o.0.iter()))
-                .collect();
-            let namespace_set = base.1 || per_env.iter().any(|(_, _, o)| o.1);
-            let at = format!("/spec/components/{i}/patches");
-            self.targets(c, &at, &c.patches, &everywhere, namespace_set, &c.labels);
-            for (env, o, objects) in &per_env {
-                let here: Vec<&Value> = base.0.iter().chain(objects.0.iter()).collect();
+            // The objects a patch sees in the environments it applies in.
+            let scope = |envs: &[&str]| -> (Vec<&Value>, bool) {
+                let extras = extra
+                    .iter()
+                    .filter(|(e, _)| envs.contains(e))
+                    .map(|(_, o)| o);
+                let objects = base
+                    .0
+                    .iter()
+                    .chain(extras.clone().flat_map(|o| o.0.iter()))
+                    .collect();
+                (objects, base.1 || extras.clone().any(|o| o.1))
+            };
+            let all_envs: Vec<&str> = spec.environments.iter().map(|e| e.name.as_str()).collect();
+            for (j, patch) in c.patches.iter().enumerate() {
+                let envs: Vec<&str> = match &patch.environments {
+                    Some(envs) => envs.iter().map(String::as_str).collect(),
+                    None => all_envs.clone(),
+                };
+                let (objects, namespace_set) = scope(&envs);
+                let at = format!("/spec/components/{i}/patches/{j}");
+                self.target(c, &at, patch, &objects, namespace_set, &c.labels);
+            }
+            for (env, o) in &c.environments {
+                let (objects, namespace_set) = scope(&[env.as_str()]);
                 let mut labels = c.labels.clone();
                 labels.extend(o.labels.clone());
-                let at = format!("/spec/components/{i}/environments/{}/patches", esc(env));
-                self.targets(
-                    c,
-                    &at,
-                    &o.patches,
-                    &here,
-                    namespace_set || objects.1,
-                    &labels,
-                );
+                for (j, patch) in o.patches.iter().enumerate() {
+                    let at = format!("/spec/components/{i}/environments/{}/patches/{j}", esc(env));
+                    self.target(c, &at, patch, &objects, namespace_set, &labels);
+                }
             }
         }
     }
 
-    fn targets(
+    fn target(
         &mut self,
         c: &Component,
         at: &str,
-        patches: &[Patch],
+        patch: &Patch,
         objects: &[&Value],
         namespace_set: bool,
-        labels: &indexmap::IndexMap<String, String>,
+        labels: &IndexMap<String, String>,
     ) {
         let renames = Renames {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             namespace_set,
         };
-        for (j, patch) in patches.iter().enumerate() {
-            let Some(target) = &patch.target else {
-                continue;
-            };
-            let pointer = format!("{at}/{j}/target");
-            let Some(node) = self.node.pointer(&pointer) else {
-                continue;
-            };
-            // An unreadable selector is the build's to report.
-            let Some(selector) = Selector::of(node) else {
-                continue;
-            };
-            // The component's labels may or may not be on the objects when the patch is
-            // applied: a match either way counts.
-            let matched = objects.iter().any(|o| {
-                selector.matches(*o, &renames)
-                    || (!labels.is_empty() && selector.matches(&with_labels(o, labels), &renames))
-            });
-            if matched {
-                continue;
-            }
-            let mut have: Vec<String> = objects.iter().map(|o| describe_object(o)).collect();
-            have.sort();
-            have.dedup();
-            let listed = if have.is_empty() {
-                "the component's local resources have no objects".to_string()
-            } else if have.len() > 8 {
-                format!(
-                    "its objects: {} and {} more",
-                    have[..8].join(", "),
-                    have.len() - 8
-                )
-            } else {
-                format!("its objects: {}", have.join(", "))
-            };
-            self.error(
-                "spec/patch-target",
-                &pointer,
-                format!(
-                    "the patch target {} matches no object of the component `{}`",
-                    describe_target(target),
-                    c.name
-                ),
-                format!(
-                    "correct the target's kind, name or selector, or remove the patch ({listed})"
-                ),
-            );
+        let Some(target) = &patch.target else { return };
+        let pointer = format!("{at}/target");
+        let Some(node) = self.node.pointer(&pointer) else {
+            return;
+        };
+        // An unreadable selector is the build's to report.
+        let Some(selector) = Selector::of(node) else {
+            return;
+        };
+        // The component's labels may or may not be on the objects when the patch is
+        // applied: a match either way counts.
+        let matched = objects.iter().any(|o| {
+            selector.matches(*o, &renames)
+                || (!labels.is_empty() && selector.matches(&with_labels(o, labels), &renames))
+        });
+        if matched {
+            return;
         }
+        let mut have: Vec<String> = objects.iter().map(|o| describe_object(o)).collect();
+        have.sort();
+        have.dedup();
+        let listed = if have.is_empty() {
+            "the component's local resources have no objects".to_string()
+        } else if have.len() > 8 {
+            format!(
+                "its objects: {} and {} more",
+                have[..8].join(", "),
+                have.len() - 8
+            )
+        } else {
+            format!("its objects: {}", have.join(", "))
+        };
+        self.error(
+            "spec/patch-target",
+            &pointer,
+            format!(
+                "the patch target {} matches no object of the component `{}`",
+                describe_target(target),
+                c.name
+            ),
+            format!("correct the target's kind, name or selector, or remove the patch ({listed})"),
+        );
     }
 
     /// The objects of local resources (spec paths), and whether a kustomization among them
     /// sets `namespace`; None when some of them cannot be known without running kustomize.
-    fn objects(&mut self, entries: &[String]) -> Option<(Vec<Value>, bool)> {
+    fn objects(
+        &mut self,
+        entries: &[String],
+        directory: Option<&Directory>,
+    ) -> Option<(Vec<Value>, bool)> {
         let mut out = Vec::new();
         let mut namespace_set = false;
         for entry in entries {
@@ -368,7 +432,7 @@ impl Lint<'_> {
                 out.extend(built);
                 continue;
             }
-            let files = crate::compile::kustomize::manifest_files(self.root, &rel);
+            let files = crate::compile::kustomize::manifest_files(self.root, &rel, directory);
             if files.is_empty() && !self.root.join(&rel).exists() {
                 return None;
             }
@@ -405,6 +469,20 @@ fn with_labels(o: &Value, labels: &indexmap::IndexMap<String, String>) -> Value 
         }
     }
     o
+}
+
+/// A component's charts with the pointers to them: `helm`, then `charts`.
+fn charts(i: usize, c: &Component) -> Vec<(String, &Helm)> {
+    c.helm
+        .iter()
+        .map(|h| (format!("/spec/components/{i}/helm"), h))
+        .chain(
+            c.charts
+                .iter()
+                .enumerate()
+                .map(|(k, h)| (format!("/spec/components/{i}/charts/{k}"), h)),
+        )
+        .collect()
 }
 
 /// `Deployment/web` (with the namespace when it has one).

@@ -5,6 +5,7 @@ pub mod graph;
 mod lint;
 mod load;
 pub mod model;
+pub mod names;
 pub mod params;
 pub mod paths;
 

@@ -53,6 +53,24 @@ pub struct PlatformSpec {
     /// Per-member sandboxes, deployed by one ApplicationSet per environment.
     #[serde(default)]
     pub sandboxes: Option<Sandboxes>,
+    /// Hand-written Applications, ApplicationSets and AppProjects included as they are
+    /// (validated, linted and synced by the root), so a migration can be partial.
+    #[serde(default)]
+    pub passthrough: Vec<Passthrough>,
+}
+
+/// A hand-written Argo CD file the root Application syncs unchanged.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Passthrough {
+    /// A YAML file of Applications, ApplicationSets or AppProjects, relative to the spec.
+    pub path: String,
+    /// The environments whose root includes it (default: all).
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
+    /// Why it is not expressed in the spec (written by `platc import`).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -88,6 +106,22 @@ pub struct ArgoCd {
     /// Application deletes what it deployed).
     #[serde(default)]
     pub finalizers: Option<Vec<String>>,
+    /// Application names: a template of `{name}` (the component or tenant), `{env}` and
+    /// `{project}`. Default: `{name}` in an environment with its own Argo CD
+    /// (`ownArgocd: true`), else `{name}-{env}` so one Argo CD can hold several environments.
+    #[serde(default)]
+    pub application_name: Option<String>,
+    /// Generated AppProject names: a template of `{project}` and `{env}`. Default:
+    /// `{project}` in an environment with its own Argo CD, else `{project}-{env}`.
+    #[serde(default)]
+    pub project_name: Option<String>,
+    /// The app-of-apps Application's name: a template of `{platform}` and `{env}`
+    /// (default `{platform}-{env}`).
+    #[serde(default)]
+    pub root_name: Option<String>,
+    /// The AppProject of the app-of-apps Application (default `default`).
+    #[serde(default)]
+    pub root_project: Option<String>,
 }
 
 impl Default for ArgoCd {
@@ -98,6 +132,10 @@ impl Default for ArgoCd {
             projects: IndexMap::new(),
             sync_policy: SyncPolicy::default(),
             finalizers: None,
+            application_name: None,
+            project_name: None,
+            root_name: None,
+            root_project: None,
         }
     }
 }
@@ -115,6 +153,17 @@ fn default_project() -> String {
 pub struct Project {
     #[serde(default)]
     pub description: Option<String>,
+    /// The project exists outside this repository (Argo CD's `default`, or one another team
+    /// manages): Applications name it as it is and platc generates nothing for it.
+    #[serde(default)]
+    pub external: bool,
+    /// Destinations the project allows. For an external project, what the checks hold its
+    /// Applications to; for a generated one, added to what its Applications use.
+    #[serde(default)]
+    pub destinations: Vec<Destination>,
+    /// Source repositories the project allows (`*` for any), as for `destinations`.
+    #[serde(default)]
+    pub source_repos: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -137,6 +186,10 @@ pub struct Environment {
     /// The git revision this environment's Applications track (default: the repo revision).
     #[serde(default)]
     pub revision: Option<String>,
+    /// This environment has an Argo CD of its own: Applications and AppProjects keep their
+    /// names (`{name}`, `{project}`) instead of taking the environment as a suffix.
+    #[serde(default)]
+    pub own_argocd: bool,
 }
 
 impl Environment {
@@ -149,8 +202,12 @@ impl Environment {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Component {
-    /// A DNS label; the Application is named `<name>-<environment>`.
+    /// A DNS label; the Application's name comes from `argocd.applicationName`.
     pub name: String,
+    /// The Application's name, a template of `{name}`, `{env}` and `{project}` (default:
+    /// `argocd.applicationName`).
+    #[serde(default)]
+    pub application_name: Option<String>,
     /// The namespace it deploys into (default: its name).
     #[serde(default)]
     pub namespace: Option<String>,
@@ -160,15 +217,33 @@ pub struct Component {
     /// Components that must be synced first; they set the sync waves.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// The Argo CD sync wave (negative allowed). Default: one more than the highest wave of
+    /// `dependsOn`, 0 without dependencies. It must sync after everything it depends on.
+    #[serde(default)]
+    pub sync_wave: Option<i64>,
     /// A Helm chart.
     #[serde(default)]
     pub helm: Option<Helm>,
+    /// Several Helm charts deployed by one Application (after `helm`, in this order).
+    #[serde(default)]
+    pub charts: Vec<Helm>,
+    /// Named git sources that value files read as `$name/path` (Argo CD's `ref`), besides
+    /// this repository (plain paths).
+    #[serde(default)]
+    pub refs: IndexMap<String, RefSource>,
     /// A remote git path (a Kustomize base or a folder of manifests in another repository).
     #[serde(default)]
     pub git: Option<GitSource>,
     /// Local paths, relative to the spec: Kustomize folders, manifest folders or files.
+    /// One folder with nothing to add is used in place (the Application points at it).
     #[serde(default)]
     pub resources: Vec<String>,
+    /// How Argo CD reads a plain folder of manifests (non-recursive by default).
+    #[serde(default)]
+    pub directory: Option<Directory>,
+    /// The git revision of the local sources (default: the environment's, else the repo's).
+    #[serde(default)]
+    pub revision: Option<String>,
     /// Kustomize patches applied to the local resources in every environment.
     #[serde(default)]
     pub patches: Vec<Patch>,
@@ -178,6 +253,9 @@ pub struct Component {
     /// Annotations on the component's Application.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+    /// Labels on the component's Application (besides platc's own).
+    #[serde(default)]
+    pub application_labels: IndexMap<String, String>,
     /// Overrides of the platform's sync policy.
     #[serde(default)]
     pub sync_policy: Option<SyncPolicy>,
@@ -199,23 +277,86 @@ pub struct Component {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Helm {
-    /// The chart repository URL (https:// or oci://).
-    pub repo: String,
-    pub chart: String,
-    /// The exact chart version.
-    pub version: String,
-    /// The Helm release name (default: the component name).
+    /// The chart repository URL (https:// or oci://), or a git repository holding the chart
+    /// at `path`. Default: this repository (a chart kept in it, at `path`).
+    #[serde(default)]
+    pub repo: Option<String>,
+    /// The chart's name in a Helm repository.
+    #[serde(default)]
+    pub chart: Option<String>,
+    /// The chart's folder in a git repository (relative to the spec for this repository).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The exact chart version (a git revision for a chart in git; default for this
+    /// repository: the environment's revision).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The Helm release name (default: the component name when the Application's name
+    /// differs from it, else Argo CD's default, the Application's name).
     #[serde(default)]
     pub release_name: Option<String>,
-    /// Values files, relative to the spec.
+    /// Values files: paths relative to the spec (read from this repository), or
+    /// `$ref/path` for a file in one of the component's `refs`.
     #[serde(default)]
     pub values: Vec<String>,
-    /// Values written inline.
+    /// Values written inline: a mapping (Argo CD's `valuesObject`) or a string (`values`).
     #[serde(default)]
     pub values_inline: Option<serde_json::Value>,
+    /// Helm `--set` parameters.
+    #[serde(default)]
+    pub parameters: Vec<HelmParameter>,
     /// Skip the chart's CRDs.
     #[serde(default)]
     pub skip_crds: Option<bool>,
+    /// Do not fail when a values file is missing.
+    #[serde(default)]
+    pub ignore_missing_value_files: Option<bool>,
+    /// The name of the `ref` source through which this repository's values files are read
+    /// (default `values`).
+    #[serde(default)]
+    pub values_ref: Option<String>,
+    /// Further fields of Argo CD's `source.helm` passed through as they are (`passCredentials`,
+    /// `skipTests`, `kubeVersion`, `apiVersions`, `namespace`, `fileParameters`...).
+    #[serde(default)]
+    pub options: IndexMap<String, serde_json::Value>,
+}
+
+/// A Helm `--set` parameter.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmParameter {
+    pub name: String,
+    pub value: String,
+    /// Pass the value as a string even when it reads as a number or boolean.
+    #[serde(default)]
+    pub force_string: Option<bool>,
+}
+
+/// Another git repository a component's value files read (`$name/path`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefSource {
+    /// The git URL (default: this repository).
+    #[serde(default)]
+    pub repo: Option<String>,
+    /// Branch, tag or commit (default: the environment's revision for this repository).
+    #[serde(default)]
+    pub revision: Option<String>,
+}
+
+/// Argo CD's directory options for a plain folder of manifests.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Directory {
+    /// Read sub-folders too (Argo CD reads only the folder itself by default).
+    #[serde(default)]
+    pub recurse: bool,
+    /// A glob of file names to read, such as `*.yaml` or `{a.yaml,b.yaml}`.
+    #[serde(default)]
+    pub include: Option<String>,
+    /// A glob of file names to leave out.
+    #[serde(default)]
+    pub exclude: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -233,6 +374,9 @@ pub struct ComponentOverride {
     /// Set false to leave the component out of this environment.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The Application's name in this environment (a template, as `applicationName`).
+    #[serde(default)]
+    pub application_name: Option<String>,
     /// Extra values files for this environment.
     #[serde(default)]
     pub values: Vec<String>,
@@ -242,7 +386,7 @@ pub struct ComponentOverride {
     /// The chart version in this environment.
     #[serde(default)]
     pub version: Option<String>,
-    /// The git revision in this environment (remote git components).
+    /// The git revision in this environment (remote git components and local sources).
     #[serde(default)]
     pub revision: Option<String>,
     /// Extra local resources for this environment.
@@ -286,6 +430,9 @@ pub struct Patch {
     pub patch: Option<String>,
     #[serde(default)]
     pub target: Option<PatchTarget>,
+    /// The environments it applies to (default: all).
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -377,6 +524,11 @@ pub struct Blueprint {
     /// Rendered files that are Helm values rather than manifests.
     #[serde(default)]
     pub values_files: Vec<String>,
+    /// Rendered files that belong to another component, by component name (one Vault role
+    /// per tenant added to the Vault configuration): they are listed in that component's
+    /// kustomization, in the environments the instance runs in.
+    #[serde(default)]
+    pub contributes: IndexMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -432,8 +584,11 @@ impl ParamType {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Tenant {
-    /// A DNS label; the Application is named `<name>-<environment>`.
+    /// A DNS label; the Application's name comes from `argocd.applicationName`.
     pub name: String,
+    /// The Application's name, a template of `{name}`, `{env}` and `{project}`.
+    #[serde(default)]
+    pub application_name: Option<String>,
     pub blueprint: String,
     #[serde(default)]
     pub params: IndexMap<String, serde_json::Value>,
@@ -447,8 +602,31 @@ pub struct Tenant {
     pub environments: Option<Vec<String>>,
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// The Argo CD sync wave (negative allowed), as for components.
+    #[serde(default)]
+    pub sync_wave: Option<i64>,
     #[serde(default)]
     pub sync_policy: Option<SyncPolicy>,
+    /// Annotations on the tenant's Application (argocd-image-updater's, notifications...).
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+    /// Labels on the tenant's Application (besides platc's own).
+    #[serde(default)]
+    pub application_labels: IndexMap<String, String>,
+    /// Labels added to every object of the tenant.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// Kustomize patches over the rendered blueprint (each may name its environments).
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+    /// Finalizers on the Application (default: the platform's).
+    #[serde(default)]
+    pub finalizers: Option<Vec<String>>,
+    /// ArgoCD `ignoreDifferences` entries, passed through.
+    #[serde(default)]
+    pub ignore_differences: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub managed_namespace_metadata: Option<NamespaceMetadata>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -461,6 +639,18 @@ pub struct Sandboxes {
     pub blueprint: String,
     /// A YAML file listing the members: `- {name: alice, ...params}`.
     pub members: String,
+    /// Read the members file at sync time (an Argo CD git files generator): adding a member
+    /// needs no `platc build`. The blueprint is then not rendered per member: the chart's
+    /// values and names use the generator's `{{.name}}` and other member fields.
+    #[serde(default)]
+    pub members_at_runtime: bool,
+    /// The generated Applications' names, an ApplicationSet template
+    /// (default `<sandboxes name>-{{.name}}-<env>`).
+    #[serde(default)]
+    pub application_name: Option<String>,
+    /// The Helm release name, an ApplicationSet template (default `{{.name}}`).
+    #[serde(default)]
+    pub release_name: Option<String>,
     /// Each member's namespace is this prefix and the member's name (default `sandbox-`).
     #[serde(default = "default_sandbox_prefix")]
     pub namespace_prefix: String,
@@ -475,6 +665,9 @@ pub struct Sandboxes {
     pub environments: Option<Vec<String>>,
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// The Argo CD sync wave (negative allowed), as for components.
+    #[serde(default)]
+    pub sync_wave: Option<i64>,
     #[serde(default)]
     pub sync_policy: Option<SyncPolicy>,
 }

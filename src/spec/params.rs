@@ -119,6 +119,18 @@ pub fn check_dns_label(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An RFC 1123 subdomain (one or more DNS labels joined by dots, at most 253 characters), as
+/// Kubernetes requires for the names of most objects, Applications among them.
+pub fn check_dns_subdomain(text: &str) -> Result<(), String> {
+    if text.is_empty() || text.len() > 253 {
+        return Err(format!("`{text}` must be 1 to 253 characters long"));
+    }
+    for label in text.split('.') {
+        check_dns_label(label)?;
+    }
+    Ok(())
+}
+
 /// A fully qualified domain name: two or more DNS labels, at most 253 characters.
 pub fn check_fqdn(text: &str) -> Result<(), String> {
     let name = text.strip_suffix('.').unwrap_or(text);
