@@ -124,7 +124,13 @@ fn every_spec_error_is_reported_where_it_is() {
 #[test]
 fn related_positions_point_at_the_first_occurrence() {
     let (_, report, human) = run_case(&fixtures().join("spec-errors/duplicate-name.yaml"));
-    let related = &report["findings"][0]["related"][0];
+    let duplicate = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "spec/duplicate-name")
+        .expect("a spec/duplicate-name finding");
+    let related = &duplicate["related"][0];
     assert_eq!(related["message"], "first used here");
     assert_eq!(related["line"], 12);
     assert!(human.contains("first used here"), "{human}");
