@@ -119,9 +119,7 @@ impl Tree {
         std::fs::read_to_string(root.join(source))
             .is_ok_and(|text| text == body || format!("{text}\n") == body)
     }
-}
 
-impl Tree {
     /// Where the text at `at` in a generated file was written in its source, when that text
     /// is long enough to be telling (a value such as a credential, carried over from the spec
     /// into an Application) and appears exactly once in the source.
@@ -155,12 +153,7 @@ impl Tree {
         if hits.next().is_some() {
             return None;
         }
-        let before = &text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Some(crate::yaml::Pos {
-            line: before.matches('\n').count() as u32 + 1,
-            col: before[line_start..].chars().count() as u32 + 1,
-        })
+        Some(crate::source::pos_at(&text, offset))
     }
 }
 
@@ -213,12 +206,7 @@ fn entry_in_spec(root: &Path, path: &str, spec: &str) -> Option<crate::yaml::Pos
     if hits.next().is_some() {
         return None;
     }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Some(crate::yaml::Pos {
-        line: before.matches('\n').count() as u32 + 1,
-        col: before[line_start..].chars().count() as u32 + 1,
-    })
+    Some(crate::source::pos_at(&text, offset))
 }
 
 /// A generated file's text without its header.

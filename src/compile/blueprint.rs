@@ -73,12 +73,9 @@ fn error_span(e: &minijinja::Error) -> Option<(crate::yaml::Pos, Option<crate::y
         return Some((crate::yaml::Pos { line, col: 1 }, None));
     };
     let pos_of = |offset: usize| {
-        let before = source.get(..offset)?;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Some(crate::yaml::Pos {
-            line: before.matches('\n').count() as u32 + 1,
-            col: before[line_start..].chars().count() as u32 + 1,
-        })
+        source
+            .is_char_boundary(offset)
+            .then(|| crate::source::pos_at(source, offset))
     };
     let start = pos_of(range.start).unwrap_or(crate::yaml::Pos { line, col: 1 });
     let end = pos_of(range.end).filter(|end| end.line == start.line);
