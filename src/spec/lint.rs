@@ -305,6 +305,11 @@ impl Lint<'_> {
             if !has_target(&c.patches) && !c.environments.values().any(|o| has_target(&o.patches)) {
                 continue;
             }
+            // Without local resources the patches have nothing to apply to, which the shape
+            // checks report.
+            if c.resources.is_empty() && c.environments.values().all(|o| o.resources.is_empty()) {
+                continue;
+            }
             let Some(base) = self.objects(&c.resources, c.directory.as_ref()) else {
                 continue;
             };
@@ -329,6 +334,11 @@ impl Lint<'_> {
                 (objects, base.1 || extras.clone().any(|o| o.1))
             };
             let all_envs: Vec<&str> = spec.environments.iter().map(|e| e.name.as_str()).collect();
+            // Labels of any environment may be on the objects a component-wide patch sees.
+            let mut all_labels = c.labels.clone();
+            for o in c.environments.values() {
+                all_labels.extend(o.labels.clone());
+            }
             for (j, patch) in c.patches.iter().enumerate() {
                 let envs: Vec<&str> = match &patch.environments {
                     Some(envs) => envs.iter().map(String::as_str).collect(),
@@ -336,7 +346,7 @@ impl Lint<'_> {
                 };
                 let (objects, namespace_set) = scope(&envs);
                 let at = format!("/spec/components/{i}/patches/{j}");
-                self.target(c, &at, patch, &objects, namespace_set, &c.labels);
+                self.target(c, &at, patch, &objects, namespace_set, &all_labels);
             }
             for (env, o) in &c.environments {
                 let (objects, namespace_set) = scope(&[env.as_str()]);
