@@ -233,3 +233,49 @@ fn the_example_platform_has_what_the_seed_runs() {
     assert!(!staging.contains(&"mayastor.yaml".to_string()));
     assert!(staging.contains(&"cert-manager.yaml".to_string()));
 }
+
+/// What adopting platc on a running Argo CD needs (issue 9), read from the adoption fixture's
+/// output: names kept, projects outside the repository referenced as they are, waves ordered,
+/// folders used in place, nothing empty emitted.
+#[test]
+fn the_adoption_fixture_keeps_names_projects_and_waves() {
+    let repo = temp_repo(&fixtures().join("compile/adopt"));
+    let root = repo.path();
+    build(root);
+    let read = |p: &str| std::fs::read_to_string(root.join("overlays").join(p)).unwrap();
+    let vault = read("prod/apps/vault.yaml");
+    assert!(vault.contains("  name: vault-server\n"), "{vault}");
+    assert!(read("staging/apps/vault.yaml").contains("  name: vault-staging\n"));
+    // ownArgocd: environments keep the component's name and the project's.
+    let crds = read("prod/apps/crds.yaml");
+    assert!(crds.contains("  name: crds\n") && crds.contains("  project: platform\n"));
+    assert!(
+        crds.contains("path: platform/manifests/crds\n"),
+        "used in place: {crds}"
+    );
+    assert!(crds.contains("recurse: true") && crds.contains("exclude: \"*-test.yaml\""));
+    // Explicit and computed waves: vault depends on crds (-5), so it syncs at -4.
+    assert!(crds.contains("sync-wave: \"-5\""));
+    assert!(vault.contains("sync-wave: \"-4\""));
+    // Projects sync before the lowest wave.
+    assert!(read("prod/projects/platform.yaml").contains("sync-wave: \"-6\""));
+    // External projects are named, never generated.
+    let old = read("prod/apps/old-app.yaml");
+    assert!(old.contains("  project: legacy\n"), "{old}");
+    assert!(!root.join("overlays/prod/projects/legacy.yaml").exists());
+    assert!(!old.contains("syncPolicy"), "no empty syncPolicy: {old}");
+    assert!(!read("prod/apps/chess.yaml").contains("finalizers"));
+    assert!(read("prod/root.yaml").contains("  name: club-root-prod\n"));
+    // A member added to the members file needs no build: Argo CD reads the file.
+    let sandboxes = read("prod/apps/sandboxes.yaml");
+    assert!(sandboxes.contains("path: platform/sandboxes/members.yaml"));
+    assert!(!root.join("overlays/base/sandboxes").exists());
+    // A chart kept in the repository reads its own values by relative path.
+    assert!(read("prod/apps/site-chart.yaml").contains("- values-prod.yaml\n"));
+    // The blueprint's own kustomization is used; its contributed role goes to vault-config.
+    assert!(read("base/tenants/chess/kustomization.yaml").contains("configMapGenerator"));
+    assert!(
+        read("prod/components/vault-config/kustomization.yaml")
+            .contains("../../../base/contributions/vault-config/chess")
+    );
+}

@@ -266,10 +266,12 @@ impl<'a> Checker<'a> {
     fn application_names(&mut self) {
         let p = self.p;
         let spec = &p.spec;
-        let mut seen: HashMap<(Option<&str>, String), String> = HashMap::new();
+        // (Argo CD instance, name) -> (where it is written, environment, spec name).
+        let mut seen: HashMap<(Option<&str>, String), (String, &str, &str)> = HashMap::new();
         for env in &spec.environments {
             let instance = env.own_argocd.then_some(env.name.as_str());
-            let mut named: Vec<(String, String)> = Vec::new();
+            // (Application name, where the deployable is written, its name in the spec).
+            let mut named: Vec<(String, String, &str)> = Vec::new();
             for (i, c) in spec.components.iter().enumerate() {
                 let o = c.environments.get(&env.name);
                 if o.and_then(|o| o.enabled) == Some(false) {
@@ -287,7 +289,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let name = names::application(p, env, &c.name, project, own);
-                named.push((name, format!("/spec/components/{i}/name")));
+                named.push((name, format!("/spec/components/{i}/name"), &c.name));
             }
             for (i, t) in spec.tenants.iter().enumerate() {
                 if t.environments
@@ -306,10 +308,14 @@ impl<'a> Checker<'a> {
                 }
                 let name =
                     names::application(p, env, &t.name, project, t.application_name.as_deref());
-                named.push((name, format!("/spec/tenants/{i}/name")));
+                named.push((name, format!("/spec/tenants/{i}/name"), &t.name));
             }
-            named.push((names::root(p, env), "/spec/environments".into()));
-            for (name, pointer) in named {
+            named.push((names::root(p, env), "/spec/environments".into(), ""));
+            for (name, pointer, spec_name) in named {
+                // A template with an unknown placeholder is reported once, above.
+                if name.contains('{') {
+                    continue;
+                }
                 if let Err(e) = super::params::check_dns_subdomain(&name) {
                     self.error(
                         "spec/invalid-name",
@@ -323,12 +329,20 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 match seen.get(&(instance, name.clone())) {
-                    Some(first) if *first != pointer => {
+                    // Two deployables of one name are already `spec/duplicate-name`.
+                    Some((first, _, first_name))
+                        if *first != pointer && *first_name == spec_name => {}
+                    Some((first, first_env, _)) if *first != pointer || *first_env != env.name => {
+                        let message = if *first_env == env.name {
+                            format!("two Applications are named `{name}` in `{}`", env.name)
+                        } else {
+                            format!(
+                                "two Applications are named `{name}`, in `{first_env}` and in `{}`, which share one Argo CD",
+                                env.name
+                            )
+                        };
                         let first = first.clone();
-                        let mut f = Finding::error(
-                            "spec/duplicate-application",
-                            format!("two Applications are named `{name}` in the Argo CD of `{}`", env.name),
-                        )
+                        let mut f = Finding::error("spec/duplicate-application", message)
                         .at(self.file, self.pos_of(&pointer, false))
                         .with_path(pointer.clone())
                         .with_help("Argo CD keeps one Application per name: use `{name}-{env}` names, `applicationName`, or `ownArgocd: true` for environments with an Argo CD of their own");
@@ -339,7 +353,7 @@ impl<'a> Checker<'a> {
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert((instance, name), pointer);
+                        seen.insert((instance, name), (pointer, env.name.as_str(), spec_name));
                     }
                 }
             }
@@ -370,7 +384,7 @@ impl<'a> Checker<'a> {
                 self.error(
                     "spec/conflict",
                     &format!("{pointer}/syncOptions/{i}"),
-                    format!("`{option}` is set by the sync policy's `{field}` (default true for createNamespace)"),
+                    format!("`{option}` belongs to the sync policy's `{field}`: written in `syncOptions` too, both would be emitted and contradict each other"),
                     Some(format!("write `{field}: {value}` in the sync policy instead")),
                 );
                 continue;
