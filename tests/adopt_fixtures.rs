@@ -132,6 +132,39 @@ fn every_fixture_validates_without_errors() {
     }
 }
 
+/// `platc check`'s errors on a folder (its rule and file), run from `dir`.
+fn check_errors(dir: &Path, paths: &[&str]) -> Vec<(String, String)> {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(["check", "--format", "json"])
+        .args(paths)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| (f["rule"].to_string(), f["file"].to_string()))
+        .collect()
+}
+
+#[test]
+fn check_finds_no_errors_in_what_one_argo_cd_reads() {
+    for name in ["app-of-apps", "appsets-sites", "club"] {
+        assert_eq!(check_errors(&fixture(name), &[]), vec![], "{name}");
+    }
+    // helm-multisource has one Argo CD per cluster, so each cluster is checked on its own:
+    // checked together, argocd/duplicate-release takes the two clusters' in-cluster
+    // destinations for one cluster, a false alarm for this layout.
+    for env in ["clusters/prod", "clusters/staging"] {
+        let errors = check_errors(&fixture("helm-multisource"), &[env, "values", "charts"]);
+        assert_eq!(errors, vec![], "{env}");
+    }
+}
+
 #[test]
 fn each_fixture_holds_the_objects_its_readme_describes() {
     assert_eq!(

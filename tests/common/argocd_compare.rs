@@ -328,7 +328,7 @@ fn normalize_metadata(meta: &mut Value) {
         }
         if let Some(wave) = annotations.get(WAVE_ANNOTATION).and_then(Value::as_str) {
             // Argo CD parses the wave with strconv.Atoi; what does not parse stays as written.
-            match wave.trim().parse::<i64>() {
+            match wave.parse::<i64>() {
                 Ok(0) => {
                     annotations.remove(WAVE_ANNOTATION);
                 }
