@@ -204,34 +204,52 @@ fn each_fixture_holds_the_objects_its_readme_describes() {
     }
 }
 
-#[test]
-fn the_stamped_sites_are_what_the_templates_render() {
+/// Render `fixture`'s `templates/site` with each club's parameters from `params` (a
+/// repo-relative YAML file) and compare with the committed `sites/<club>/`. Templates named
+/// `*.jinja2` are renamed `*.j2` in a copy first, as platc's renderer strips `.j2` only.
+fn assert_sites_are_rendered(fixture_name: &str, params: &str, clubs: usize) {
     use indexmap::IndexMap;
     use platc::compile::blueprint::Templates;
-    let root = fixture("appsets-sites");
-    let params = std::fs::read_to_string(root.join("templates/clubs.yaml")).unwrap();
-    let params = platc::yaml::parse_stream(&params).unwrap().documents[0].to_json();
-    let templates = Templates::load(&root, "templates/site").unwrap();
+    let root = fixture(fixture_name);
+    let copy = tempfile::tempdir().unwrap();
+    let template_dir = copy.path().join("site");
+    std::fs::create_dir_all(&template_dir).unwrap();
+    for file in files_under(&root.join("templates/site")) {
+        let renamed = file.replace(".jinja2", ".j2");
+        std::fs::copy(
+            root.join("templates/site").join(&file),
+            template_dir.join(renamed),
+        )
+        .unwrap();
+    }
+    let templates = Templates::load(copy.path(), "site").unwrap();
     let blueprint = platc::spec::Blueprint {
-        path: "templates/site".into(),
+        path: "site".into(),
         description: None,
         params: IndexMap::new(),
         values_files: vec![],
     };
-    let clubs = params.as_object().unwrap();
-    assert_eq!(clubs.len(), 4);
-    for (club, context) in clubs {
+    let params = std::fs::read_to_string(root.join(params)).unwrap();
+    let params = platc::yaml::parse_stream(&params).unwrap().documents[0].to_json();
+    let by_club = params.as_object().unwrap();
+    assert_eq!(by_club.len(), clubs, "{fixture_name}");
+    for (club, context) in by_club {
         let context: IndexMap<String, Value> = serde_json::from_value(context.clone()).unwrap();
         let rendered = templates.render(&blueprint, &context).unwrap();
         let site = root.join("sites").join(club);
-        let on_disk = files_under(&site);
         let paths: Vec<&str> = rendered.iter().map(|r| r.path.as_str()).collect();
-        assert_eq!(paths, on_disk, "{club}");
+        assert_eq!(paths, files_under(&site), "{fixture_name}: {club}");
         for r in rendered {
             let committed = std::fs::read_to_string(site.join(&r.path)).unwrap();
-            assert_eq!(committed, r.text, "sites/{club}/{}", r.path);
+            assert_eq!(committed, r.text, "{fixture_name}: sites/{club}/{}", r.path);
         }
     }
+}
+
+#[test]
+fn the_stamped_sites_are_what_the_templates_render() {
+    assert_sites_are_rendered("appsets-sites", "templates/clubs.yaml", 4);
+    assert_sites_are_rendered("club", "templates/sites.yaml", 5);
 }
 
 #[test]
@@ -475,6 +493,29 @@ fn missing_objects_are_reported_whole() {
         diffs[0].to_string(),
         "Application argocd/web (object): (absent) != (present)"
     );
+}
+
+#[test]
+fn kustomize_output_compares_with_the_files_it_was_built_from() {
+    // The round trip compares generated Applications as `kubectl kustomize` prints them.
+    let dir = tempfile::tempdir().unwrap();
+    let without_namespace = APP.replace("  namespace: argocd\n", "");
+    assert_ne!(without_namespace, APP);
+    std::fs::write(dir.path().join("app.yaml"), &without_namespace).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "namespace: argocd\nresources: [app.yaml]\n",
+    )
+    .unwrap();
+    let built = kubectl_kustomize(dir.path()).unwrap();
+    let built = argocd_compare::parse_argocd_objects("kustomize output", &built).unwrap();
+    let original = objects(folder_with(APP).path());
+    assert_eq!(compare(&original, &built), vec![]);
+    // The file alone has no namespace, until it is applied into one.
+    let bare = objects(dir.path());
+    assert_eq!(pointers(&compare(&original, &bare)), ["", ""]);
+    let placed = argocd_compare::in_namespace(bare, "argocd");
+    assert_eq!(compare(&original, &placed), vec![]);
 }
 
 #[test]

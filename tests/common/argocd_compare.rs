@@ -175,31 +175,77 @@ pub fn read_argocd_objects(dir: &Path) -> Result<BTreeMap<ObjectKey, ArgoObject>
             .to_string_lossy()
             .replace('\\', "/");
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{rel}: {e}"))?;
-        let stream = match platc::yaml::parse_stream(&text) {
-            Ok(stream) => stream,
-            Err(_) if !text.contains("argoproj.io") => continue,
-            Err(e) => {
-                return Err(format!("{rel}:{}:{}: {}", e.pos.line, e.pos.col, e.message));
-            }
-        };
-        for doc in stream.documents {
-            let json = doc.to_json_pruned();
-            let Some(key) = argocd_key(&json) else {
-                continue;
-            };
-            let object = ArgoObject {
-                file: rel.clone(),
-                value: normalize(&json),
-            };
-            if let Some(before) = out.insert(key.clone(), object) {
-                return Err(format!(
-                    "{key} is defined twice: in {} and in {rel}",
-                    before.file
-                ));
-            }
+        if platc::yaml::parse_stream(&text).is_err() && !text.contains("argoproj.io") {
+            continue;
         }
+        add_objects(&mut out, &rel, &text)?;
     }
     Ok(out)
+}
+
+/// The Argo CD objects of one YAML stream, such as `kubectl kustomize` output; `label`
+/// names it in errors and in [`ArgoObject::file`].
+pub fn parse_argocd_objects(
+    label: &str,
+    text: &str,
+) -> Result<BTreeMap<ObjectKey, ArgoObject>, String> {
+    let mut out = BTreeMap::new();
+    add_objects(&mut out, label, text)?;
+    Ok(out)
+}
+
+fn add_objects(
+    out: &mut BTreeMap<ObjectKey, ArgoObject>,
+    label: &str,
+    text: &str,
+) -> Result<(), String> {
+    let stream = platc::yaml::parse_stream(text)
+        .map_err(|e| format!("{label}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+    for doc in stream.documents {
+        let json = doc.to_json_pruned();
+        let Some(key) = argocd_key(&json) else {
+            continue;
+        };
+        let object = ArgoObject {
+            file: label.to_string(),
+            value: normalize(&json),
+        };
+        if let Some(before) = out.insert(key.clone(), object) {
+            return Err(format!(
+                "{key} is defined twice: in {} and in {label}",
+                before.file
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Objects written without a namespace, placed in `namespace` as `kubectl apply -n` (or a
+/// kustomization's `namespace:`) would: compare a bootstrap file that leaves the namespace
+/// out with generated objects that name it.
+pub fn in_namespace(
+    objects: BTreeMap<ObjectKey, ArgoObject>,
+    namespace: &str,
+) -> BTreeMap<ObjectKey, ArgoObject> {
+    objects
+        .into_iter()
+        .map(|(mut key, mut object)| {
+            if key.namespace.is_empty() {
+                key.namespace = namespace.to_string();
+                if let Some(Value::Object(meta)) = object.value.get_mut("metadata") {
+                    meta.insert("namespace".into(), Value::from(namespace));
+                    sort_keys(meta);
+                }
+            }
+            (key, object)
+        })
+        .collect()
+}
+
+fn sort_keys(map: &mut Map<String, Value>) {
+    let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    map.extend(entries);
 }
 
 /// Compare the Argo CD objects of two folders; empty when Argo CD would see the same.
