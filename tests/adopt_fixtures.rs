@@ -132,13 +132,34 @@ fn every_fixture_validates_without_errors() {
     }
 }
 
-/// `platc check`'s errors on a folder (its rule and file), run from `dir`.
-fn check_errors(dir: &Path, paths: &[&str]) -> Vec<(String, String)> {
+/// Errors `platc check` raises on the fixtures that are false alarms, as (rule, file):
+/// - helm-multisource has one Argo CD per cluster; argocd/duplicate-release takes the two
+///   clusters' in-cluster destinations for one cluster.
+/// - argocd/source-path reports a missing value file of a source that sets
+///   `ignoreMissingValueFiles: true`, which Argo CD skips.
+///
+/// Once a rule is fixed its entries here stop matching anything; remove them then.
+const KNOWN_FALSE_ALARMS: &[(&str, &str)] = &[
+    (
+        "argocd/duplicate-release",
+        "helm-multisource/clusters/staging/",
+    ),
+    (
+        "argocd/source-path",
+        "helm-multisource/clusters/staging/apps/status-page.yaml",
+    ),
+    (
+        "argocd/source-path",
+        "helm-multisource/clusters/staging/apps/vault.yaml",
+    ),
+];
+
+/// `platc check`'s errors on a fixture, as (rule, fixture/file, message).
+fn check_errors(name: &str) -> Vec<(String, String, String)> {
     let out = platc()
         .arg("-C")
-        .arg(dir)
+        .arg(fixture(name))
         .args(["check", "--format", "json"])
-        .args(paths)
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -147,22 +168,54 @@ fn check_errors(dir: &Path, paths: &[&str]) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|f| f["severity"] == "error")
-        .map(|f| (f["rule"].to_string(), f["file"].to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                format!("{name}/{}", f["file"].as_str().unwrap_or("")),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 #[test]
-fn check_finds_no_errors_in_what_one_argo_cd_reads() {
-    for name in ["app-of-apps", "appsets-sites", "club"] {
-        assert_eq!(check_errors(&fixture(name), &[]), vec![], "{name}");
+fn check_finds_no_errors_but_known_false_alarms() {
+    for name in ["app-of-apps", "appsets-sites", "club", "helm-multisource"] {
+        let real: Vec<_> = check_errors(name)
+            .into_iter()
+            .filter(|(rule, file, _)| {
+                !KNOWN_FALSE_ALARMS
+                    .iter()
+                    .any(|(r, f)| r == rule && file.starts_with(f))
+            })
+            .collect();
+        assert_eq!(real, vec![], "{name}");
     }
-    // helm-multisource has one Argo CD per cluster, so each cluster is checked on its own:
-    // checked together, argocd/duplicate-release takes the two clusters' in-cluster
-    // destinations for one cluster, a false alarm for this layout.
-    for env in ["clusters/prod", "clusters/staging"] {
-        let errors = check_errors(&fixture("helm-multisource"), &[env, "values", "charts"]);
-        assert_eq!(errors, vec![], "{env}");
-    }
+}
+
+#[test]
+fn check_reads_the_paths_of_every_fixture() {
+    // .platc.yaml names each fixture's repoURLs, so a path that does not exist is reported.
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("club"), repo.path());
+    let app = repo.path().join("apps/clubs/photo.yaml");
+    let text = std::fs::read_to_string(&app).unwrap();
+    std::fs::write(&app, text.replace("path: sites/photo", "path: sites/foto")).unwrap();
+    let out = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["argocd/source-path"], "{report}");
 }
 
 #[test]
