@@ -54,8 +54,13 @@ impl Request {
             .strip_prefix(&root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let kubernetes_version =
-            kubernetes_version.or_else(|| env("KUBE_VERSION").and_then(|v| minor_version(&v)));
+        // The cluster's own version (KUBE_VERSION) is not a choice: when platc has no schemas
+        // for it, the nearest embedded ones are used rather than blocking every sync. A
+        // version given on the command line must be one platc has.
+        let kubernetes_version = kubernetes_version.or_else(|| {
+            let cluster = minor_version(&env("KUBE_VERSION")?)?;
+            Some(crate::schema::core::nearest(&cluster).to_string())
+        });
         Ok(Request {
             app_dir,
             root,
@@ -228,7 +233,7 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
             return Ok((out, k));
         }
         let version = match req.kubernetes_version.as_deref() {
-            Some(v) => crate::schema::core::pick(v).map_err(Refusal::Input)?.0,
+            Some(v) => crate::schema::core::pick(v).map_err(Refusal::Input)?,
             None => crate::schema::core::newest(),
         };
         let registry =

@@ -50,27 +50,39 @@ fn minor(version: &str) -> Option<u32> {
         .ok()
 }
 
-/// The embedded version to validate a cluster of `wanted` against, and a note when it is not
-/// that exact version.
-pub fn pick(wanted: &str) -> Result<(&'static str, Option<String>), String> {
+/// The embedded version to validate a cluster of `wanted` against. A version platc has no
+/// schemas for is an error naming the ones it has: validating a 1.20 cluster against 1.33
+/// schemas would pass objects the cluster rejects (and the reverse).
+pub fn pick(wanted: &str) -> Result<&'static str, String> {
     let m =
         minor(wanted).ok_or_else(|| format!("`{wanted}` is not a Kubernetes version like 1.33"))?;
-    if let Some(v) = versions().find(|v| minor(v) == Some(m)) {
-        return Ok((v, None));
-    }
-    let oldest = EMBEDDED[0].0;
-    let chosen = if m < minor(oldest).unwrap_or(0) {
-        oldest
-    } else {
-        newest()
+    versions()
+        .find(|v| minor(v) == Some(m))
+        .ok_or_else(|| unsupported(wanted))
+}
+
+/// The embedded version closest to `wanted`, for a version platc is told rather than asked
+/// for (the cluster's own, from Argo CD): refusing it would block every sync.
+pub fn nearest(wanted: &str) -> &'static str {
+    let Some(m) = minor(wanted) else {
+        return newest();
     };
-    Ok((
-        chosen,
-        Some(format!(
-            "no schemas for Kubernetes {wanted} are embedded (platc has {}); validating against {chosen}",
-            versions().collect::<Vec<_>>().join(", ")
-        )),
-    ))
+    versions()
+        .min_by_key(|v| minor(v).unwrap_or(0).abs_diff(m))
+        .unwrap_or_else(newest)
+}
+
+/// Whether `text` reads as a Kubernetes version (`1.30`, `v1.30.2`).
+pub fn is_version(text: &str) -> bool {
+    minor(text).is_some()
+}
+
+/// Why `wanted` cannot be validated, and what can.
+pub fn unsupported(wanted: &str) -> String {
+    format!(
+        "platc has no schemas for Kubernetes {wanted}: it embeds {} (choose one of them with --kubernetes-version, or `kubernetesVersion` in the spec's environments)",
+        versions().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// The schemas of one Kubernetes version.
@@ -203,12 +215,15 @@ mod tests {
     }
 
     #[test]
-    fn versions_are_picked_or_explained() {
-        assert_eq!(pick("1.34").unwrap(), ("1.34", None));
-        let (v, note) = pick("1.30").unwrap();
-        assert_eq!(v, "1.33");
-        assert!(note.unwrap().contains("1.30"));
-        assert_eq!(pick("1.99").unwrap().0, newest());
+    fn versions_are_picked_or_refused() {
+        assert_eq!(pick("1.34").unwrap(), "1.34");
+        assert_eq!(pick("v1.35.2").unwrap(), "1.35");
+        for unknown in ["1.20", "1.99"] {
+            let e = pick(unknown).unwrap_err();
+            assert!(e.contains(unknown) && e.contains(newest()), "{e}");
+        }
         assert!(pick("latest").is_err());
+        assert_eq!(nearest("1.99"), newest());
+        assert_eq!(nearest("1.2"), versions().next().unwrap());
     }
 }

@@ -1,0 +1,170 @@
+//! `platc validate` and the Kubernetes version: removed built-in APIs are named as removed
+//! (not as a missing CRD), and a version platc has no schemas for is refused rather than
+//! silently validated against another one.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (i32, Value, String) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn findings(report: &Value) -> Vec<&Value> {
+    report["findings"].as_array().unwrap().iter().collect()
+}
+
+const REMOVED: &str = "apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata:
+  name: web
+spec: {}
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata:
+  name: api
+spec: {}
+---
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata:
+  name: restricted
+spec: {}
+";
+
+#[test]
+fn validate_names_removed_apis_with_their_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.yaml"), REMOVED).unwrap();
+    let (code, report, _) = run(dir.path(), &["validate"]);
+    assert_eq!(code, 1, "{report:#}");
+    let all = findings(&report);
+    assert!(
+        all.iter().all(|f| f["rule"] != "schema/missing"),
+        "a removed API is not a missing CRD: {report:#}"
+    );
+    let removed: Vec<(&str, u64, &str)> = all
+        .iter()
+        .filter(|f| f["rule"] == "schema/removed-api")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["help"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(removed.len(), 3, "{report:#}");
+    assert!(
+        removed[0]
+            .0
+            .contains("networking.k8s.io/v1beta1 Ingress was removed in Kubernetes 1.22")
+    );
+    assert_eq!(removed[0].1, 1);
+    assert_eq!(removed[0].2, "use networking.k8s.io/v1");
+    assert!(
+        removed[1]
+            .0
+            .contains("extensions/v1beta1 Deployment was removed in Kubernetes 1.16")
+    );
+    assert_eq!(removed[1].2, "use apps/v1");
+    assert!(removed[2].0.contains("removed in Kubernetes 1.25"));
+    assert!(removed[2].2.contains("Pod Security Admission"));
+}
+
+#[test]
+fn lint_and_validate_together_report_a_removed_api_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.yaml"), REMOVED).unwrap();
+    let (_, report, _) = run(dir.path(), &["check"]);
+    let ingress: Vec<&str> = findings(&report)
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("Ingress was removed")
+        })
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(ingress, ["deprecated/removed-api"], "{report:#}");
+}
+
+#[test]
+fn a_version_without_embedded_schemas_is_a_usage_error_listing_the_embedded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let embedded: Vec<&str> = platc::schema::core::versions().collect();
+    for unsupported in ["1.20", "1.99"] {
+        let (code, _, err) = run(
+            dir.path(),
+            &["validate", "--kubernetes-version", unsupported],
+        );
+        assert_eq!(code, 2, "{unsupported}: {err}");
+        assert!(
+            err.contains(&format!("no schemas for Kubernetes {unsupported}")),
+            "{err}"
+        );
+        for v in &embedded {
+            assert!(err.contains(v), "{err} lists {v}");
+        }
+    }
+    for v in &embedded {
+        let (code, _, err) = run(dir.path(), &["validate", "--kubernetes-version", v]);
+        assert_eq!(code, 0, "{v}: {err}");
+    }
+}
+
+#[test]
+fn lint_still_judges_deprecations_against_a_version_without_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.yaml"), REMOVED).unwrap();
+    let (_, report, err) = run(dir.path(), &["lint", "--kubernetes-version", "1.20"]);
+    let ingress = findings(&report)
+        .into_iter()
+        .find(|f| f["message"].as_str().unwrap().contains("Ingress"))
+        .unwrap_or_else(|| panic!("{err}"));
+    // Served (deprecated) in 1.20, not removed.
+    assert_eq!(ingress["severity"], "warning", "{ingress:#}");
+}
+
+#[test]
+fn a_spec_environment_on_an_unsupported_version_is_a_finding_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("platform")).unwrap();
+    let spec = "apiVersion: platc.io/v1alpha1\nkind: Platform\nmetadata:\n  name: club\nspec:\n  environments:\n    - name: legacy\n      kubernetesVersion: \"1.20\"\n    - name: prod\n      kubernetesVersion: \"1.34\"\n";
+    std::fs::write(dir.path().join("platform/platform.yaml"), spec).unwrap();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let (code, report, err) = run(dir.path(), &["validate", "--no-build"]);
+    assert_eq!(code, 1, "{err}");
+    let f = findings(&report)
+        .into_iter()
+        .find(|f| f["rule"] == "schema/kubernetes-version")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["file"], "platform/platform.yaml");
+    assert_eq!(f["line"], 8);
+    assert_eq!(f["path"], "/spec/environments/0/kubernetesVersion");
+    assert!(f["message"].as_str().unwrap().contains("1.20"), "{f:#}");
+}
