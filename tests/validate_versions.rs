@@ -168,3 +168,74 @@ fn a_spec_environment_on_an_unsupported_version_is_a_finding_at_its_line() {
     assert_eq!(f["path"], "/spec/environments/0/kubernetesVersion");
     assert!(f["message"].as_str().unwrap().contains("1.20"), "{f:#}");
 }
+
+/// A CRD as `kubectl get crd -o yaml` prints it (no leading `---`).
+fn crd(kind: &str) -> String {
+    let plural = format!("{}s", kind.to_lowercase());
+    format!(
+        "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.example.org
+spec:
+  group: example.org
+  names: {{kind: {kind}, plural: {plural}}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {{type: object, properties: {{size: {{type: integer}}}}}}
+"
+    )
+}
+
+#[test]
+fn schemas_import_refuses_crds_concatenated_without_separators() {
+    let dir = tempfile::tempdir().unwrap();
+    let concatenated = format!("{}{}{}", crd("Alpha"), crd("Beta"), crd("Gamma"));
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["schemas", "import", "-"])
+        .write_stdin(concatenated)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // Where, how many, and what to do; nothing half-imported.
+    assert!(
+        err.contains("error: -:19:1: one YAML document holds 3 objects"),
+        "{err}"
+    );
+    assert!(err.contains("lines 2, 19, 36"), "{err}");
+    assert!(err.contains("`---`"), "{err}");
+    assert!(!dir.path().join("schemas").exists());
+
+    // Separated, all of them are imported and counted.
+    let separated = format!("{}---\n{}---\n{}", crd("Alpha"), crd("Beta"), crd("Gamma"));
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["schemas", "import", "-"])
+        .write_stdin(separated)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("imported 3 schemas from 3 CustomResourceDefinitions"),
+        "{err}"
+    );
+    for kind in ["alpha", "beta", "gamma"] {
+        assert!(
+            dir.path()
+                .join(format!("schemas/crds/example.org/{kind}_v1.json"))
+                .is_file()
+        );
+    }
+}
