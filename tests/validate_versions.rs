@@ -239,3 +239,39 @@ fn schemas_import_refuses_crds_concatenated_without_separators() {
         );
     }
 }
+
+#[test]
+fn did_you_mean_never_suggests_a_name_that_is_itself_invalid() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("spec-errors/_scaffold"), repo.path());
+    let spec = "apiVersion: platc.io/v1alpha1
+kind: Platform
+metadata: {name: demo}
+spec:
+  repo: {url: https://git.example.org/x.git}
+  environments: [{name: prod_2}, {name: staging}]
+  components:
+    - name: web
+      resources: [files/manifests]
+      environments:
+        prod2: {enabled: false}
+";
+    std::fs::write(repo.path().join("platform/platform.yaml"), spec).unwrap();
+    let (code, report, err) = run(repo.path(), &["build"]);
+    assert_eq!(code, 2, "{err}");
+    let all = findings(&report);
+    let unknown = all
+        .iter()
+        .find(|f| f["rule"] == "spec/unknown-environment")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert!(
+        !unknown.to_string().contains("prod_2"),
+        "an invalid name is offered: {unknown:#}"
+    );
+    // The invalid name is an error of its own.
+    assert!(
+        all.iter()
+            .any(|f| f["rule"] != "spec/unknown-environment" && f.to_string().contains("prod_2")),
+        "{report:#}"
+    );
+}

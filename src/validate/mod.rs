@@ -4,7 +4,7 @@ pub mod build;
 mod bundles;
 mod explain;
 pub mod files;
-mod meta;
+pub(crate) mod meta;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
