@@ -275,3 +275,47 @@ spec:
         "{report:#}"
     );
 }
+
+#[test]
+fn versions_back_to_1_27_are_embedded_and_judge_their_own_apis() {
+    let embedded: Vec<&str> = platc::schema::core::versions().collect();
+    for v in ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"] {
+        assert!(embedded.contains(&v), "{v} in {embedded:?}");
+    }
+    // flowcontrol v1beta3 is served up to 1.31 and removed in 1.32: the same object is
+    // valid for one and named as removed for the other.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flow.yaml"),
+        "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata:\n  name: batch\nspec:\n  priorityLevelConfiguration:\n    name: workload-low\n  matchingPrecedence: 1000\n",
+    )
+    .unwrap();
+    let (code, report, err) = run(dir.path(), &["validate", "--kubernetes-version", "1.31"]);
+    assert_eq!(code, 0, "{err}{report:#}");
+    let (code, report, _) = run(dir.path(), &["validate", "--kubernetes-version", "1.32"]);
+    assert_eq!(code, 1);
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["rule"] == "schema/removed-api"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("removed in Kubernetes 1.32")),
+        "{report:#}"
+    );
+    // And an older schema is a real one: a misspelt field is found with 1.27 too.
+    std::fs::write(
+        dir.path().join("flow.yaml"),
+        "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata:\n  name: batch\nspec:\n  priorityLevelConfiguration:\n    name: workload-low\n  matchingPrecedance: 1000\n",
+    )
+    .unwrap();
+    let (code, report, _) = run(dir.path(), &["validate", "--kubernetes-version", "1.27"]);
+    assert_eq!(code, 1);
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["rule"] == "schema/unknown-field"),
+        "{report:#}"
+    );
+}
