@@ -342,10 +342,10 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
             .collect()
     };
     for (name, text) in texts {
-        match crate::schema::import::from_text(&text) {
+        match crate::schema::import::from_named(&name, &text) {
             Ok(list) => imported.extend(list),
             Err(e) => {
-                eprintln!("error: {name}: {e}");
+                eprintln!("error: {e}");
                 return USAGE;
             }
         }
@@ -372,11 +372,7 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         }
     }
     if !cx.quiet {
-        eprintln!(
-            "imported {} schema{}",
-            imported.len(),
-            if imported.len() == 1 { "" } else { "s" }
-        );
+        eprintln!("{}", crate::schema::import::summary(&imported));
     }
     CLEAN
 }

@@ -127,6 +127,15 @@ impl<'a> Checker<'a> {
         self.findings.push(f);
     }
 
+    /// [`Self::suggest`] for names that must be DNS labels: the declared names that are not
+    /// (already errors of their own) are never offered.
+    fn suggest_label<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> Option<String> {
+        Self::suggest(
+            name,
+            known.into_iter().filter(|k| check_dns_label(k).is_ok()),
+        )
+    }
+
     fn suggest<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> Option<String> {
         let known: Vec<&str> = known.into_iter().collect();
         match did_you_mean(name, known.iter().copied()) {
@@ -472,7 +481,7 @@ impl<'a> Checker<'a> {
         let known: Vec<&str> = std::iter::once(argocd.project.as_str())
             .chain(argocd.projects.keys().map(String::as_str))
             .collect();
-        let help = Self::suggest(project, known)
+        let help = Self::suggest_label(project, known)
             .map(|h| format!("{h} (declare projects under `spec.argocd.projects`)"));
         self.error(
             "spec/unknown-project",
@@ -487,7 +496,7 @@ impl<'a> Checker<'a> {
         let known = self.env_names();
         for (i, env) in envs.iter().enumerate() {
             if !known.contains(&env.as_str()) {
-                let help = Self::suggest(env, known.iter().copied());
+                let help = Self::suggest_label(env, known.iter().copied());
                 self.error(
                     "spec/unknown-environment",
                     &format!("{pointer}/{i}"),
@@ -546,7 +555,7 @@ impl<'a> Checker<'a> {
             } else if !names.contains(&dep.as_str()) {
                 let mut known: Vec<&str> = names.iter().copied().collect();
                 known.sort_unstable();
-                let help = Self::suggest(dep, known);
+                let help = Self::suggest_label(dep, known);
                 self.error(
                     "spec/unknown-reference",
                     &at,
@@ -729,7 +738,7 @@ impl<'a> Checker<'a> {
             for (env, o) in &c.environments {
                 let eat = format!("{at}/environments/{}", esc(env));
                 if !envs.contains(&env.as_str()) {
-                    let help = Self::suggest(env, envs.iter().copied());
+                    let help = Self::suggest_label(env, envs.iter().copied());
                     self.error_key(
                         "spec/unknown-environment",
                         &eat,
