@@ -106,7 +106,9 @@ pub fn run(cli: Cli) -> i32 {
                 let hint = crate::rules::catalogue::suggestion(&rule)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                eprintln!("error: platc has no rule `{rule}`{hint}; `platc rules --all` lists them");
+                eprintln!(
+                    "error: platc has no rule `{rule}`{hint}; `platc rules --all` lists them"
+                );
                 USAGE
             }
         },

@@ -211,7 +211,9 @@ pub fn load_from(
             return Err(vec![
                 Finding::error("config/invalid", format!("cannot read the settings: {e}"))
                     .at(name, None)
-                    .with_help("--config names a file such as .platc.yaml, relative to the current folder"),
+                    .with_help(
+                        "--config names a file such as .platc.yaml, relative to the current folder",
+                    ),
             ]);
         }
         Err(_) => {
@@ -239,8 +241,8 @@ pub fn load_from(
         None => Config::default(),
         Some(node) if node.is_null() => Config::default(),
         Some(node) => from_node::<Config>(node).map_err(|e| {
-            let mut f = Finding::error("config/invalid", e.message)
-                .at(file_name, e.span.map(|s| s.start));
+            let mut f =
+                Finding::error("config/invalid", e.message).at(file_name, e.span.map(|s| s.start));
             f.help = e.help;
             vec![f]
         })?,
@@ -263,7 +265,9 @@ pub fn load_from(
 /// A settings file's name in findings: relative to the root when inside it.
 fn display_name(root: &Path, file: &Path) -> String {
     let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let absolute = crate::repo::lexical(&absolute);
+    let root =
+        crate::repo::lexical(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
     absolute
         .strip_prefix(&root)
         .unwrap_or(&absolute)

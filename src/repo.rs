@@ -98,12 +98,17 @@ pub fn relative_to_root(start: &Path, root: &Path, arg: &str) -> Result<String, 
             .unwrap_or_default();
         return Err(format!("`{arg}` does not exist{hint}"));
     }
-    let inside = joined.strip_prefix(&root).map(Path::to_path_buf).or_else(|_| {
-        // Symbolic links (a /tmp that is /private/tmp): compare the real paths.
-        let real = joined.canonicalize().map_err(|_| ())?;
-        let real_root = root.canonicalize().map_err(|_| ())?;
-        real.strip_prefix(real_root).map(Path::to_path_buf).map_err(|_| ())
-    });
+    let inside = joined
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .or_else(|_| {
+            // Symbolic links (a /tmp that is /private/tmp): compare the real paths.
+            let real = joined.canonicalize().map_err(|_| ())?;
+            let real_root = root.canonicalize().map_err(|_| ())?;
+            real.strip_prefix(real_root)
+                .map(Path::to_path_buf)
+                .map_err(|_| ())
+        });
     match inside {
         Ok(rel) => Ok(rel.to_string_lossy().replace('\\', "/")),
         Err(()) => Err(format!(
@@ -114,7 +119,7 @@ pub fn relative_to_root(start: &Path, root: &Path, arg: &str) -> Result<String, 
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system.
-fn lexical(path: &Path) -> PathBuf {
+pub fn lexical(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {
@@ -252,7 +257,10 @@ mod tests {
             "apps/web/deploy.yaml"
         );
         let absolute = root.join("apps/web").display().to_string();
-        assert_eq!(relative_to_root(&tests, root, &absolute).unwrap(), "apps/web");
+        assert_eq!(
+            relative_to_root(&tests, root, &absolute).unwrap(),
+            "apps/web"
+        );
         assert_eq!(relative_to_root(root, root, ".").unwrap(), "");
         let e = relative_to_root(root, root, "apps/web/deploy.yml").unwrap_err();
         assert_eq!(

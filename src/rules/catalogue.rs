@@ -122,6 +122,7 @@ pub const OTHER: &[Entry] = entries![
     "spec/invalid-param", Build, Error, "A parameter value does not satisfy its declaration (type, pattern, length, allowed values).", "Change the value to one the blueprint accepts.";
     "spec/unknown-param", Build, Error, "A tenant gives a parameter its blueprint does not declare.", "Remove it, fix its name, or declare it in the blueprint.";
     "spec/missing-param", Build, Error, "A required blueprint parameter is not given.", "Give the parameter a value.";
+    "spec/invalid-members", Build, Error, "A members file is not a list of members with names.", "Write `- name: alice` entries, one per member.";
     "spec/output-conflict", Build, Error, "Two parts of the spec would write the same generated file.", "Rename one of them so their outputs differ.";
     "spec/template", Build, Error, "A blueprint template fails to render.", "Fix the template at the position shown (an undefined variable, a syntax error).";
     // platc build --check (build, check).
@@ -249,7 +250,10 @@ pub fn suggestion(id: &str) -> Option<&'static str> {
         Some(family) => {
             let families = FAMILY_GLOBS.iter().filter_map(|g| g.strip_suffix("/*"));
             let f = crate::suggest::did_you_mean(family, families)?;
-            FAMILY_GLOBS.iter().copied().find(|g| g.strip_suffix("/*") == Some(f))
+            FAMILY_GLOBS
+                .iter()
+                .copied()
+                .find(|g| g.strip_suffix("/*") == Some(f))
         }
         None => crate::suggest::did_you_mean(id, ids()),
     }
@@ -281,7 +285,11 @@ mod tests {
         for e in entries() {
             assert!(seen.insert(e.id), "{} twice", e.id);
             let (family, _) = e.id.split_once('/').expect("family/name");
-            assert!(FAMILY_GLOBS.contains(&format!("{family}/*").as_str()), "{}", e.id);
+            assert!(
+                FAMILY_GLOBS.contains(&format!("{family}/*").as_str()),
+                "{}",
+                e.id
+            );
             assert!(e.text().contains("## Fix"), "{}", e.id);
         }
     }
@@ -292,11 +300,11 @@ mod tests {
         assert!(is_known("schema/unknown-field"));
         assert!(!is_known("schema/unknown-feild"));
         assert!(!is_known("secret/*"));
-        assert_eq!(suggestion("workload/image-tags"), Some("workload/image-tag"));
-        assert_eq!(suggestion("secret/*"), Some("secrets/*"));
         assert_eq!(
-            checks_of("kustomize/*"),
-            vec![Check::Lint, Check::Files]
+            suggestion("workload/image-tags"),
+            Some("workload/image-tag")
         );
+        assert_eq!(suggestion("secret/*"), Some("secrets/*"));
+        assert_eq!(checks_of("kustomize/*"), vec![Check::Lint, Check::Files]);
     }
 }
