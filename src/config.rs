@@ -294,8 +294,10 @@ fn unknown_rule_ids(doc: Option<&crate::yaml::Node>, file: &str) -> Vec<Finding>
                 return None;
             }
             let help = match crate::rules::catalogue::suggestion(id) {
-                Some(s) => format!("did you mean `{s}`? `platc rules` lists every id"),
-                None => "`platc rules` lists every id; `family/*` names a whole family".into(),
+                Some(s) => format!("did you mean `{s}`? `platc rules --all` lists every id"),
+                None => {
+                    "`platc rules --all` lists every id; `family/*` names a whole family".into()
+                }
             };
             Some(
                 Finding::error("config/unknown-rule", format!("platc has no rule `{id}`"))
@@ -368,6 +370,46 @@ mod tests {
         assert!(!s.is_excluded("docs/examples/keys.md"));
         assert!(s.is_excluded_from_secrets("vendor/x.yaml"));
         assert!(!s.is_excluded_from_secrets("apps/x.yaml"));
+    }
+
+    #[test]
+    fn named_paths_overrule_the_excludes_over_them_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "exclude: [tests/fixtures/, '*.generated.yaml']\nsecrets:\n  exclude: [docs/]\n",
+        )
+        .unwrap();
+        let mut s = load(dir.path(), &mut Sources::default()).unwrap();
+        s.name_paths(&["tests/fixtures/broken".into(), "docs/keys.md".into()]);
+        assert!(!s.is_excluded("tests/fixtures/broken/a.yaml"));
+        assert!(s.is_excluded("tests/fixtures/broken/a.generated.yaml"));
+        assert!(s.is_excluded("tests/fixtures/other/a.yaml"));
+        assert!(!s.is_excluded_from_secrets("docs/keys.md"));
+        assert!(s.is_excluded_from_secrets("docs/other.md"));
+        assert_eq!(
+            s.pattern_excluding("tests/fixtures/broken", true)
+                .as_deref(),
+            Some("tests/fixtures/")
+        );
+    }
+
+    #[test]
+    fn unknown_rule_ids_are_errors_at_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "rules:\n  workload/probes: off\n  schema/unknown-feild: off\nwaivers:\n  - {rule: kustomize/*, reason: r}\n",
+        )
+        .unwrap();
+        let e = load(dir.path(), &mut Sources::default()).err().unwrap();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].rule, "config/unknown-rule");
+        assert_eq!((e[0].line, e[0].column), (Some(3), Some(3)));
+        assert_eq!(
+            e[0].help.as_deref(),
+            Some("did you mean `schema/unknown-field`? `platc rules --all` lists every id")
+        );
     }
 
     #[test]

@@ -74,8 +74,16 @@ fn can_judge(rule: &str, ran: &[Check]) -> bool {
             .all(|c| *c == Check::Config || ran.contains(c))
 }
 
-/// Apply severity overrides and waivers; adds findings about expired waivers, and about
-/// unused ones whose rules were run (`ran`: the checks of this command).
+/// Whether this command runs any check that emits `rule` (an expired waiver is reported
+/// by those: the secrets hook must not fail over a lint waiver).
+fn runs_any(rule: &str, ran: &[Check]) -> bool {
+    catalogue::checks_of(rule)
+        .iter()
+        .any(|c| *c == Check::Config || ran.contains(c))
+}
+
+/// Apply severity overrides and waivers; adds findings about expired waivers of rules this
+/// command runs, and about unused ones whose rules it all ran (`ran`: its checks).
 pub fn apply(
     findings: Vec<Finding>,
     settings: &Settings,
@@ -114,7 +122,7 @@ pub fn apply(
     }
     for (i, w) in waivers.iter().enumerate() {
         let pos = settings.waiver_positions.get(i).copied().flatten();
-        if expired[i] {
+        if expired[i] && runs_any(&w.rule, ran) {
             out.push(
                 Finding::error(
                     "config/waiver-expired",
@@ -173,6 +181,8 @@ mod tests {
         assert!(!can_judge("kustomize/*", &[Check::Lint]));
         assert!(can_judge("kustomize/*", &[Check::Files, Check::Lint]));
         assert!(can_judge("config/waiver-unused", &[]));
+        assert!(runs_any("kustomize/*", &[Check::Lint]));
+        assert!(!runs_any("workload/probes", &[Check::Secrets]));
     }
 
     #[test]

@@ -263,24 +263,27 @@ fn config_names_another_settings_file_and_verbose_says_which() {
 #[test]
 fn waivers_are_judged_only_by_commands_that_run_their_rule() {
     let dir = repo(Some(
-        "waivers:\n  - rule: workload/probes\n    path: other/\n    reason: for a folder that is gone\n",
+        "waivers:\n  - rule: workload/probes\n    path: other/\n    reason: for a folder that is gone\n  - rule: workload/resources\n    reason: a demo pod\n    expires: 2001-01-01\n",
     ));
     for args in [
         vec!["validate", "--no-build", "--format", "json"],
         vec!["secrets", "--format", "json", "--fail-on", "warning"],
     ] {
         let r = run_in(dir.path(), &args);
-        assert!(
-            !r.rules().contains(&"config/waiver-unused".to_string()),
-            "{args:?}: {:?}",
-            r.rules()
-        );
+        for about_waivers in ["config/waiver-unused", "config/waiver-expired"] {
+            assert!(
+                !r.rules().contains(&about_waivers.to_string()),
+                "{args:?}: {:?}",
+                r.rules()
+            );
+        }
         if args[0] == "secrets" {
             assert_eq!(r.code, 0, "the secrets hook must not fail on a lint waiver");
         }
     }
     let lint = run_in(dir.path(), &["lint", "--no-build", "--format", "json"]);
     assert!(lint.rules().contains(&"config/waiver-unused".to_string()));
+    assert!(lint.rules().contains(&"config/waiver-expired".to_string()));
 }
 
 #[test]

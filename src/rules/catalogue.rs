@@ -134,7 +134,7 @@ pub const OTHER: &[Entry] = entries![
     // .platc.yaml.
     "config/yaml", Config, Error, "`.platc.yaml` is not valid YAML.", "Fix the syntax at the position shown.";
     "config/invalid", Config, Error, "`.platc.yaml` holds an unknown key, a wrong type or an invalid pattern.", "Follow the message and its did-you-mean; the README documents the file.";
-    "config/unknown-rule", Config, Error, "A rule id in `.platc.yaml` (an override or a waiver) or in a `platc.io/ignore` annotation is not one platc emits.", "Fix the id (see the did-you-mean); `platc rules` lists them, `family/*` names a whole family.";
+    "config/unknown-rule", Config, Error, "A rule id in `.platc.yaml` (an override or a waiver) or in a `platc.io/ignore` annotation is not one platc emits.", "Fix the id (see the did-you-mean); `platc rules --all` lists them, `family/*` names a whole family.";
     "config/waiver-expired", Config, Error, "A waiver's `expires` date has passed.", "Fix what it waived, or extend `expires` if its reason still holds.";
     "config/waiver-unused", Config, Warning, "A waiver suppresses no finding of the checks this command ran.", "Remove it if what it waived is gone. Only commands that run the waived rule judge a waiver.";
     // Reading manifests (validate, lint, check).

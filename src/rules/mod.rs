@@ -95,8 +95,8 @@ pub fn unknown_ignored(o: &ObjectRef<'_>) -> Vec<Finding> {
         .filter(|id| !catalogue::is_known(id))
         .map(|id| {
             let help = match catalogue::suggestion(&id) {
-                Some(s) => format!("did you mean `{s}`? `platc rules` lists every id"),
-                None => "`platc rules` lists every id".to_string(),
+                Some(s) => format!("did you mean `{s}`? `platc rules --all` lists every id"),
+                None => "`platc rules --all` lists every id".to_string(),
             };
             o.finding(
                 "config/unknown-rule",
