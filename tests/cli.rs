@@ -456,3 +456,17 @@ fn explain_knows_every_id_the_code_emits() {
         "document these ids in src/rules/catalogue.rs: {undocumented:?}"
     );
 }
+
+#[test]
+fn the_findings_doc_is_current() {
+    let path = project_root().join("docs/findings.md");
+    let want = platc::rules::catalogue::markdown();
+    if std::env::var_os("PLATC_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/findings.md is stale: run `PLATC_BLESS=1 cargo test --test cli` and commit it"
+    );
+}

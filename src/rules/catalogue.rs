@@ -34,6 +34,18 @@ impl Check {
             Check::Secrets => "secrets",
         }
     }
+
+    /// The commands that run this check, for the docs.
+    pub fn commands(self) -> &'static str {
+        match self {
+            Check::Build => "build, check, generate",
+            Check::Config => "every command that reads .platc.yaml",
+            Check::Files => "validate, lint, check",
+            Check::Schema => "validate, check",
+            Check::Lint => "lint, check",
+            Check::Secrets => "secrets, check",
+        }
+    }
 }
 
 /// One documented id.
@@ -64,9 +76,9 @@ impl Entry {
         match self.docs {
             Docs::Rule(docs) => docs.to_string(),
             Docs::Fix(fix) => format!(
-                "# {}\n\nReported by: {} ({}).\n\n{}\n\n## Fix\n\n{}\n",
+                "# {}\n\nReported by: {} ({} by default).\n\n{}\n\n## Fix\n\n{}\n",
                 self.id,
-                self.check.as_str(),
+                self.check.commands(),
                 self.severity.as_str(),
                 self.summary,
                 fix
@@ -257,6 +269,26 @@ pub fn suggestion(id: &str) -> Option<&'static str> {
         }
         None => crate::suggest::did_you_mean(id, ids()),
     }
+}
+
+/// docs/findings.md: every id that is not a lint rule, with what it means and what to do
+/// (docs/rules.md documents the lint rules).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# platc findings besides the lint rules\n\nGenerated from `src/rules/catalogue.rs`; `platc explain ID` prints one, `platc rules --all` lists them all. The lint rules are in [rules.md](rules.md).\n\n| id | reported by | default | what it means | what to do |\n|---|---|---|---|---|\n",
+    );
+    for e in OTHER {
+        let Docs::Fix(fix) = e.docs else { continue };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            e.id,
+            e.check.commands(),
+            e.severity.as_str(),
+            e.summary.replace('|', "\\|"),
+            fix.replace('|', "\\|")
+        ));
+    }
+    out
 }
 
 /// `family/*` for each family, for suggestions.
