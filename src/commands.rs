@@ -353,7 +353,8 @@ fn build(cx: &Context, check: bool) -> i32 {
 fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Options {
     crate::validate::Options {
         kubernetes_version: cx.kubernetes_version.clone(),
-        schema_dirs: schemas.dirs.clone(),
+        // Typed relative to the current folder, like every path argument.
+        schema_dirs: schemas.dirs.iter().map(|d| cx.start.join(d)).collect(),
         strict_missing: schemas.strict_missing,
         kustomize: schemas.kustomize.clone(),
         no_build: schemas.no_build,
@@ -509,7 +510,8 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         }
         vec![("-".into(), text)]
     } else {
-        let path = Path::new(source);
+        // Typed relative to the current folder (DIR with -C), like every path argument.
+        let path = &cx.start.join(source);
         if !path.exists() {
             eprintln!("error: `{source}` does not exist");
             return USAGE;
