@@ -776,6 +776,7 @@ fn check_object(
     if opts.schemas {
         check_schema(registry, opts, lint, &r, api_version, kind, &mut out);
     }
+    out.extend(crate::rules::unknown_ignored(&r));
     // `platc.io/ignore` waives any rule on this object, schema rules included.
     let waived = crate::rules::waived_by_annotation(&o.node);
     if !waived.is_empty() {
