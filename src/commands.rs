@@ -297,11 +297,12 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         USAGE
     })?;
     let tree = compile::compile(&spec).map_err(|findings| {
+        compile::blueprint::add_sources(&cx.root, &findings, sources);
         print_report(cx, findings, sources, sources.len());
         USAGE
     })?;
     // Nothing is written or compared while the output would carry a credential.
-    let leaks = crate::secrets::scan_generated(&tree);
+    let leaks = tree.at_sources(&cx.root, crate::secrets::scan_generated(&tree));
     if !leaks.is_empty() {
         print_report(cx, leaks, &Sources::default(), tree.len());
         return Err(FINDINGS);
@@ -669,6 +670,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut files = 0;
     let mut objects = 0;
     let mut ran = vec![Check::Files, Check::Schema, Check::Lint, Check::Secrets];
+    let mut generated = tree::Tree::default();
     if cx.root.join(&cx.spec_file).is_file() {
         let (_spec, tree) = match load_and_compile(cx, &mut sources) {
             Ok(v) => v,
@@ -676,6 +678,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         };
         findings.extend(tree::drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
         ran.push(Check::Build);
+        generated = tree;
     } else {
         cx.note(format_args!(
             "no {} under the root: build --check skipped",
@@ -720,6 +723,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     }
     findings.extend(secrets.findings);
     let findings = crate::policy::apply(findings, &settings, &crate::policy::today(), &ran);
+    let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     code

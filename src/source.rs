@@ -67,6 +67,17 @@ pub fn byte_offset(text: &str, pos: Pos) -> usize {
     offset + column
 }
 
+/// The 1-based line and column (in characters) of a byte offset: the inverse of
+/// [`byte_offset`]. `offset` must be on a character boundary (a match position is).
+pub fn pos_at(text: &str, offset: usize) -> Pos {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line: before.matches('\n').count() as u32 + 1,
+        col: before[line_start..].chars().count() as u32 + 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,12 +20,18 @@ const DIGEST_PREFIX: &str = "# platc-digest: ";
 #[derive(Debug, Default, Clone)]
 pub struct Tree {
     files: BTreeMap<String, String>,
+    /// The file each generated file comes from (the spec, a template, a copied manifest).
+    sources: BTreeMap<String, String>,
 }
+
+/// The lines [`with_header`] puts before the body.
+const HEADER_LINES: u32 = 2;
 
 impl Tree {
     /// Add a file: the header naming `source` is put in front of `body`.
     pub fn add(&mut self, path: String, source: &str, body: &str) -> Result<(), String> {
         let text = with_header(source, body);
+        self.sources.insert(path.clone(), source.to_string());
         match self.files.insert(path.clone(), text) {
             Some(previous) if previous != self.files[&path] => {
                 Err(format!("two different files would be written to `{path}`"))
@@ -49,6 +55,165 @@ impl Tree {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// The file a generated file comes from.
+    pub fn source_of(&self, path: &str) -> Option<&str> {
+        self.sources.get(path).map(String::as_str)
+    }
+
+    /// Findings on generated files moved to where the fix is made: a verbatim copy to the
+    /// same line of its source file (a hand edit of the copy would be overwritten), anything
+    /// else (Applications and kustomizations from the spec, rendered templates) to the file
+    /// it was generated from, with the generated place kept as a related position. Findings
+    /// about the generated files themselves (`build/*`: stale, hand-edited...) stay; findings
+    /// that become identical (the source and its copy both reported) are reported once.
+    pub fn at_sources(&self, root: &Path, findings: Vec<Finding>) -> Vec<Finding> {
+        let mut verbatim: BTreeMap<String, bool> = BTreeMap::new();
+        let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+        for mut f in findings {
+            let generated = f.file.clone().filter(|_| !f.rule.starts_with("build/"));
+            let Some((path, source)) = generated.and_then(|p| self.sources.get(&p).map(|s| (p, s)))
+            else {
+                push_once(&mut out, f);
+                continue;
+            };
+            let copy = *verbatim
+                .entry(path.clone())
+                .or_insert_with(|| self.is_verbatim_copy(root, &path, source));
+            let at = f.line.map(|line| crate::yaml::Pos {
+                line,
+                col: f.column.unwrap_or(1),
+            });
+            f.file = Some(source.clone());
+            match (copy, at) {
+                (true, Some(at)) if at.line > HEADER_LINES => {
+                    f.line = Some(at.line - HEADER_LINES);
+                    if let Some(end) = &mut f.end {
+                        end.line = end.line.saturating_sub(HEADER_LINES);
+                    }
+                    f = f.with_related(path.clone(), at, "copied here");
+                }
+                _ => {
+                    let found = at
+                        .and_then(|at| self.find_in_source(root, &path, source, at))
+                        .or_else(|| entry_in_spec(root, &path, source));
+                    f.line = found.map(|p| p.line);
+                    f.column = found.map(|p| p.col);
+                    f.end = None;
+                    if let Some(at) = at {
+                        f = f.with_related(path.clone(), at, "in the generated file");
+                    }
+                }
+            }
+            push_once(&mut out, f);
+        }
+        out
+    }
+
+    /// Whether the generated file is its source, byte for byte, after the header (a copy
+    /// gets a final newline if it had none).
+    fn is_verbatim_copy(&self, root: &Path, path: &str, source: &str) -> bool {
+        let Some(body) = self.files.get(path).and_then(|t| body_of(t)) else {
+            return false;
+        };
+        std::fs::read_to_string(root.join(source))
+            .is_ok_and(|text| text == body || format!("{text}\n") == body)
+    }
+
+    /// Where the text at `at` in a generated file was written in its source, when that text
+    /// is long enough to be telling (a value such as a credential, carried over from the spec
+    /// into an Application) and appears exactly once in the source.
+    fn find_in_source(
+        &self,
+        root: &Path,
+        path: &str,
+        source: &str,
+        at: crate::yaml::Pos,
+    ) -> Option<crate::yaml::Pos> {
+        const TELLING: usize = 16;
+        let line = self
+            .files
+            .get(path)?
+            .lines()
+            .nth(at.line.checked_sub(1)? as usize)?;
+        let rest: String = line
+            .chars()
+            .skip(at.col.saturating_sub(1) as usize)
+            .collect();
+        let token: &str = rest
+            .trim_start_matches(['"', '\''])
+            .split(|c: char| c.is_whitespace() || "\"',}]".contains(c))
+            .next()?;
+        if token.chars().count() < TELLING {
+            return None;
+        }
+        let text = std::fs::read_to_string(root.join(source)).ok()?;
+        let mut hits = text.match_indices(token);
+        let (offset, _) = hits.next()?;
+        if hits.next().is_some() {
+            return None;
+        }
+        Some(crate::source::pos_at(&text, offset))
+    }
+}
+
+/// Add a finding unless the same one is there (a source file and its copy both reported):
+/// then only the positions it adds are kept, as related ones.
+fn push_once(out: &mut Vec<Finding>, f: Finding) {
+    let key = |f: &Finding| {
+        (
+            f.rule.clone(),
+            f.file.clone(),
+            f.line,
+            f.column,
+            f.message.clone(),
+        )
+    };
+    match out.iter_mut().find(|o| key(o) == key(&f)) {
+        Some(same) => {
+            for r in f.related {
+                if !same.related.contains(&r) {
+                    same.related.push(r);
+                }
+            }
+        }
+        None => out.push(f),
+    }
+}
+
+/// The spec entry a generated file was made for: the component, tenant or sandboxes
+/// `name: N` of `overlays/E/apps/N.yaml`, `overlays/E/components/N/...` or
+/// `overlays/base/tenants/N/...`, when the spec names it exactly once.
+fn entry_in_spec(root: &Path, path: &str, spec: &str) -> Option<crate::yaml::Pos> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let name = match parts.as_slice() {
+        [_, _, "apps", file] => file.strip_suffix(".yaml")?,
+        [_, _, "components" | "tenants", name, ..] => name,
+        _ => return None,
+    };
+    let text = std::fs::read_to_string(root.join(spec)).ok()?;
+    // An entry of a list (`- name: N` or `- {name: N, ...}`), not a selector's `name: N`.
+    let pattern = format!(
+        r#"(?:-[ \t]+\{{?|\{{)[ \t]*name:[ \t]*["']?({})["']?[ \t]*(,|\}}|$|#)"#,
+        regex::escape(name)
+    );
+    let re = regex::RegexBuilder::new(&pattern)
+        .multi_line(true)
+        .build()
+        .ok()?;
+    let mut hits = re.captures_iter(&text);
+    let offset = hits.next()?.get(1)?.start();
+    if hits.next().is_some() {
+        return None;
+    }
+    Some(crate::source::pos_at(&text, offset))
+}
+
+/// A generated file's text without its header.
+fn body_of(text: &str) -> Option<&str> {
+    let (_, after_notice) = text.split_once('\n')?;
+    let (_, body) = after_notice.split_once('\n')?;
+    Some(body)
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint for spotting edits, not a security measure.
@@ -396,6 +561,45 @@ mod tests {
                 .unwrap();
         }
         t
+    }
+
+    #[test]
+    fn findings_on_copies_move_to_their_source_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("platform/x")).unwrap();
+        std::fs::write(
+            root.join("platform/x/cm.yaml"),
+            "kind: ConfigMap\nbad: value\n",
+        )
+        .unwrap();
+        let mut t = Tree::default();
+        t.add(
+            "overlays/base/components/x/cm.yaml".into(),
+            "platform/x/cm.yaml",
+            "kind: ConfigMap\nbad: value\n",
+        )
+        .unwrap();
+        let on = |rule: &str, file: &str, line: u32| {
+            Finding::error(rule, "bad value").at(file, Some(crate::yaml::Pos { line, col: 1 }))
+        };
+        let mapped = t.at_sources(
+            root,
+            vec![
+                on("lint/x", "overlays/base/components/x/cm.yaml", 4),
+                on("lint/x", "platform/x/cm.yaml", 2),
+                on("build/stale", "overlays/base/components/x/cm.yaml", 1),
+            ],
+        );
+        assert_eq!(mapped.len(), 2, "{mapped:#?}");
+        assert_eq!(mapped[0].file.as_deref(), Some("platform/x/cm.yaml"));
+        assert_eq!(mapped[0].line, Some(2));
+        assert_eq!(mapped[0].related[0].line, 4);
+        assert_eq!(
+            mapped[1].file.as_deref(),
+            Some("overlays/base/components/x/cm.yaml"),
+            "findings about the generated file itself stay on it"
+        );
     }
 
     #[test]

@@ -279,3 +279,162 @@ fn the_adoption_fixture_keeps_names_projects_and_waves() {
             .contains("../../../base/contributions/vault-config/chess")
     );
 }
+
+/// A GitHub token made up at run time, so that no credential is committed.
+fn made_up_token() -> String {
+    format!("ghp_{}{}", "kdwrafhiexbmtqvzjclnopsguykdw", "Zq9X2k")
+}
+
+/// `platc -C DIR ARGS --format json`: the exit code and the report.
+fn json_report(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&made_up_token()[4..]), "{text}");
+    (out.status.code(), serde_json::from_str(&text).unwrap())
+}
+
+fn findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_credential_in_a_copied_manifest_is_reported_at_its_source_line() {
+    let repo = temp_repo(&fixtures().join("compile/local"));
+    std::fs::write(
+        repo.path().join("platform/apps/api/extra/secret.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: gh}}\nstringData:\n  token: {}\n",
+            made_up_token()
+        ),
+    )
+    .unwrap();
+    let (code, report) = json_report(repo.path(), &["build"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let found = findings(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["file"], "platform/apps/api/extra/secret.yaml");
+    assert_eq!(found[0]["line"], 5);
+    assert_eq!(found[0]["column"], 10);
+    // Where it would have been copied stays visible, two header lines further down.
+    assert_eq!(
+        found[0]["related"][0]["file"],
+        "overlays/base/components/api/extra/secret.yaml"
+    );
+    assert_eq!(found[0]["related"][0]["line"], 7);
+    assert!(
+        !repo.path().join("overlays").exists(),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn a_credential_in_the_spec_is_reported_once_at_its_spec_line() {
+    let repo = temp_repo(&fixtures().join("compile/helm"));
+    let spec = repo.path().join("platform/platform.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("valuesInline: {replicas: 2,"))
+        .unwrap()
+        + 1;
+    let text = text.replace(
+        "valuesInline: {replicas: 2,",
+        &format!(
+            "valuesInline: {{githubToken: {}, replicas: 2,",
+            made_up_token()
+        ),
+    );
+    std::fs::write(&spec, text).unwrap();
+    let (code, report) = json_report(repo.path(), &["build"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    // Every environment's Application would carry it: one finding, at the spec.
+    let found = findings(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["file"], "platform/platform.yaml");
+    assert_eq!(found[0]["line"], line);
+    assert!(
+        found[0]["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["file"].as_str().unwrap().starts_with("overlays/")),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn check_reports_findings_on_copies_at_their_source_once() {
+    let repo = temp_repo(&fixtures().join("compile/local"));
+    std::fs::write(
+        repo.path().join("platform/apps/api/extra/job.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: example.org/migrate:latest\n",
+    )
+    .unwrap();
+    build(repo.path());
+    let (_, report) = json_report(repo.path(), &["check"]);
+    let found = findings(&report);
+    let copies: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|f| {
+            f["file"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("overlays/"))
+        })
+        .collect();
+    assert!(copies.is_empty(), "{copies:#?}");
+    let latest: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|f| f["rule"] == "workload/image-tag")
+        .collect();
+    assert_eq!(latest.len(), 1, "{found:#?}");
+    assert_eq!(latest[0]["file"], "platform/apps/api/extra/job.yaml");
+    assert_eq!(latest[0]["line"], 10);
+    // An Application's finding points at the spec entry it was generated from.
+    let shared = found
+        .iter()
+        .find(|f| {
+            f["rule"] == "argocd/shared-object" && f["message"].as_str().unwrap().contains("`crds-")
+        })
+        .expect("the fixture's CRD Application shares objects");
+    assert_eq!(shared["file"], "platform/platform.yaml");
+    assert_eq!(shared["line"], 11);
+}
+
+#[test]
+fn a_patch_target_on_a_kustomize_folder_is_checked_against_its_build() {
+    let repo = temp_repo(&fixtures().join("compile/local"));
+    let spec = repo.path().join("platform/platform.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    // Tracking HEAD is fine outside production, and the original target selects the
+    // folder's Deployment: the build passes.
+    let staging_head = text.replace("- {name: staging}", "- {name: staging, revision: HEAD}");
+    std::fs::write(&spec, &staging_head).unwrap();
+    build(repo.path());
+    std::fs::write(
+        &spec,
+        staging_head.replace(
+            "target: {kind: Deployment, name: api}",
+            "target: {kind: Deployment, name: apis}",
+        ),
+    )
+    .unwrap();
+    let (code, report) = json_report(repo.path(), &["build"]);
+    assert_eq!(code, Some(2), "{report:#}");
+    let found = findings(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["rule"], "spec/patch-target");
+    assert_eq!(found[0]["line"], 33);
+    assert!(
+        found[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("Deployment/api"),
+        "{report:#}"
+    );
+}

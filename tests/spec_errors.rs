@@ -124,7 +124,13 @@ fn every_spec_error_is_reported_where_it_is() {
 #[test]
 fn related_positions_point_at_the_first_occurrence() {
     let (_, report, human) = run_case(&fixtures().join("spec-errors/duplicate-name.yaml"));
-    let related = &report["findings"][0]["related"][0];
+    let duplicate = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "spec/duplicate-name")
+        .expect("a spec/duplicate-name finding");
+    let related = &duplicate["related"][0];
     assert_eq!(related["message"], "first used here");
     assert_eq!(related["line"], 12);
     assert!(human.contains("first used here"), "{human}");
@@ -139,4 +145,30 @@ fn a_missing_spec_is_a_usage_error_with_a_hint() {
         text.contains("cannot read the platform spec") && text.contains("--spec"),
         "{text}"
     );
+}
+
+#[test]
+fn an_invalid_required_parameter_is_invalid_not_missing() {
+    let (_, report, _) = run_case(&fixtures().join("spec-errors/param-invalid-not-missing.yaml"));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["spec/invalid-param"], "{report:#}");
+}
+
+#[test]
+fn a_template_error_of_several_tenants_is_reported_once_with_its_line() {
+    let (_, report, human) =
+        run_case(&fixtures().join("spec-errors/template-undefined-tenants.yaml"));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    // The template line is shown, and the help does not send a build error back to build.
+    assert!(
+        human.contains(r#"data: {domain: "{{ domain }}"}"#),
+        "{human}"
+    );
+    assert!(!human.contains("render it with"), "{human}");
 }

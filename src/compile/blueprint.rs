@@ -32,10 +32,6 @@ pub struct Rendered {
     pub template: String,
 }
 
-fn fail<T>(finding: Finding) -> Result<T, Box<Finding>> {
-    Err(Box::new(finding))
-}
-
 fn new_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -69,26 +65,151 @@ fn render_str(
     env.render_str(source, ctx)
 }
 
-fn template_error(dir: &str, e: &minijinja::Error) -> Finding {
+/// Where an error is in its template: line and column of the offending expression, and
+/// where it ends when on the same line (for underlining).
+fn error_span(e: &minijinja::Error) -> Option<(crate::yaml::Pos, Option<crate::yaml::Pos>)> {
+    let line = e.line()? as u32;
+    let (Some(source), Some(range)) = (e.template_source(), e.range()) else {
+        return Some((crate::yaml::Pos { line, col: 1 }, None));
+    };
+    let pos_of = |offset: usize| {
+        source
+            .is_char_boundary(offset)
+            .then(|| crate::source::pos_at(source, offset))
+    };
+    let start = pos_of(range.start).unwrap_or(crate::yaml::Pos { line, col: 1 });
+    let end = pos_of(range.end).filter(|end| end.line == start.line);
+    Some((start, end))
+}
+
+/// The variable an "undefined value" error is about: `domain` in "`domain.x` is undefined".
+fn undefined_name(detail: &str) -> Option<&str> {
+    let quoted = detail.strip_prefix('`')?.split('`').next()?;
+    quoted.split(['.', '[']).next().filter(|n| !n.is_empty())
+}
+
+fn template_error(dir: &str, e: &minijinja::Error, bp: Option<&Blueprint>) -> Finding {
     let file = e
         .name()
         .map(|n| format!("{dir}/{n}"))
         .unwrap_or_else(|| dir.to_string());
-    let pos = e.line().map(|line| crate::yaml::Pos {
-        line: line as u32,
-        col: 1,
-    });
+    let span = error_span(e);
     let mut message = format!("template error: {}", e.kind());
     if let Some(detail) = e.detail() {
         message.push_str(": ");
         message.push_str(detail);
     }
-    let f = Finding::error("spec/template", message).at(file, pos);
+    let mut f = Finding::error("spec/template", message).at(file, span.map(|s| s.0));
+    f.end = span.and_then(|s| s.1);
     match e.kind() {
         minijinja::ErrorKind::UndefinedError => {
-            f.with_help("declare the parameter in the blueprint's `params`, or give it a default")
+            let name = e.detail().and_then(undefined_name);
+            let declared = name.filter(|n| bp.is_some_and(|bp| bp.params.contains_key(*n)));
+            match (declared, name) {
+                (Some(n), _) => f.with_help(format!(
+                    "`{n}` is an optional parameter without a default: give it a default in the blueprint's `params`, give it on every instance, or test it with `{{% if {n} is defined %}}`"
+                )),
+                (None, Some(n)) => f.with_help(format!(
+                    "declare `{n}` in the blueprint's `params` (with a default if it is optional), or correct the name"
+                )),
+                (None, None) => f.with_help(
+                    "declare the parameter in the blueprint's `params`, or give it a default",
+                ),
+            }
         }
         _ => f,
+    }
+}
+
+/// Keep what an error was rendered for ("tenant `acets`": a kind, a space and a name) until
+/// [`merge_instances`] puts it in the message.
+fn for_instance(mut f: Finding, instance: &str) -> Box<Finding> {
+    if !instance.is_empty() {
+        f.object = Some(instance.to_string());
+    }
+    Box::new(f)
+}
+
+/// One finding per template error, whatever the number of instances it happened for: the
+/// instances (kept in `object` by [`Templates::render_for`]) are listed in the message.
+pub fn merge_instances(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut instances: Vec<Vec<String>> = Vec::new();
+    let same = |a: &Finding, b: &Finding| {
+        (&a.rule, &a.file, a.line, a.column, &a.message, &a.help)
+            == (&b.rule, &b.file, b.line, b.column, &b.message, &b.help)
+    };
+    for mut f in findings {
+        let instance = if f.rule == "spec/template" {
+            f.object.take()
+        } else {
+            None
+        };
+        let Some(instance) = instance else {
+            out.push(f);
+            instances.push(Vec::new());
+            continue;
+        };
+        match out
+            .iter()
+            .position(|o| o.rule == "spec/template" && same(o, &f))
+        {
+            Some(i) => instances[i].push(instance),
+            None => {
+                out.push(f);
+                instances.push(vec![instance]);
+            }
+        }
+    }
+    for (f, names) in out.iter_mut().zip(instances) {
+        if !names.is_empty() {
+            f.message = format!("{} (rendered for {})", f.message, list(&names));
+        }
+    }
+    out
+}
+
+/// "tenant `a`", "tenants `a` and `b`", "tenants `a`, `b` and 12 more, member `c`": the
+/// instances grouped by kind (the word before the name), in order of appearance.
+fn list(instances: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for instance in instances {
+        let (kind, name) = instance.split_once(' ').unwrap_or(("", instance));
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, names)) => names.push(name),
+            None => kinds.push((kind, vec![name])),
+        }
+    }
+    let groups: Vec<String> = kinds
+        .into_iter()
+        .map(|(kind, names)| {
+            let names = match names.as_slice() {
+                [one] => return format!("{kind} {one}"),
+                _ if names.len() > SHOWN => format!(
+                    "{} and {} more",
+                    names[..SHOWN].join(", "),
+                    names.len() - SHOWN
+                ),
+                [init @ .., last] => format!("{} and {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            format!("{kind}s {names}")
+        })
+        .collect();
+    groups.join(", ")
+}
+
+/// Put the text of the templates findings point at into `sources`, so that reports show the
+/// template line.
+pub fn add_sources(root: &Path, findings: &[Finding], sources: &mut crate::source::Sources) {
+    for f in findings.iter().filter(|f| f.rule == "spec/template") {
+        let Some(file) = &f.file else { continue };
+        if sources.get(file).is_none()
+            && let Ok(text) = std::fs::read_to_string(root.join(file))
+        {
+            sources.insert(file.clone(), text.as_str());
+        }
     }
 }
 
@@ -134,7 +255,7 @@ impl Templates {
                 outputs.push(name.clone());
             }
             env.add_template_owned(name, text)
-                .map_err(|e| template_error(dir, &e))?;
+                .map_err(|e| template_error(dir, &e, None))?;
         }
         Ok(Templates {
             env,
@@ -149,17 +270,34 @@ impl Templates {
         bp: &Blueprint,
         context: &IndexMap<String, serde_json::Value>,
     ) -> Result<Vec<Rendered>, Box<Finding>> {
+        self.render_for(bp, context, "")
+    }
+
+    /// Render every output template for one instance; `instance` (such as "tenant `acets`")
+    /// is named in errors, which [`merge_instances`] then gathers per template location.
+    pub fn render_for(
+        &self,
+        bp: &Blueprint,
+        context: &IndexMap<String, serde_json::Value>,
+        instance: &str,
+    ) -> Result<Vec<Rendered>, Box<Finding>> {
+        let fail = |f: Finding| Err(for_instance(f, instance));
         let ctx = minijinja::Value::from(minijinja::value::Serde(context));
         let mut out = Vec::with_capacity(self.outputs.len());
         for name in &self.outputs {
             let template_file = format!("{}/{name}", self.dir);
-            let path = render_str(&self.env, name, &ctx).map_err(|e| {
-                let mut f = template_error(&self.dir, &e);
-                f.file = Some(template_file.clone());
-                f.line = None;
-                f.message = format!("in the file name: {}", f.message);
-                f
-            })?;
+            let path = match render_str(&self.env, name, &ctx) {
+                Ok(path) => path,
+                Err(e) => {
+                    let mut f = template_error(&self.dir, &e, Some(bp));
+                    f.file = Some(template_file.clone());
+                    f.line = None;
+                    f.column = None;
+                    f.end = None;
+                    f.message = format!("in the file name: {}", f.message);
+                    return fail(f);
+                }
+            };
             let path = strip_template_suffix(&path).to_string();
             if path.split('/').any(|p| p == ".." || p.is_empty()) {
                 return fail(
@@ -170,13 +308,14 @@ impl Templates {
                     .at(template_file, None),
                 );
             }
-            let template = self
+            let rendered = self
                 .env
                 .get_template(name)
-                .map_err(|e| template_error(&self.dir, &e))?;
-            let text = template
-                .render(&ctx)
-                .map_err(|e| template_error(&self.dir, &e))?;
+                .and_then(|template| template.render(&ctx));
+            let text = match rendered {
+                Ok(text) => text,
+                Err(e) => return fail(template_error(&self.dir, &e, Some(bp))),
+            };
             // Other files (a properties file for a generator, a patch read by the blueprint's
             // own kustomization) are data, not manifests.
             if is_yaml(&path)
@@ -184,9 +323,8 @@ impl Templates {
             {
                 return fail(Finding::error("spec/template", format!("`{path}` renders to invalid YAML: {} (line {} of the output)", e.message, e.pos.line))
                     .at(template_file, None)
-                    .with_help("render it with `platc build` after fixing the template; check indentation of inserted values"));
+                    .with_help("check the indentation and quoting around inserted values: a value with `: `, `#` or a leading `*`, `&`, `{` needs quotes"));
             }
-            let _ = bp;
             out.push(Rendered {
                 path,
                 text,
@@ -221,6 +359,31 @@ mod tests {
             values_files: vec![],
             contributes: Default::default(),
         }
+    }
+
+    #[test]
+    fn instances_are_listed_by_kind() {
+        let names =
+            |list: &[&str]| super::list(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(names(&["tenant `a`"]), "tenant `a`");
+        assert_eq!(
+            names(&["tenant `a`", "tenant `b`", "member `c`"]),
+            "tenants `a` and `b`, member `c`"
+        );
+        let many: Vec<String> = (0..9).map(|i| format!("member `m{i}`")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(
+            names(&many).ends_with("`m5` and 3 more"),
+            "{}",
+            names(&many)
+        );
+    }
+
+    #[test]
+    fn undefined_names_are_the_first_segment() {
+        assert_eq!(undefined_name("`domain` is undefined"), Some("domain"));
+        assert_eq!(undefined_name("`club.name` is undefined"), Some("club"));
+        assert_eq!(undefined_name("something else"), None);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
     if c.findings.is_empty() {
         Ok(c.tree)
     } else {
-        Err(c.findings)
+        Err(blueprint::merge_instances(c.findings))
     }
 }
 
@@ -154,7 +154,11 @@ impl<'a> Compiler<'a> {
                     "namespace".into(),
                     json!(t.namespace.as_deref().unwrap_or(&t.name)),
                 );
-                tpl.render(&p.blueprints[&t.blueprint], &ctx)
+                tpl.render_for(
+                    &p.blueprints[&t.blueprint],
+                    &ctx,
+                    &format!("tenant `{}`", t.name),
+                )
             })
             .collect();
         for (i, (t, result)) in p.tenants.iter().zip(tenant_results).enumerate() {
@@ -213,7 +217,7 @@ impl<'a> Compiler<'a> {
                         "namespace".into(),
                         json!(format!("{}{name}", s.namespace_prefix)),
                     );
-                    tpl.render(bp, &ctx)
+                    tpl.render_for(bp, &ctx, &format!("member `{name}`"))
                 })
                 .collect();
             for (params, result) in spec.members.iter().zip(results) {

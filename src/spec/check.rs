@@ -176,6 +176,9 @@ impl<'a> Checker<'a> {
         self.passthrough();
         self.dependency_graph();
         self.application_names();
+        self.findings.extend(super::lint::run(
+            self.root, self.file, self.dir, self.node, p,
+        ));
     }
 
     fn dns_label(&mut self, pointer: &str, value: &str) -> bool {
@@ -1063,7 +1066,8 @@ impl<'a> Checker<'a> {
             }
         }
         for (pname, decl) in &bp.params {
-            if out.contains_key(pname) {
+            // A value given but invalid is reported as invalid above, not also as missing.
+            if out.contains_key(pname) || super::params::given(entries, pname) {
                 continue;
             }
             if let Some(default) = &decl.default {

@@ -2,6 +2,7 @@
 
 mod check;
 pub mod graph;
+mod lint;
 mod load;
 pub mod model;
 pub mod names;

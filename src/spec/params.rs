@@ -31,6 +31,13 @@ pub fn check_value(decl: &Param, node: &Node) -> Result<serde_json::Value, Strin
     Ok(value)
 }
 
+/// Whether an instance's parameters mapping gives `name` (valid or not).
+pub fn given(entries: &[(Node, Node)], name: &str) -> bool {
+    entries
+        .iter()
+        .any(|(k, _)| k.key_text().is_some_and(|key| key == name))
+}
+
 /// Check a JSON value (a declared default) against its declaration.
 pub fn check_json(decl: &Param, value: &serde_json::Value) -> Result<(), String> {
     match (decl.kind, value) {

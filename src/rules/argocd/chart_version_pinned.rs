@@ -32,7 +32,9 @@ Pin the exact version and upgrade it in a pull request.
     check,
 };
 
-fn is_exact(version: &str) -> bool {
+/// Whether a chart version names one release (not a range, a wildcard or `latest`); the
+/// spec checks share it.
+pub fn is_exact(version: &str) -> bool {
     let v = version.trim();
     !v.is_empty()
         && v != "latest"
