@@ -220,6 +220,7 @@ mod tests {
             files: 1,
             objects: 0,
             elapsed: std::time::Duration::ZERO,
+            fail_on: crate::report::Severity::Error,
         };
         render(&report, false)
     }
