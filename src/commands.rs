@@ -301,8 +301,21 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         print_report(cx, findings, sources, sources.len());
         USAGE
     })?;
-    // Nothing is written or compared while the output would carry a credential.
-    let leaks = tree.at_sources(&cx.root, crate::secrets::scan_generated(&tree));
+    // Nothing is written or compared while the output would carry a credential, judged as
+    // `platc secrets` judges the files it comes from (excludes, baseline, platc:allow).
+    let file = cx.config.as_ref().map(|f| cx.start.join(f));
+    let settings =
+        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
+            print_report(cx, findings, sources, 1);
+            USAGE
+        })?;
+    let baseline = cx.root.join(crate::secrets::baseline::DEFAULT_FILE);
+    let accepted = crate::secrets::baseline::read(&baseline).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    let leaks = crate::secrets::scan_generated_judged(&tree, &cx.root, &settings, &accepted);
+    let leaks = tree.at_sources(&cx.root, leaks);
     if !leaks.is_empty() {
         print_report(cx, leaks, &Sources::default(), tree.len());
         return Err(FINDINGS);

@@ -132,28 +132,6 @@ fn every_fixture_validates_without_errors() {
     }
 }
 
-/// Errors `platc check` raises on the fixtures that are false alarms, as (rule, file):
-/// - helm-multisource has one Argo CD per cluster; argocd/duplicate-release takes the two
-///   clusters' in-cluster destinations for one cluster.
-/// - argocd/source-path reports a missing value file of a source that sets
-///   `ignoreMissingValueFiles: true`, which Argo CD skips.
-///
-/// Once a rule is fixed its entries here stop matching anything; remove them then.
-const KNOWN_FALSE_ALARMS: &[(&str, &str)] = &[
-    (
-        "argocd/duplicate-release",
-        "helm-multisource/clusters/staging/",
-    ),
-    (
-        "argocd/source-path",
-        "helm-multisource/clusters/staging/apps/status-page.yaml",
-    ),
-    (
-        "argocd/source-path",
-        "helm-multisource/clusters/staging/apps/vault.yaml",
-    ),
-];
-
 /// `platc check`'s errors on a fixture, as (rule, fixture/file, message).
 fn check_errors(name: &str) -> Vec<(String, String, String)> {
     let out = platc()
@@ -179,17 +157,12 @@ fn check_errors(name: &str) -> Vec<(String, String, String)> {
 }
 
 #[test]
-fn check_finds_no_errors_but_known_false_alarms() {
+fn check_finds_no_errors() {
     for name in ["app-of-apps", "appsets-sites", "club", "helm-multisource"] {
-        let real: Vec<_> = check_errors(name)
-            .into_iter()
-            .filter(|(rule, file, _)| {
-                !KNOWN_FALSE_ALARMS
-                    .iter()
-                    .any(|(r, f)| r == rule && file.starts_with(f))
-            })
-            .collect();
-        assert_eq!(real, vec![], "{name}");
+        // One Argo CD per cluster in helm-multisource: the same Application names in both
+        // clusters' in-cluster destinations are not one release twice; and value files a
+        // source marks `ignoreMissingValueFiles` may be missing.
+        assert_eq!(check_errors(name), vec![], "{name}");
     }
 }
 

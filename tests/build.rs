@@ -438,3 +438,70 @@ fn a_patch_target_on_a_kustomize_folder_is_checked_against_its_build() {
         "{report:#}"
     );
 }
+
+/// `build` refuses a credential as `platc secrets` judges its source file: a `platc:allow`
+/// there, `secrets.exclude` in `.platc.yaml` or the baseline accept it for the build too,
+/// and the refusal names the source file and line.
+#[test]
+fn build_judges_credentials_as_the_secret_scan_does() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::create_dir_all(root.join("platform/files")).unwrap();
+    std::fs::write(
+        root.join("platform/platform.yaml"),
+        "apiVersion: platc.io/v1alpha1\nkind: Platform\nmetadata: {name: demo}\nspec:\n  repo: {url: https://git.example.org/demo.git}\n  environments: [{name: prod}]\n  components:\n    - {name: app, resources: [files/cm.yaml], labels: {team: a}}\n",
+    )
+    .unwrap();
+    let manifest = |allow: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  token: {}{allow}\n",
+            made_up_token()
+        )
+    };
+    let file = root.join("platform/files/cm.yaml");
+    std::fs::write(&file, manifest("")).unwrap();
+    let (code, report) = json_report(root, &["build"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let leak = &findings(&report)[0];
+    let rule = leak["rule"].as_str().unwrap().to_string();
+    assert!(rule.starts_with("secrets/"), "{report:#}");
+    assert_eq!(leak["file"], "platform/files/cm.yaml", "{report:#}");
+    assert_eq!(leak["line"], 6, "{report:#}");
+
+    // Waived on its line.
+    std::fs::write(&file, manifest(&format!("  # platc:allow {rule}"))).unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    let rules: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(code, Some(1));
+    assert!(
+        !rules.is_empty() && rules.iter().all(|r| r == "build/missing"),
+        "stale, not refused: {rules:?}"
+    );
+    std::fs::write(&file, manifest("")).unwrap();
+
+    // Excluded from the secret scan.
+    std::fs::write(
+        root.join(".platc.yaml"),
+        "secrets:\n  exclude: [platform/files/]\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    assert!(
+        findings(&report).iter().all(|f| f["rule"] != rule.as_str()),
+        "{report:#}"
+    );
+    assert_eq!(code, Some(1), "stale, not refused");
+    std::fs::remove_file(root.join(".platc.yaml")).unwrap();
+
+    // Accepted by the baseline `platc secrets --write-baseline` writes.
+    platc()
+        .arg("-C")
+        .arg(root)
+        .args(["secrets", "--write-baseline"])
+        .assert()
+        .success();
+    platc().arg("-C").arg(root).arg("build").assert().success();
+}

@@ -137,6 +137,12 @@ pub const OTHER: &[Entry] = entries![
     "spec/invalid-members", Build, Error, "A members file is not a list of members with names.", "Write `- name: alice` entries, one per member.";
     "spec/output-conflict", Build, Error, "Two parts of the spec would write the same generated file.", "Rename one of them so their outputs differ.";
     "spec/template", Build, Error, "A blueprint template fails to render.", "Fix the template at the position shown (an undefined variable, a syntax error).";
+    "spec/duplicate-application", Build, Error, "Two Applications would have the same name in one Argo CD (an environment with its own Argo CD, or the environments that share one).", "Use `{name}-{env}` names, a component's `applicationName`, or `ownArgocd: true` on environments with an Argo CD of their own.";
+    "spec/invalid-name-template", Build, Error, "A name template uses a placeholder it cannot be given.", "Use the placeholders the message lists: `{name}`, `{env}`, `{project}` for Applications; `{project}`, `{env}` for projects; `{platform}`, `{env}` for the root.";
+    "spec/sync-wave-order", Build, Error, "An explicit `syncWave` would sync a component before, or with, something it depends on.", "Give it a wave above its dependencies', or leave `syncWave` out to have it computed from `dependsOn`.";
+    "spec/head-revision", Build, Error, "A production environment or component tracks `HEAD` or no pinned revision, so any push deploys.", "Pin a branch, tag or commit (`revision`).";
+    "spec/patch-target", Build, Error, "A patch's target selects no object of the component's local resources, so it changes nothing.", "Fix the target (kind, name, namespace, selectors) to match an object of the component.";
+    "spec/unpinned-chart", Build, Error, "A chart version is a range or a wildcard: Argo CD resolves it at each sync, so the same commit can deploy another chart.", "Pin the exact chart version.";
     // platc build --check (build, check).
     "build/missing", Build, Error, "A file the spec produces is missing from overlays/.", "Run `platc build` and commit the result.";
     "build/stale", Build, Error, "A generated file differs from what the spec produces.", "Run `platc build` and commit the result.";
@@ -156,6 +162,7 @@ pub const OTHER: &[Entry] = entries![
     "kustomize/build-failed", Files, Error, "A kustomization fails to build.", "Run `kustomize build` on the folder to see the full error, and fix the kustomization.";
     "kustomize/not-found", Files, Info, "Neither kustomize nor kubectl is installed; kustomizations platc cannot build in process were not built.", "Install kustomize or kubectl (or pass `--kustomize BIN`), or pass `--no-build`.";
     // Schema validation (validate, check).
+    "schema/removed-api", Schema, Error, "The object's apiVersion was removed from Kubernetes at or before the version validated against.", "Move to the replacement API the message names (and its field changes), or validate with the Kubernetes version the cluster runs.";
     "schema/invalid", Schema, Error, "An object does not match its schema.", "Follow the message; the schema comes from the Kubernetes version in use or the CRD.";
     "schema/invalid-value", Schema, Error, "A field's value is not one its schema allows.", "Use one of the values the message lists.";
     "schema/missing-field", Schema, Error, "A required field is missing.", "Add the field the message names.";
