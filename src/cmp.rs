@@ -196,7 +196,7 @@ fn current_with_spec(req: &Request, spec_file: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(Refusal::Findings(
-            crate::tree::drift_findings(&drifts),
+            crate::tree::drift_findings(&drifts, &tree),
             sources,
         ))
     }

@@ -331,7 +331,7 @@ fn build(cx: &Context, check: bool) -> i32 {
     };
     if check {
         let drifts = tree::check(&cx.root, OUT_DIR, &tree);
-        let findings = tree::drift_findings(&drifts);
+        let findings = tree::drift_findings(&drifts, &tree);
         let failed = !findings.is_empty();
         if failed || cx.format != Format::Human {
             print_report(cx, findings, &sources, tree.len());
@@ -689,7 +689,10 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
             Ok(v) => v,
             Err(code) => return code,
         };
-        findings.extend(tree::drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
+        findings.extend(tree::drift_findings(
+            &tree::check(&cx.root, OUT_DIR, &tree),
+            &tree,
+        ));
         ran.push(Check::Build);
         generated = tree;
     } else {

@@ -505,3 +505,38 @@ fn build_judges_credentials_as_the_secret_scan_does() {
         .success();
     platc().arg("-C").arg(root).arg("build").assert().success();
 }
+
+/// `build --check` says which input made a file stale: a copied file, or the spec.
+#[test]
+fn a_stale_file_names_the_input_that_changed() {
+    let repo = temp_repo(&project_root());
+    let root = repo.path();
+    build(root);
+    let copied = root.join("platform/components/kubevirt/kubevirt.yaml");
+    let text = std::fs::read_to_string(&copied).unwrap();
+    std::fs::write(&copied, format!("{text}# a comment\n")).unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    assert_eq!(code, Some(1));
+    let stale: Vec<String> = findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "build/stale")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            "stale: `platform/components/kubevirt/kubevirt.yaml`, which it copies, changed since it was generated"
+        ],
+        "{report:#}"
+    );
+    std::fs::write(&copied, text).unwrap();
+    let spec = root.join("platform/platform.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("version: 7.7.11", "version: 7.7.12")).unwrap();
+    let (_, report) = json_report(root, &["build", "--check"]);
+    assert!(
+        findings(&report).iter().any(|f| f["message"]
+            == "stale: the spec `platform/platform.yaml` changed since it was generated"),
+        "{report:#}"
+    );
+}

@@ -142,6 +142,7 @@ pub const OTHER: &[Entry] = entries![
     "spec/sync-wave-order", Build, Error, "An explicit `syncWave` would sync a component before, or with, something it depends on.", "Give it a wave above its dependencies', or leave `syncWave` out to have it computed from `dependsOn`.";
     "spec/head-revision", Build, Error, "A production environment or component tracks `HEAD` or no pinned revision, so any push deploys.", "Pin a branch, tag or commit (`revision`).";
     "spec/patch-target", Build, Error, "A patch's target selects no object of the component's local resources, so it changes nothing.", "Fix the target (kind, name, namespace, selectors) to match an object of the component.";
+    "spec/project-destination", Build, Error, "A component goes to a namespace or cluster, or reads a repository, that its external project (as declared in the spec) does not allow: Argo CD would refuse the sync.", "Add the destination or repository to the project (and to its declaration in the spec), or deploy the component elsewhere.";
     "spec/unpinned-chart", Build, Error, "A chart version is a range or a wildcard: Argo CD resolves it at each sync, so the same commit can deploy another chart.", "Pin the exact chart version.";
     // platc build --check (build, check).
     "build/missing", Build, Error, "A file the spec produces is missing from overlays/.", "Run `platc build` and commit the result.";

@@ -301,6 +301,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let name = names::application(p, env, &c.name, project, own);
+                self.external_project(i, c, env, project);
                 named.push((name, format!("/spec/components/{i}/name"), &c.name));
             }
             for (i, t) in spec.tenants.iter().enumerate() {
@@ -369,6 +370,68 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// A component of a project declared outside the repository goes where that project
+    /// allows, from repositories it allows: else Argo CD would refuse the sync.
+    fn external_project(&mut self, i: usize, c: &Component, env: &Environment, project: &str) {
+        let Some(declared) = self
+            .p
+            .spec
+            .argocd
+            .projects
+            .get(project)
+            .filter(|p| p.external)
+        else {
+            return;
+        };
+        let o = c.environments.get(&env.name);
+        let d = o.and_then(|o| o.destination.as_ref());
+        let namespace = d
+            .and_then(|d| d.namespace.as_deref())
+            .or(c.namespace.as_deref())
+            .unwrap_or(&c.name);
+        let cluster = match d.map(|d| (d.server.as_deref(), d.name.as_deref())) {
+            Some((Some(server), _)) => (Some(server), None),
+            Some((None, Some(name))) => (None, Some(name)),
+            _ => match (&env.cluster, &env.server) {
+                (Some(name), _) => (None, Some(name.as_str())),
+                (None, Some(server)) => (Some(server.as_str()), None),
+                (None, None) => (Some(crate::compile::argocd::IN_CLUSTER), None),
+            },
+        };
+        let at = format!("/spec/components/{i}/project");
+        if !super::projects::allows_destination(declared, env, cluster, namespace) {
+            let place = cluster.0.or(cluster.1).unwrap_or_default();
+            self.error(
+                "spec/project-destination",
+                &at,
+                format!("`{}` deploys to `{namespace}` on `{place}` in `{}`, which the project `{project}` does not allow", c.name, env.name),
+                Some(format!("add the destination to the project (and to its `destinations` here), or deploy `{}` elsewhere", c.name)),
+            );
+        }
+        let this_repo = self.p.spec.repo.url.as_str();
+        let mut repos: Vec<&str> = Vec::new();
+        for helm in c.helm.iter().chain(&c.charts) {
+            repos.push(helm.repo.as_deref().unwrap_or(this_repo));
+        }
+        if let Some(git) = &c.git {
+            repos.push(&git.repo);
+        }
+        if !c.resources.is_empty() || o.is_some_and(|o| !o.resources.is_empty()) {
+            repos.push(this_repo);
+        }
+        for r in c.refs.values() {
+            repos.push(r.repo.as_deref().unwrap_or(this_repo));
+        }
+        if let Some(repo) = super::projects::first_refused_repo(declared, &repos) {
+            self.error(
+                "spec/project-destination",
+                &at,
+                format!("`{}` reads `{repo}`, which the project `{project}` does not list in its source repositories", c.name),
+                Some("add the repository to the project's `sourceRepos`".into()),
+            );
         }
     }
 
@@ -478,7 +541,10 @@ impl<'a> Checker<'a> {
     fn project_known(&mut self, pointer: &str, project: Option<&String>) {
         let Some(project) = project else { return };
         let argocd = &self.p.spec.argocd;
-        if *project == argocd.project || argocd.projects.contains_key(project) {
+        if *project == argocd.project
+            || argocd.projects.contains_key(project)
+            || project == names::DEFAULT_PROJECT
+        {
             return;
         }
         let known: Vec<&str> = std::iter::once(argocd.project.as_str())
