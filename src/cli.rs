@@ -17,10 +17,19 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Run as if started in DIR (the repository root).
+    /// The repository root (no search). Without it, platc walks up from the current folder
+    /// to the first one holding `.git`, `.platc.yaml` or the platform spec, as git and cargo
+    /// do. Paths on the command line are relative to the current folder (to DIR with -C).
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// How to print findings.
+    /// Read the settings from FILE instead of `.platc.yaml` at the repository root.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Say on standard error which repository root and settings file were used, and why a
+    /// named path under an exclude pattern is checked anyway.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// How to print findings (`rules` and `explain`: human or json).
     #[arg(long, global = true, value_enum, default_value = "human")]
     pub format: Format,
     /// The lowest severity that makes the exit code 1.
@@ -52,7 +61,9 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run every check a CI gate or pre-commit hook needs: build --check (with a spec), validate.
+    /// Run every check a CI gate or pre-commit hook needs: build --check (when there is a
+    /// platform spec), validate (schemas), lint (the rules) and secrets (the credential scan,
+    /// with `.platc-secrets-baseline.json`), in one report.
     Check {
         /// Files or folders to check (default: the whole repository).
         paths: Vec<String>,
@@ -98,11 +109,17 @@ pub enum Command {
         #[arg(long, value_name = "BIN")]
         kustomize: Option<PathBuf>,
     },
-    /// List every lint rule.
-    Rules,
-    /// Print a rule's documentation: why it matters, examples, how to fix or waive it.
+    /// List the lint rules (with --all: every id a finding can show).
+    Rules {
+        /// Also list the ids of the spec, build, config, YAML, schema, kustomize and secret
+        /// findings (`platc explain` documents each).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the documentation of a rule id (any id a finding shows): what it means, how to
+    /// fix or waive it.
     Explain {
-        /// The rule id, such as workload/image-tag.
+        /// The id, such as workload/image-tag or schema/unknown-field.
         rule: String,
     },
     /// Validate every Kubernetes object against its schema (built-in kinds and CRDs).

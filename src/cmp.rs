@@ -54,8 +54,13 @@ impl Request {
             .strip_prefix(&root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let kubernetes_version =
-            kubernetes_version.or_else(|| env("KUBE_VERSION").and_then(|v| minor_version(&v)));
+        // The cluster's own version (KUBE_VERSION) is not a choice: when platc has no schemas
+        // for it, the nearest embedded ones are used rather than blocking every sync. A
+        // version given on the command line must be one platc has.
+        let kubernetes_version = kubernetes_version.or_else(|| {
+            let cluster = minor_version(&env("KUBE_VERSION")?)?;
+            Some(crate::schema::core::nearest(&cluster).to_string())
+        });
         Ok(Request {
             app_dir,
             root,
@@ -191,7 +196,7 @@ fn current_with_spec(req: &Request, spec_file: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(Refusal::Findings(
-            crate::tree::drift_findings(&drifts),
+            crate::tree::drift_findings(&drifts, &tree),
             sources,
         ))
     }
@@ -228,7 +233,7 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
             return Ok((out, k));
         }
         let version = match req.kubernetes_version.as_deref() {
-            Some(v) => crate::schema::core::pick(v).map_err(Refusal::Input)?.0,
+            Some(v) => crate::schema::core::pick(v).map_err(Refusal::Input)?,
             None => crate::schema::core::newest(),
         };
         let registry =
@@ -258,6 +263,7 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
     for f in &files {
         let text = std::fs::read_to_string(f)
             .map_err(|e| Refusal::Input(format!("cannot read `{}`: {e}", f.display())))?;
+        let text = kubernetes_documents(&text);
         if text.trim().is_empty() {
             continue;
         }
@@ -277,6 +283,54 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
     Ok((out, label))
 }
 
+/// The documents of a file that are Kubernetes objects (a mapping with `apiVersion` and
+/// `kind`), as written. Like Argo CD's directory mode, anything else is skipped: Helm values,
+/// `.platc.yaml`, a platform spec are not manifests. A document that does not parse is kept
+/// when it looks like an object, so that its error is reported rather than hidden.
+fn kubernetes_documents(text: &str) -> String {
+    let mut out = String::new();
+    for doc in split_documents(text) {
+        let is_object = match crate::yaml::parse_stream(doc) {
+            Ok(stream) => stream.documents.iter().any(|d| {
+                d.get("apiVersion")
+                    .and_then(crate::yaml::Node::as_str)
+                    .is_some()
+                    && d.get("kind").and_then(crate::yaml::Node::as_str).is_some()
+            }),
+            Err(_) => {
+                let top = |key: &str| doc.lines().any(|l| l.starts_with(key));
+                top("apiVersion:") && top("kind:")
+            }
+        };
+        if is_object {
+            if !out.is_empty() && !doc.starts_with("---") {
+                out.push_str("---\n");
+            }
+            out.push_str(doc);
+            if !doc.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A YAML stream cut before each `---` line (a document start marker at column 0 ends any
+/// block scalar, so the cut is exact).
+fn split_documents(text: &str) -> Vec<&str> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if offset > 0 && (bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t")) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    starts.windows(2).map(|w| &text[w[0]..w[1]]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +341,23 @@ mod tests {
         assert_eq!(minor_version("v1.30.4+k3s1").as_deref(), Some("1.30"));
         assert_eq!(minor_version("1.29"), None.or(Some("1.29".into())));
         assert_eq!(minor_version("latest"), None);
+    }
+
+    #[test]
+    fn only_kubernetes_documents_are_kept() {
+        let text = "replicaCount: 2\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n# values\nimage: {tag: x}\n";
+        assert_eq!(
+            kubernetes_documents(text),
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+        );
+        assert_eq!(kubernetes_documents("exclude: [a]\nrules: {}\n"), "");
+        // A block scalar holding `---` indented is one document.
+        let one =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  x: |\n    ---\n    y\n";
+        assert_eq!(kubernetes_documents(one), one);
+        // Broken YAML that looks like an object is kept, so its error is reported.
+        let broken = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n";
+        assert_eq!(kubernetes_documents(broken), broken);
     }
 
     #[test]

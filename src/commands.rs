@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use crate::cli::{Cli, Command, FailOn, SchemaArgs, SchemasCommand};
 use crate::compile::{self, OUT_DIR};
+use crate::repo::RootMark;
 use crate::report::{Finding, Format, Report, Severity};
+use crate::rules::catalogue::Check;
 use crate::source::Sources;
 use crate::spec;
 use crate::tree;
@@ -17,26 +19,57 @@ pub const FINDINGS: i32 = 1;
 pub const USAGE: i32 = 2;
 
 struct Context {
+    /// The repository root (absolute).
     root: PathBuf,
+    /// The folder paths on the command line are relative to: the current one, or `-C DIR`.
+    start: PathBuf,
+    /// `--config FILE`, relative to `start`.
+    config: Option<PathBuf>,
     kubernetes_version: Option<String>,
     format: Format,
     fail_on: Severity,
     quiet: bool,
+    verbose: bool,
     spec_file: String,
     started: Instant,
 }
 
-pub fn run(cli: Cli) -> i32 {
-    let root = match &cli.global.dir {
-        Some(d) => d.clone(),
-        None => PathBuf::from("."),
-    };
-    if !root.is_dir() {
-        eprintln!("error: `{}` is not a folder", root.display());
-        return USAGE;
+impl Context {
+    /// Say something only `--verbose` asked for (on standard error: never in a report).
+    fn note(&self, message: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("platc: {message}");
+        }
     }
+}
+
+/// Where platc runs: the folder paths are relative to and the repository root.
+fn locate(global: &crate::cli::Global) -> Result<(PathBuf, PathBuf, RootMark), String> {
+    let given = global.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !given.is_dir() {
+        return Err(format!("`{}` is not a folder", given.display()));
+    }
+    let start = std::path::absolute(&given)
+        .map_err(|e| format!("cannot resolve `{}`: {e}", given.display()))?;
+    if global.dir.is_some() {
+        return Ok((start.clone(), start, RootMark::Given));
+    }
+    let (root, mark) = crate::repo::find_root(&start, &global.spec);
+    Ok((start, root, mark))
+}
+
+pub fn run(cli: Cli) -> i32 {
+    let (start, root, mark) = match locate(&cli.global) {
+        Ok(place) => place,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
     let cx = Context {
         root,
+        start,
+        config: cli.global.config.clone(),
         kubernetes_version: cli.global.kubernetes_version.clone(),
         format: cli.global.format,
         fail_on: match cli.global.fail_on {
@@ -44,30 +77,38 @@ pub fn run(cli: Cli) -> i32 {
             FailOn::Warning => Severity::Warning,
         },
         quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
         spec_file: cli.global.spec.clone(),
         started: Instant::now(),
     };
+    cx.note(format_args!(
+        "repository root: {} ({})",
+        cx.root.display(),
+        match &mark {
+            RootMark::Given => "given with -C".to_string(),
+            RootMark::Holds(entry) => format!("it holds {entry}"),
+            RootMark::Fallback => {
+                "the current folder: no .git, .platc.yaml or platform spec above it".to_string()
+            }
+        }
+    ));
     match cli.command {
         Command::Build { check } => build(&cx, check),
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
         Command::Lint { paths, schemas } => lint(&cx, &paths, &schemas),
+        // Argo CD runs the plugin in the Application's folder: it finds its own root.
         Command::Generate { kustomize } => generate(&cx, kustomize.as_deref()),
-        Command::Rules => {
-            print!("{}", rules_table());
-            CLEAN
-        }
-        Command::Explain { rule } => match crate::rules::find(&rule) {
-            Some(r) => {
-                print!("{}", r.docs);
-                CLEAN
-            }
+        Command::Rules { all } => listing(&cx, || rules_listing(cx.format, all)),
+        Command::Explain { rule } => match crate::rules::catalogue::find(&rule) {
+            Some(entry) => listing(&cx, || explain_text(&entry, cx.format)),
             None => {
-                let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
-                let hint = crate::suggest::did_you_mean(&rule, ids.iter().copied())
+                let hint = crate::rules::catalogue::suggestion(&rule)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                eprintln!("error: no rule `{rule}`{hint}; `platc rules` lists them");
+                eprintln!(
+                    "error: platc has no rule `{rule}`{hint}; `platc rules --all` lists them"
+                );
                 USAGE
             }
         },
@@ -98,6 +139,77 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// Print a listing in the human or JSON format (the others are for findings).
+fn listing(cx: &Context, text: impl FnOnce() -> String) -> i32 {
+    if !matches!(cx.format, Format::Human | Format::Json) {
+        eprintln!("error: this command prints `--format human` or `--format json` only");
+        return USAGE;
+    }
+    print!("{}", text());
+    CLEAN
+}
+
+/// `platc explain ID`: the docs, or `{"id", "check", "severity", "summary", "docs"}`.
+pub fn explain_text(entry: &crate::rules::catalogue::Entry, format: Format) -> String {
+    if format != Format::Json {
+        return entry.text();
+    }
+    let value = serde_json::json!({
+        "id": entry.id,
+        "check": entry.check.as_str(),
+        "severity": entry.severity,
+        "summary": entry.summary,
+        "docs": entry.text(),
+    });
+    let mut out = serde_json::to_string_pretty(&value).expect("docs serialize");
+    out.push('\n');
+    out
+}
+
+/// Every path argument as a root-relative path; a path that does not exist or lies outside
+/// the repository is a usage error (a typo in a CI script must not pass the gate).
+fn resolve(cx: &Context, paths: &[String]) -> Result<Vec<String>, i32> {
+    let mut out = Vec::with_capacity(paths.len());
+    let mut failed = false;
+    for arg in paths {
+        match crate::repo::relative_to_root(&cx.start, &cx.root, arg) {
+            Ok(rel) => out.push(rel),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(USAGE);
+    }
+    // The root itself means the whole repository.
+    if out.iter().any(String::is_empty) {
+        out.clear();
+    }
+    Ok(out)
+}
+
+/// After a run over files: explicit paths that yielded nothing are a usage error, and a run
+/// over the whole repository that read nothing says so.
+fn nothing_read(cx: &Context, paths: &[String], files: usize, what: &str) -> Option<i32> {
+    if files > 0 {
+        return None;
+    }
+    if paths.is_empty() {
+        eprintln!(
+            "warning: no {what} under `{}`: nothing was checked",
+            cx.root.display()
+        );
+        return None;
+    }
+    eprintln!(
+        "error: no {what} in `{}`: nothing was checked",
+        paths.join("`, `")
+    );
+    Some(USAGE)
+}
+
 /// The JSON schema of the platform spec, pretty-printed with a trailing newline.
 pub fn spec_schema() -> String {
     let schema = schemars::schema_for!(spec::Platform);
@@ -110,7 +222,7 @@ pub fn spec_schema() -> String {
 fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
     use crate::cmp::{self, Refusal};
     let request = match cmp::Request::new(
-        &cx.root,
+        &cx.start,
         |k| std::env::var(k).ok(),
         cx.kubernetes_version.clone(),
     ) {
@@ -136,6 +248,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
                 files: 1,
                 objects: 0,
                 elapsed: cx.started.elapsed(),
+                fail_on: cx.fail_on,
             };
             report.sort();
             eprint!("{}", report.render(cx.format, false));
@@ -165,6 +278,7 @@ fn print_report_objects(
         files,
         objects,
         elapsed: cx.started.elapsed(),
+        fail_on: cx.fail_on,
     };
     report.sort();
     let color = cx.format == Format::Human
@@ -187,8 +301,21 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         print_report(cx, findings, sources, sources.len());
         USAGE
     })?;
-    // Nothing is written or compared while the output would carry a credential.
-    let leaks = tree.at_sources(&cx.root, crate::secrets::scan_generated(&tree));
+    // Nothing is written or compared while the output would carry a credential, judged as
+    // `platc secrets` judges the files it comes from (excludes, baseline, platc:allow).
+    let file = cx.config.as_ref().map(|f| cx.start.join(f));
+    let settings =
+        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
+            print_report(cx, findings, sources, 1);
+            USAGE
+        })?;
+    let baseline = cx.root.join(crate::secrets::baseline::DEFAULT_FILE);
+    let accepted = crate::secrets::baseline::read(&baseline).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    let leaks = crate::secrets::scan_generated_judged(&tree, &cx.root, &settings, &accepted);
+    let leaks = tree.at_sources(&cx.root, leaks);
     if !leaks.is_empty() {
         print_report(cx, leaks, &Sources::default(), tree.len());
         return Err(FINDINGS);
@@ -204,7 +331,7 @@ fn build(cx: &Context, check: bool) -> i32 {
     };
     if check {
         let drifts = tree::check(&cx.root, OUT_DIR, &tree);
-        let findings = tree::drift_findings(&drifts);
+        let findings = tree::drift_findings(&drifts, &tree);
         let failed = !findings.is_empty();
         if failed || cx.format != Format::Human {
             print_report(cx, findings, &sources, tree.len());
@@ -240,7 +367,8 @@ fn build(cx: &Context, check: bool) -> i32 {
 fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Options {
     crate::validate::Options {
         kubernetes_version: cx.kubernetes_version.clone(),
-        schema_dirs: schemas.dirs.clone(),
+        // Typed relative to the current folder, like every path argument.
+        schema_dirs: schemas.dirs.iter().map(|d| cx.start.join(d)).collect(),
         strict_missing: schemas.strict_missing,
         kustomize: schemas.kustomize.clone(),
         no_build: schemas.no_build,
@@ -257,49 +385,117 @@ fn exit_for(cx: &Context, findings: &[Finding]) -> i32 {
     }
 }
 
-/// `.platc.yaml`, or why it cannot be read (already reported: exit 2).
-fn settings(cx: &Context, sources: &mut Sources) -> Result<crate::config::Settings, i32> {
-    crate::config::load(&cx.root, sources).map_err(|findings| {
-        print_report(cx, findings, sources, 1);
-        USAGE
-    })
+/// The settings (`.platc.yaml` or `--config`), with the named paths exempt from excludes;
+/// or why they cannot be read (already reported: exit 2).
+fn settings(
+    cx: &Context,
+    sources: &mut Sources,
+    named: &[String],
+) -> Result<crate::config::Settings, i32> {
+    let file = cx.config.as_ref().map(|f| cx.start.join(f));
+    let mut settings =
+        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
+            print_report(cx, findings, sources, 1);
+            USAGE
+        })?;
+    if settings.found {
+        cx.note(format_args!("settings: {}", settings.file));
+    } else {
+        cx.note(format_args!(
+            "settings: none ({} not found): the defaults",
+            settings.file
+        ));
+    }
+    for path in named {
+        let is_dir = cx.root.join(path).is_dir();
+        if let Some(pattern) = settings.pattern_excluding(path, is_dir) {
+            cx.note(format_args!(
+                "`{path}` is excluded by `{pattern}` in {}, but checked: it was named on the command line",
+                settings.file
+            ));
+        }
+    }
+    settings.name_paths(named);
+    Ok(settings)
 }
 
-/// `platc rules`: id, default severity and summary of every rule.
-pub fn rules_table() -> String {
+/// `platc rules`: id, default severity and summary of every lint rule (with `all`, of
+/// every id), as a table or a JSON list.
+pub fn rules_listing(format: Format, all: bool) -> String {
+    let entries: Vec<_> = crate::rules::catalogue::entries()
+        .filter(|e| all || e.check == Check::Lint)
+        .collect();
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.id,
+                    "check": e.check.as_str(),
+                    "severity": e.severity,
+                    "summary": e.summary,
+                })
+            })
+            .collect();
+        let mut out = serde_json::to_string_pretty(&list).expect("rules serialize");
+        out.push('\n');
+        return out;
+    }
     let mut out = String::new();
-    for r in crate::rules::RULES {
+    for e in entries {
         out.push_str(&format!(
             "{:<34} {:<8} {}\n",
-            r.id,
-            r.severity.as_str(),
-            r.summary
+            e.id,
+            e.severity.as_str(),
+            e.summary
         ));
     }
     out
+}
+
+/// `platc rules` as a table.
+pub fn rules_table() -> String {
+    rules_listing(Format::Human, false)
 }
 
 fn lint(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut opts = validate_options(cx, schemas);
     opts.schemas = false;
     opts.lint = true;
-    run_objects(cx, paths, &opts)
+    run_objects(cx, paths, &opts, &[Check::Files, Check::Lint])
 }
 
 fn validate(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
-    run_objects(cx, paths, &validate_options(cx, schemas))
+    run_objects(
+        cx,
+        paths,
+        &validate_options(cx, schemas),
+        &[Check::Files, Check::Schema],
+    )
 }
 
-fn run_objects(cx: &Context, paths: &[String], opts: &crate::validate::Options) -> i32 {
+fn run_objects(
+    cx: &Context,
+    paths: &[String],
+    opts: &crate::validate::Options,
+    ran: &[Check],
+) -> i32 {
+    let paths = match resolve(cx, paths) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut sources = Sources::default();
-    let settings = match settings(cx, &mut sources) {
+    let settings = match settings(cx, &mut sources, &paths) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match crate::validate::validate(&cx.root, paths, opts, &settings) {
+    match crate::validate::validate(&cx.root, &paths, opts, &settings) {
         Ok(outcome) => {
+            if let Some(code) = nothing_read(cx, &paths, outcome.files, "YAML files") {
+                return code;
+            }
             let findings =
-                crate::policy::apply(outcome.findings, &settings, &crate::policy::today());
+                crate::policy::apply(outcome.findings, &settings, &crate::policy::today(), ran);
             let code = exit_for(cx, &findings);
             print_report_objects(
                 cx,
@@ -328,7 +524,8 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         }
         vec![("-".into(), text)]
     } else {
-        let path = Path::new(source);
+        // Typed relative to the current folder (DIR with -C), like every path argument.
+        let path = &cx.start.join(source);
         if !path.exists() {
             eprintln!("error: `{source}` does not exist");
             return USAGE;
@@ -343,10 +540,10 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
             .collect()
     };
     for (name, text) in texts {
-        match crate::schema::import::from_text(&text) {
+        match crate::schema::import::from_named(&name, &text) {
             Ok(list) => imported.extend(list),
             Err(e) => {
-                eprintln!("error: {name}: {e}");
+                eprintln!("error: {e}");
                 return USAGE;
             }
         }
@@ -373,11 +570,7 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         }
     }
     if !cx.quiet {
-        eprintln!(
-            "imported {} schema{}",
-            imported.len(),
-            if imported.len() == 1 { "" } else { "s" }
-        );
+        eprintln!("{}", crate::schema::import::summary(&imported));
     }
     CLEAN
 }
@@ -391,6 +584,13 @@ fn secrets(
     baseline: (&Path, bool),
 ) -> i32 {
     let mut sources = Sources::default();
+    if (staged || history) && !paths.is_empty() {
+        eprintln!(
+            "error: --staged and --history scan git's objects, not paths: drop `{}`",
+            paths.join(" ")
+        );
+        return USAGE;
+    }
     if paths == ["-"] {
         use std::io::Read;
         let mut text = String::new();
@@ -403,7 +603,11 @@ fn secrets(
         print_report(cx, findings, &sources, 1);
         return code;
     }
-    let settings = match settings(cx, &mut sources) {
+    let paths = match resolve(cx, paths) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let settings = match settings(cx, &mut sources, &paths) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -412,7 +616,7 @@ fn secrets(
     } else if history {
         crate::secrets::scan_history(&cx.root, since, &settings)
     } else {
-        Ok(crate::secrets::scan_tree(&cx.root, paths, &settings))
+        Ok(crate::secrets::scan_tree(&cx.root, &paths, &settings))
     };
     let outcome = match outcome {
         Ok(o) => o,
@@ -421,6 +625,12 @@ fn secrets(
             return USAGE;
         }
     };
+    if !staged
+        && !history
+        && let Some(code) = nothing_read(cx, &paths, outcome.files, "files")
+    {
+        return code;
+    }
     let (baseline_file, write_baseline) = baseline;
     let baseline_path = cx.root.join(baseline_file);
     if write_baseline {
@@ -451,7 +661,12 @@ fn secrets(
         }
     };
     let mut outcome = outcome.without_baseline(&accepted);
-    outcome.findings = crate::policy::apply(outcome.findings, &settings, &crate::policy::today());
+    outcome.findings = crate::policy::apply(
+        outcome.findings,
+        &settings,
+        &crate::policy::today(),
+        &[Check::Secrets],
+    );
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
     print_report(cx, outcome.findings, &Sources::default(), outcome.files);
@@ -459,26 +674,51 @@ fn secrets(
 }
 
 fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
+    let paths = match resolve(cx, paths) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut sources = Sources::default();
     let mut findings = Vec::new();
     let mut files = 0;
     let mut objects = 0;
+    let mut ran = vec![Check::Files, Check::Schema, Check::Lint, Check::Secrets];
     let mut generated = tree::Tree::default();
-    if Path::new(&cx.root).join(&cx.spec_file).is_file() {
+    if cx.root.join(&cx.spec_file).is_file() {
         let (_spec, tree) = match load_and_compile(cx, &mut sources) {
             Ok(v) => v,
             Err(code) => return code,
         };
-        findings.extend(tree::drift_findings(&tree::check(&cx.root, OUT_DIR, &tree)));
+        findings.extend(tree::drift_findings(
+            &tree::check(&cx.root, OUT_DIR, &tree),
+            &tree,
+        ));
+        ran.push(Check::Build);
         generated = tree;
+    } else {
+        cx.note(format_args!(
+            "no {} under the root: build --check skipped",
+            cx.spec_file
+        ));
     }
-    let settings = match settings(cx, &mut sources) {
+    let settings = match settings(cx, &mut sources, &paths) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // A corrupt baseline is an error here as in `platc secrets`: ignoring it would report
+    // every accepted finding again, or hide that the file is broken.
+    let accepted =
+        match crate::secrets::baseline::read(&cx.root.join(crate::secrets::baseline::DEFAULT_FILE))
+        {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return USAGE;
+            }
+        };
     let mut opts = validate_options(cx, schemas);
     opts.lint = true;
-    match crate::validate::validate(&cx.root, paths, &opts, &settings) {
+    match crate::validate::validate(&cx.root, &paths, &opts, &settings) {
         Ok(outcome) => {
             findings.extend(outcome.findings);
             files += outcome.files;
@@ -492,12 +732,13 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
             return USAGE;
         }
     }
-    let accepted =
-        crate::secrets::baseline::read(&cx.root.join(crate::secrets::baseline::DEFAULT_FILE))
-            .unwrap_or_default();
-    let secrets = crate::secrets::scan_tree(&cx.root, paths, &settings).without_baseline(&accepted);
+    let secrets =
+        crate::secrets::scan_tree(&cx.root, &paths, &settings).without_baseline(&accepted);
+    if let Some(code) = nothing_read(cx, &paths, files + secrets.files, "files") {
+        return code;
+    }
     findings.extend(secrets.findings);
-    let findings = crate::policy::apply(findings, &settings, &crate::policy::today());
+    let findings = crate::policy::apply(findings, &settings, &crate::policy::today(), &ran);
     let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);

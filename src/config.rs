@@ -120,8 +120,15 @@ pub struct Waiver {
 /// The settings and the matcher built from them.
 pub struct Settings {
     pub config: Config,
+    /// The settings file as findings name it (`.platc.yaml`, or the `--config` file).
+    pub file: String,
+    /// Whether a settings file was read (else these are the defaults).
+    pub found: bool,
     excluded: Gitignore,
     excluded_from_secrets: Gitignore,
+    /// Repo-relative paths named on the command line: a person who names a path wants it
+    /// checked, so the excludes that cover it (or its parents) do not apply to it.
+    named: Vec<String>,
     /// Where each waiver is written in `.platc.yaml` (for findings about waivers).
     pub waiver_positions: Vec<Option<crate::yaml::Pos>>,
 }
@@ -129,32 +136,98 @@ pub struct Settings {
 impl Settings {
     /// Whether a repo-relative file path is excluded.
     pub fn is_excluded(&self, path: &str) -> bool {
-        self.excluded
-            .matched_path_or_any_parents(path, false)
-            .is_ignore()
+        excluded_by(&self.excluded, path, &self.named)
     }
 
     /// Whether the secret scan skips a repo-relative file path.
     pub fn is_excluded_from_secrets(&self, path: &str) -> bool {
-        self.is_excluded(path)
-            || self
-                .excluded_from_secrets
-                .matched_path_or_any_parents(path, false)
-                .is_ignore()
+        self.is_excluded(path) || excluded_by(&self.excluded_from_secrets, path, &self.named)
     }
+
+    /// Check these repo-relative paths even where an exclude pattern covers them.
+    pub fn name_paths(&mut self, paths: &[String]) {
+        self.named = paths
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+    }
+
+    /// The exclude pattern that would skip a named path, if any (for `--verbose`).
+    pub fn pattern_excluding(&self, path: &str, is_dir: bool) -> Option<String> {
+        [&self.excluded, &self.excluded_from_secrets]
+            .into_iter()
+            .find_map(|g| match g.matched_path_or_any_parents(path, is_dir) {
+                ignore::Match::Ignore(glob) => Some(glob.original().to_string()),
+                _ => None,
+            })
+    }
+}
+
+/// Whether `matcher` excludes `path`. Below a named path, only the path and its parents
+/// up to (not including) the named one are matched: patterns over the named path or above
+/// it are overruled by the person who named it.
+fn excluded_by(matcher: &Gitignore, path: &str, named: &[String]) -> bool {
+    let Some(top) = named
+        .iter()
+        .filter(|n| path == n.as_str() || path.starts_with(&format!("{n}/")))
+        .max_by_key(|n| n.len())
+    else {
+        return matcher.matched_path_or_any_parents(path, false).is_ignore();
+    };
+    let mut current = path;
+    let mut is_dir = false;
+    while current.len() > top.len() {
+        if matcher.matched(current, is_dir).is_ignore() {
+            return true;
+        }
+        current = match current.rsplit_once('/') {
+            Some((parent, _)) => parent,
+            None => break,
+        };
+        is_dir = true;
+    }
+    false
 }
 
 /// Read `.platc.yaml` at the repository root (defaults when there is none).
 pub fn load(root: &Path, sources: &mut Sources) -> Result<Settings, Vec<Finding>> {
-    let text = match std::fs::read_to_string(root.join(FILE)) {
-        Ok(t) => t,
-        Err(_) => return settings(root, Config::default()).map_err(|f| vec![*f]),
+    load_from(root, None, sources)
+}
+
+/// Read the settings: `file` (`--config`, which must exist) or `.platc.yaml` at the root.
+pub fn load_from(
+    root: &Path,
+    file: Option<&Path>,
+    sources: &mut Sources,
+) -> Result<Settings, Vec<Finding>> {
+    let (path, name) = match file {
+        Some(f) => (f.to_path_buf(), display_name(root, f)),
+        None => (root.join(FILE), FILE.to_string()),
     };
-    sources.insert(FILE, text.as_str());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if file.is_some() => {
+            return Err(vec![
+                Finding::error("config/invalid", format!("cannot read the settings: {e}"))
+                    .at(name, None)
+                    .with_help(
+                        "--config names a file such as .platc.yaml, relative to the current folder",
+                    ),
+            ]);
+        }
+        Err(_) => {
+            let mut s = settings(root, Config::default()).map_err(|f| vec![*f])?;
+            s.file = name;
+            return Ok(s);
+        }
+    };
+    let file_name = name.as_str();
+    sources.insert(file_name, text.as_str());
     let stream = parse_stream(&text).map_err(|e| {
         vec![
             Finding::error("config/yaml", format!("not valid YAML: {}", e.message))
-                .at(FILE, Some(e.pos)),
+                .at(file_name, Some(e.pos)),
         ]
     })?;
     let waiver_positions: Vec<Option<crate::yaml::Pos>> = stream
@@ -169,14 +242,70 @@ pub fn load(root: &Path, sources: &mut Sources) -> Result<Settings, Vec<Finding>
         Some(node) if node.is_null() => Config::default(),
         Some(node) => from_node::<Config>(node).map_err(|e| {
             let mut f =
-                Finding::error("config/invalid", e.message).at(FILE, e.span.map(|s| s.start));
+                Finding::error("config/invalid", e.message).at(file_name, e.span.map(|s| s.start));
             f.help = e.help;
             vec![f]
         })?,
     };
-    let mut s = settings(root, config).map_err(|f| vec![*f])?;
+    let unknown = unknown_rule_ids(stream.documents.first(), file_name);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let mut s = settings(root, config).map_err(|f| {
+        let mut f = *f;
+        f.file = Some(name.clone());
+        vec![f]
+    })?;
     s.waiver_positions = waiver_positions;
+    s.file = name;
+    s.found = true;
     Ok(s)
+}
+
+/// A settings file's name in findings: relative to the root when inside it.
+fn display_name(root: &Path, file: &Path) -> String {
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let absolute = crate::repo::lexical(&absolute);
+    let root =
+        crate::repo::lexical(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+    absolute
+        .strip_prefix(&root)
+        .unwrap_or(&absolute)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Rule ids in `rules:` and `waivers[].rule` that platc does not emit: a typo there would
+/// silently override or waive nothing.
+fn unknown_rule_ids(doc: Option<&crate::yaml::Node>, file: &str) -> Vec<Finding> {
+    let Some(doc) = doc else { return Vec::new() };
+    let mut named: Vec<&crate::yaml::Node> = Vec::new();
+    if let Some(rules) = doc.get("rules").and_then(crate::yaml::Node::as_map) {
+        named.extend(rules.iter().map(|(k, _)| k));
+    }
+    if let Some(waivers) = doc.get("waivers").and_then(crate::yaml::Node::as_seq) {
+        named.extend(waivers.iter().filter_map(|w| w.get("rule")));
+    }
+    named
+        .into_iter()
+        .filter_map(|node| {
+            let id = node.as_str()?;
+            if crate::rules::catalogue::is_known(id) {
+                return None;
+            }
+            let help = match crate::rules::catalogue::suggestion(id) {
+                Some(s) => format!("did you mean `{s}`? `platc rules --all` lists every id"),
+                None => {
+                    "`platc rules --all` lists every id; `family/*` names a whole family".into()
+                }
+            };
+            Some(
+                Finding::error("config/unknown-rule", format!("platc has no rule `{id}`"))
+                    .at_span(file, Some(node.span))
+                    .with_help(help),
+            )
+        })
+        .collect()
 }
 
 fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
@@ -184,8 +313,11 @@ fn settings(root: &Path, config: Config) -> Result<Settings, Box<Finding>> {
     let excluded_from_secrets = matcher(root, &config.secrets.exclude)?;
     Ok(Settings {
         config,
+        file: FILE.to_string(),
+        found: false,
         excluded,
         excluded_from_secrets,
+        named: Vec::new(),
         waiver_positions: Vec::new(),
     })
 }
@@ -238,6 +370,46 @@ mod tests {
         assert!(!s.is_excluded("docs/examples/keys.md"));
         assert!(s.is_excluded_from_secrets("vendor/x.yaml"));
         assert!(!s.is_excluded_from_secrets("apps/x.yaml"));
+    }
+
+    #[test]
+    fn named_paths_overrule_the_excludes_over_them_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "exclude: [tests/fixtures/, '*.generated.yaml']\nsecrets:\n  exclude: [docs/]\n",
+        )
+        .unwrap();
+        let mut s = load(dir.path(), &mut Sources::default()).unwrap();
+        s.name_paths(&["tests/fixtures/broken".into(), "docs/keys.md".into()]);
+        assert!(!s.is_excluded("tests/fixtures/broken/a.yaml"));
+        assert!(s.is_excluded("tests/fixtures/broken/a.generated.yaml"));
+        assert!(s.is_excluded("tests/fixtures/other/a.yaml"));
+        assert!(!s.is_excluded_from_secrets("docs/keys.md"));
+        assert!(s.is_excluded_from_secrets("docs/other.md"));
+        assert_eq!(
+            s.pattern_excluding("tests/fixtures/broken", true)
+                .as_deref(),
+            Some("tests/fixtures/")
+        );
+    }
+
+    #[test]
+    fn unknown_rule_ids_are_errors_at_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "rules:\n  workload/probes: off\n  schema/unknown-feild: off\nwaivers:\n  - {rule: kustomize/*, reason: r}\n",
+        )
+        .unwrap();
+        let e = load(dir.path(), &mut Sources::default()).err().unwrap();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].rule, "config/unknown-rule");
+        assert_eq!((e[0].line, e[0].column), (Some(3), Some(3)));
+        assert_eq!(
+            e[0].help.as_deref(),
+            Some("did you mean `schema/unknown-field`? `platc rules --all` lists every id")
+        );
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The repository's policy over findings: severity overrides and waivers from
-//! `.platc.yaml`. An expired waiver is an error; a waiver that suppresses nothing is a warning.
+//! `.platc.yaml`. An expired waiver is an error; a waiver that suppresses nothing is a warning,
+//! judged only by a command that ran every check emitting its rule (`platc secrets` cannot
+//! tell whether a lint waiver is still needed).
 
 use ignore::gitignore::GitignoreBuilder;
 
-use crate::config::{FILE, Level, Settings, Waiver};
+use crate::config::{Level, Settings, Waiver};
 use crate::report::{Finding, Severity};
+use crate::rules::catalogue::{self, Check};
 
 /// Today's date as `YYYY-MM-DD` (UTC).
 pub fn today() -> String {
@@ -61,8 +64,33 @@ fn matches(w: &Waiver, f: &Finding) -> bool {
     true
 }
 
-/// Apply severity overrides and waivers; adds findings about expired and unused waivers.
-pub fn apply(findings: Vec<Finding>, settings: &Settings, today: &str) -> Vec<Finding> {
+/// Whether the checks that ran can tell that a waiver of `rule` is unused: they must
+/// include every check that emits it.
+fn can_judge(rule: &str, ran: &[Check]) -> bool {
+    let checks = catalogue::checks_of(rule);
+    !checks.is_empty()
+        && checks
+            .iter()
+            .all(|c| *c == Check::Config || ran.contains(c))
+}
+
+/// Whether this command runs any check that emits `rule` (an expired waiver is reported
+/// by those: the secrets hook must not fail over a lint waiver).
+fn runs_any(rule: &str, ran: &[Check]) -> bool {
+    catalogue::checks_of(rule)
+        .iter()
+        .any(|c| *c == Check::Config || ran.contains(c))
+}
+
+/// Apply severity overrides and waivers; adds findings about expired waivers of rules this
+/// command runs, and about unused ones whose rules it all ran (`ran`: its checks).
+pub fn apply(
+    findings: Vec<Finding>,
+    settings: &Settings,
+    today: &str,
+    ran: &[Check],
+) -> Vec<Finding> {
+    let file = settings.file.as_str();
     let config = &settings.config;
     let waivers = &config.waivers;
     let expired: Vec<bool> = waivers
@@ -94,7 +122,7 @@ pub fn apply(findings: Vec<Finding>, settings: &Settings, today: &str) -> Vec<Fi
     }
     for (i, w) in waivers.iter().enumerate() {
         let pos = settings.waiver_positions.get(i).copied().flatten();
-        if expired[i] {
+        if expired[i] && runs_any(&w.rule, ran) {
             out.push(
                 Finding::error(
                     "config/waiver-expired",
@@ -104,21 +132,28 @@ pub fn apply(findings: Vec<Finding>, settings: &Settings, today: &str) -> Vec<Fi
                         w.expires.as_deref().unwrap_or("")
                     ),
                 )
-                .at(FILE, pos)
+                .at(file, pos)
                 .with_help(format!(
                     "fix what it waived, or extend `expires` if the reason (\"{}\") still holds",
                     w.reason
                 )),
             );
-        } else if !used[i] {
+        } else if !used[i] && can_judge(&w.rule, ran) {
             out.push(
                 Finding::new(
                     "config/waiver-unused",
                     Severity::Warning,
                     format!("the waiver of `{}` suppresses nothing", w.rule),
                 )
-                .at(FILE, pos)
-                .with_help("remove it: what it waived is gone"),
+                .at(file, pos)
+                .with_help(format!(
+                    "remove it if what it waived is gone (judged by the {} checks this command ran)",
+                    ran.iter()
+                        .filter(|c| **c != Check::Config)
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
         }
     }
@@ -134,6 +169,20 @@ mod tests {
         let t = today();
         assert_eq!(t.len(), 10);
         assert!(t.as_str() > "2024-01-01");
+    }
+
+    #[test]
+    fn only_commands_that_run_a_rule_judge_its_waiver() {
+        assert!(can_judge("workload/probes", &[Check::Files, Check::Lint]));
+        assert!(!can_judge("workload/probes", &[Check::Secrets]));
+        assert!(!can_judge("secrets/jwt", &[Check::Files, Check::Schema]));
+        assert!(can_judge("secrets/*", &[Check::Secrets]));
+        // `kustomize/*` holds lint rules and build failures: lint alone cannot judge it.
+        assert!(!can_judge("kustomize/*", &[Check::Lint]));
+        assert!(can_judge("kustomize/*", &[Check::Files, Check::Lint]));
+        assert!(can_judge("config/waiver-unused", &[]));
+        assert!(runs_any("kustomize/*", &[Check::Lint]));
+        assert!(!runs_any("workload/probes", &[Check::Secrets]));
     }
 
     #[test]

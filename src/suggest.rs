@@ -14,6 +14,17 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// [`did_you_mean`] among the candidates that are themselves valid names: a suggestion
+/// must be something the person can write (suggesting `prod_2`, an environment name that is
+/// itself an error, would lead from one mistake to another).
+pub fn did_you_mean_valid<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    is_valid: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    did_you_mean(input, candidates.into_iter().filter(|c| is_valid(c)))
+}
+
 /// For a repo-relative path that does not exist, the name of the closest entry in its
 /// folder, if one is close.
 pub fn sibling(root: &std::path::Path, target: &str) -> Option<String> {
@@ -46,5 +57,19 @@ mod tests {
             Some("cert-manager")
         );
         assert_eq!(did_you_mean("zzz", ["dependsOn", "name"]), None);
+    }
+
+    #[test]
+    fn never_suggests_an_invalid_name() {
+        let label = |n: &str| {
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        assert_eq!(did_you_mean("prod2", ["prod_2", "dev"]), Some("prod_2"));
+        assert_eq!(did_you_mean_valid("prod2", ["prod_2", "dev"], label), None);
+        assert_eq!(
+            did_you_mean_valid("prod2", ["prod_2", "prod"], label),
+            Some("prod")
+        );
     }
 }

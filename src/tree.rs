@@ -294,8 +294,9 @@ impl Drift {
     }
 }
 
-/// One finding per drift: what is wrong with the file and what to do.
-pub fn drift_findings(drifts: &[Drift]) -> Vec<Finding> {
+/// One finding per drift: what is wrong with the file and what to do. A stale file says
+/// which input changed: the spec, a template, or the file it copies.
+pub fn drift_findings(drifts: &[Drift], tree: &Tree) -> Vec<Finding> {
     drifts
         .iter()
         .map(|d| {
@@ -313,11 +314,29 @@ pub fn drift_findings(drifts: &[Drift]) -> Vec<Finding> {
                 Drift::Foreign(_) => "move the file out of the generated tree",
                 _ => "run `platc build` and commit the result",
             };
-            Finding::error(rule, d.describe())
+            let message = match (d, tree.source_of(d.path())) {
+                (Drift::Stale(_), Some(source)) => stale_because(source),
+                _ => d.describe().to_string(),
+            };
+            Finding::error(rule, message)
                 .at(d.path(), None)
                 .with_help(help)
         })
         .collect()
+}
+
+/// Why a generated file is stale, from the input it was made from.
+fn stale_because(source: &str) -> String {
+    let template = [".j2", ".jinja2"].iter().any(|s| source.ends_with(s));
+    if source.ends_with("platform.yaml") {
+        format!("stale: the spec `{source}` changed since it was generated")
+    } else if template {
+        format!(
+            "stale: the template `{source}` (or the parameters it renders with) changed since it was generated"
+        )
+    } else {
+        format!("stale: `{source}`, which it copies, changed since it was generated")
+    }
 }
 
 /// Every file under `dir` (repo-relative), sorted.

@@ -1,5 +1,5 @@
 //! Emitted Applications, AppProjects and ApplicationSets validate against the upstream
-//! CRDs in ../shared/crds/argo-cd.
+//! Argo CD CRDs (vendored: tests/fixtures/upstream-crds).
 
 mod common;
 
@@ -17,8 +17,7 @@ fn argo_schemas() -> HashMap<String, Schema> {
         "appproject-crd.yaml",
         "applicationset-crd.yaml",
     ] {
-        let text = std::fs::read_to_string(shared().join("crds/argo-cd").join(file))
-            .expect("../shared/crds/argo-cd is present");
+        let text = std::fs::read_to_string(upstream_crds().join("argo-cd").join(file)).unwrap();
         let doc = parse_stream(&text).unwrap().documents.remove(0).to_json();
         for version in crd::convert(&doc).unwrap() {
             let key = format!("{} {}", version.api_version(), version.kind);

@@ -234,6 +234,52 @@ fn the_example_platform_has_what_the_seed_runs() {
     assert!(staging.contains(&"cert-manager.yaml".to_string()));
 }
 
+/// What adopting platc on a running Argo CD needs (issue 9), read from the adoption fixture's
+/// output: names kept, projects outside the repository referenced as they are, waves ordered,
+/// folders used in place, nothing empty emitted.
+#[test]
+fn the_adoption_fixture_keeps_names_projects_and_waves() {
+    let repo = temp_repo(&fixtures().join("compile/adopt"));
+    let root = repo.path();
+    build(root);
+    let read = |p: &str| std::fs::read_to_string(root.join("overlays").join(p)).unwrap();
+    let vault = read("prod/apps/vault.yaml");
+    assert!(vault.contains("  name: vault-server\n"), "{vault}");
+    assert!(read("staging/apps/vault.yaml").contains("  name: vault-staging\n"));
+    // ownArgocd: environments keep the component's name and the project's.
+    let crds = read("prod/apps/crds.yaml");
+    assert!(crds.contains("  name: crds\n") && crds.contains("  project: platform\n"));
+    assert!(
+        crds.contains("path: platform/manifests/crds\n"),
+        "used in place: {crds}"
+    );
+    assert!(crds.contains("recurse: true") && crds.contains("exclude: \"*-test.yaml\""));
+    // Explicit and computed waves: vault depends on crds (-5), so it syncs at -4.
+    assert!(crds.contains("sync-wave: \"-5\""));
+    assert!(vault.contains("sync-wave: \"-4\""));
+    // Projects sync before the lowest wave.
+    assert!(read("prod/projects/platform.yaml").contains("sync-wave: \"-6\""));
+    // External projects are named, never generated.
+    let old = read("prod/apps/old-app.yaml");
+    assert!(old.contains("  project: legacy\n"), "{old}");
+    assert!(!root.join("overlays/prod/projects/legacy.yaml").exists());
+    assert!(!old.contains("syncPolicy"), "no empty syncPolicy: {old}");
+    assert!(!read("prod/apps/chess.yaml").contains("finalizers"));
+    assert!(read("prod/root.yaml").contains("  name: club-root-prod\n"));
+    // A member added to the members file needs no build: Argo CD reads the file.
+    let sandboxes = read("prod/apps/sandboxes.yaml");
+    assert!(sandboxes.contains("path: platform/sandboxes/members.yaml"));
+    assert!(!root.join("overlays/base/sandboxes").exists());
+    // A chart kept in the repository reads its own values by relative path.
+    assert!(read("prod/apps/site-chart.yaml").contains("- values-prod.yaml\n"));
+    // The blueprint's own kustomization is used; its contributed role goes to vault-config.
+    assert!(read("base/tenants/chess/kustomization.yaml").contains("configMapGenerator"));
+    assert!(
+        read("prod/components/vault-config/kustomization.yaml")
+            .contains("../../../base/contributions/vault-config/chess")
+    );
+}
+
 /// A GitHub token made up at run time, so that no credential is committed.
 fn made_up_token() -> String {
     format!("ghp_{}{}", "kdwrafhiexbmtqvzjclnopsguykdw", "Zq9X2k")
@@ -389,6 +435,108 @@ fn a_patch_target_on_a_kustomize_folder_is_checked_against_its_build() {
             .as_str()
             .unwrap()
             .contains("Deployment/api"),
+        "{report:#}"
+    );
+}
+
+/// `build` refuses a credential as `platc secrets` judges its source file: a `platc:allow`
+/// there, `secrets.exclude` in `.platc.yaml` or the baseline accept it for the build too,
+/// and the refusal names the source file and line.
+#[test]
+fn build_judges_credentials_as_the_secret_scan_does() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::create_dir_all(root.join("platform/files")).unwrap();
+    std::fs::write(
+        root.join("platform/platform.yaml"),
+        "apiVersion: platc.io/v1alpha1\nkind: Platform\nmetadata: {name: demo}\nspec:\n  repo: {url: https://git.example.org/demo.git}\n  environments: [{name: prod}]\n  components:\n    - {name: app, resources: [files/cm.yaml], labels: {team: a}}\n",
+    )
+    .unwrap();
+    let manifest = |allow: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  token: {}{allow}\n",
+            made_up_token()
+        )
+    };
+    let file = root.join("platform/files/cm.yaml");
+    std::fs::write(&file, manifest("")).unwrap();
+    let (code, report) = json_report(root, &["build"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let leak = &findings(&report)[0];
+    let rule = leak["rule"].as_str().unwrap().to_string();
+    assert!(rule.starts_with("secrets/"), "{report:#}");
+    assert_eq!(leak["file"], "platform/files/cm.yaml", "{report:#}");
+    assert_eq!(leak["line"], 6, "{report:#}");
+
+    // Waived on its line.
+    std::fs::write(&file, manifest(&format!("  # platc:allow {rule}"))).unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    let rules: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(code, Some(1));
+    assert!(
+        !rules.is_empty() && rules.iter().all(|r| r == "build/missing"),
+        "stale, not refused: {rules:?}"
+    );
+    std::fs::write(&file, manifest("")).unwrap();
+
+    // Excluded from the secret scan.
+    std::fs::write(
+        root.join(".platc.yaml"),
+        "secrets:\n  exclude: [platform/files/]\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    assert!(
+        findings(&report).iter().all(|f| f["rule"] != rule.as_str()),
+        "{report:#}"
+    );
+    assert_eq!(code, Some(1), "stale, not refused");
+    std::fs::remove_file(root.join(".platc.yaml")).unwrap();
+
+    // Accepted by the baseline `platc secrets --write-baseline` writes.
+    platc()
+        .arg("-C")
+        .arg(root)
+        .args(["secrets", "--write-baseline"])
+        .assert()
+        .success();
+    platc().arg("-C").arg(root).arg("build").assert().success();
+}
+
+/// `build --check` says which input made a file stale: a copied file, or the spec.
+#[test]
+fn a_stale_file_names_the_input_that_changed() {
+    let repo = temp_repo(&project_root());
+    let root = repo.path();
+    build(root);
+    let copied = root.join("platform/components/kubevirt/kubevirt.yaml");
+    let text = std::fs::read_to_string(&copied).unwrap();
+    std::fs::write(&copied, format!("{text}# a comment\n")).unwrap();
+    let (code, report) = json_report(root, &["build", "--check"]);
+    assert_eq!(code, Some(1));
+    let stale: Vec<String> = findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "build/stale")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            "stale: `platform/components/kubevirt/kubevirt.yaml`, which it copies, changed since it was generated"
+        ],
+        "{report:#}"
+    );
+    std::fs::write(&copied, text).unwrap();
+    let spec = root.join("platform/platform.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replace("version: 7.7.11", "version: 7.7.12")).unwrap();
+    let (_, report) = json_report(root, &["build", "--check"]);
+    assert!(
+        findings(&report).iter().any(|f| f["message"]
+            == "stale: the spec `platform/platform.yaml` changed since it was generated"),
         "{report:#}"
     );
 }

@@ -291,3 +291,52 @@ fn generate_renders_a_plain_folder_and_refuses_invalid_objects() {
     assert!(err.contains("schema/unknown-field"), "{err}");
     assert!(err.contains("replica"), "{err}");
 }
+
+#[test]
+fn generate_emits_only_kubernetes_objects_from_a_plain_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("charts/web");
+    std::fs::create_dir_all(&app).unwrap();
+    // Helm values, platc's own configuration and a mixed file: only the objects are
+    // manifests (Argo CD's directory mode skips the rest).
+    std::fs::write(
+        app.join("values.yaml"),
+        "replicaCount: 2\nimage:\n  tag: \"1.27\"\n",
+    )
+    .unwrap();
+    std::fs::write(app.join(".platc.yaml"), "exclude: [\"vendor/**\"]\n").unwrap();
+    std::fs::write(
+        app.join("mixed.yaml"),
+        "# defaults\nenabled: true\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n---\nnotes: [one]\n",
+    )
+    .unwrap();
+    let out = generate(dir.path(), "charts/web", "web");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    for skipped in ["replicaCount", "exclude", "enabled", "notes"] {
+        assert!(!text.contains(skipped), "{skipped} printed:\n{text}");
+    }
+    let objects = platc::manifest::read_objects("out", &text).objects;
+    let kinds: Vec<_> = objects.iter().map(|o| o.kind().unwrap()).collect();
+    assert_eq!(kinds, ["ConfigMap"], "{text}");
+    assert!(
+        text.contains("  a: b\n"),
+        "the object is printed as written:\n{text}"
+    );
+
+    // At the repository root, beside a platform spec: nothing that is not an object.
+    std::fs::write(dir.path().join(".platc.yaml"), "exclude: []\n").unwrap();
+    let out = generate(dir.path(), "", "root");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

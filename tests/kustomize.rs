@@ -5,7 +5,9 @@ mod common;
 use common::*;
 
 fn assert_all_build(repo: &std::path::Path) -> usize {
-    let dirs = kustomize_dirs(&repo.join("overlays"));
+    // Generated kustomizations, and the spec's own folders Applications use in place.
+    let mut dirs = kustomize_dirs(&repo.join("overlays"));
+    dirs.extend(kustomize_dirs(&repo.join("platform")));
     assert!(
         !dirs.is_empty(),
         "no kustomizations under {}",

@@ -14,9 +14,9 @@ fn check_finds_exactly_the_mistakes_of_a_realistic_repository() {
         .arg(fixtures().join("realistic"))
         .args(["check", "--kubernetes-version", "1.33", "--format", "json"])
         .arg("--schemas")
-        .arg(shared().join("crds/cert-manager"))
+        .arg(upstream_crds().join("cert-manager"))
         .arg("--schemas")
-        .arg(shared().join("crds/kuma"))
+        .arg(upstream_crds().join("kuma"))
         .output()
         .unwrap();
     assert_eq!(

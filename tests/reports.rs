@@ -70,3 +70,31 @@ fn human_output_shows_the_source_line() {
     assert!(text.contains("project: platform"), "{text}");
     assert!(text.contains("help: `project` belongs in spec, not in spec.destination"));
 }
+
+#[test]
+fn junit_passes_warnings_with_their_output_unless_they_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: site}\nspec:\n  containers:\n    - {name: web, image: \"nginx:latest\"}\n",
+    )
+    .unwrap();
+    let junit = |extra: &[&str]| {
+        let out = platc()
+            .arg("-C")
+            .arg(dir.path())
+            .args(["lint", "--no-build", "--format", "junit"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let xml = junit(&[]);
+    assert!(xml.contains("classname=\"workload/image-tag\""), "{xml}");
+    assert!(!xml.contains("<failure "), "{xml}");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("<system-out>warning: "), "{xml}");
+    let xml = junit(&["--fail-on", "warning"]);
+    assert!(xml.contains("<failure type=\"warning\""), "{xml}");
+    assert!(!xml.contains("failures=\"0\""), "{xml}");
+}

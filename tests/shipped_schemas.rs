@@ -1,5 +1,5 @@
-//! The Argo CD schemas platc ships are exactly what converting the upstream CRDs in
-//! ../shared/crds/argo-cd gives.
+//! The Argo CD schemas platc ships are exactly what converting the upstream Argo CD CRDs
+//! (vendored: tests/fixtures/upstream-crds) gives.
 
 mod common;
 
@@ -16,7 +16,7 @@ fn shipped_argo_cd_schemas_match_the_upstream_crds() {
         "appproject-crd.yaml",
         "applicationset-crd.yaml",
     ] {
-        let text = std::fs::read_to_string(shared().join("crds/argo-cd").join(file)).unwrap();
+        let text = std::fs::read_to_string(upstream_crds().join("argo-cd").join(file)).unwrap();
         converted.extend(platc::schema::import::from_text(&text).unwrap());
     }
     assert_eq!(converted.len(), 3);

@@ -1,5 +1,5 @@
-//! `platc validate` end to end: the seed's mistakes, repo-aware file handling, real CRDs from
-//! ../shared as the oracle, metadata checks, and the exit codes.
+//! `platc validate` end to end: the seed's mistakes, repo-aware file handling, real upstream CRDs
+//! (vendored: tests/fixtures/upstream-crds) as the oracle, metadata checks, and the exit codes.
 
 mod common;
 
@@ -20,9 +20,8 @@ fn validate(dir: &std::path::Path, extra: &[&str]) -> (i32, Value) {
     )
 }
 
-fn shared_crds() -> String {
-    shared()
-        .join("crds")
+fn upstream_crds_dir() -> String {
+    upstream_crds()
         .canonicalize()
         .unwrap()
         .display()
@@ -112,7 +111,7 @@ fn kustomizations_values_patches_charts_and_workflows_raise_nothing() {
 
 #[test]
 fn samples_of_every_component_validate_against_the_upstream_crds() {
-    let crds = shared_crds();
+    let crds = upstream_crds_dir();
     let (code, report) = validate(
         &fixtures().join("validate/crd-samples"),
         &["--schemas", &crds, "--strict-missing"],
@@ -137,7 +136,7 @@ fn samples_of_every_component_validate_against_the_upstream_crds() {
 
 #[test]
 fn broken_objects_are_explained() {
-    let crds = shared_crds();
+    let crds = upstream_crds_dir();
     let (code, report) = validate(&fixtures().join("validate/broken"), &["--schemas", &crds]);
     assert_eq!(code, 1);
     let rules: Vec<(String, u64)> = problems(&report)
@@ -195,7 +194,7 @@ fn missing_schemas_are_information_unless_strict() {
 fn crds_in_the_repository_are_learned() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
-        shared().join("crds/cert-manager/cert-manager.io_certificates.yaml"),
+        upstream_crds().join("cert-manager/cert-manager.io_certificates.yaml"),
         dir.path().join("crd.yaml"),
     )
     .unwrap();
@@ -220,7 +219,7 @@ fn schemas_import_writes_one_schema_per_served_version() {
         .arg("-C")
         .arg(dir.path())
         .args(["schemas", "import"])
-        .arg(shared().join("crds/gateway-api"))
+        .arg(upstream_crds().join("gateway-api"))
         .assert()
         .success();
     let files = files_under(&dir.path().join("schemas/crds"));
@@ -246,7 +245,7 @@ fn schemas_import_writes_one_schema_per_served_version() {
     );
     // And from standard input, as `kubectl get crd -o yaml | platc schemas import -` does.
     let stdin =
-        std::fs::read(shared().join("crds/cert-manager/cert-manager.io_issuers.yaml")).unwrap();
+        std::fs::read(upstream_crds().join("cert-manager/cert-manager.io_issuers.yaml")).unwrap();
     platc()
         .arg("-C")
         .arg(dir.path())
@@ -263,22 +262,38 @@ fn schemas_import_writes_one_schema_per_served_version() {
 
 #[test]
 fn every_upstream_crd_converts_and_compiles() {
+    let crds = upstream_crds();
     let mut count = 0;
-    for file in platc::schema::import::yaml_files(&shared().join("crds")) {
+    // Every failure is listed, not only the first one.
+    let mut failures = Vec::new();
+    for file in platc::schema::import::yaml_files(&crds) {
+        let name = file.strip_prefix(&crds).unwrap().display().to_string();
         let text = std::fs::read_to_string(&file).unwrap();
-        let imported = platc::schema::import::from_text(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let imported = match platc::schema::import::from_text(&text) {
+            Ok(imported) => imported,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
         for schema in imported {
             let json: Value = serde_json::from_str(&schema.text).unwrap();
-            platc::schema::Schema::compile(
+            match platc::schema::Schema::compile(
                 &schema.api_version,
                 &schema.kind,
                 std::sync::Arc::new(json),
-            )
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            count += 1;
+            ) {
+                Ok(_) => count += 1,
+                Err(e) => failures.push(format!("{name}: {}", e.lines().next().unwrap_or(""))),
+            }
         }
     }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(count > 150, "{count} schemas");
 }
 
@@ -340,7 +355,7 @@ fn schema_folders_in_the_kubeconform_layout_are_read() {
     let dir = tempfile::tempdir().unwrap();
     // Convert a CRD, then lay its schema out as kubeconform names files: <kind>-<group>-<version>.json.
     let text = std::fs::read_to_string(
-        shared().join("crds/cert-manager/cert-manager.io_certificates.yaml"),
+        upstream_crds().join("cert-manager/cert-manager.io_certificates.yaml"),
     )
     .unwrap();
     let schema = platc::schema::import::from_text(&text).unwrap().remove(0);

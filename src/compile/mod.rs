@@ -198,7 +198,9 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        if let Some(s) = &p.sandboxes
+        // Members read at sync time get no per-member files: the ApplicationSet templates
+        // them from the members file.
+        if let Some(s) = p.sandboxes.as_ref().filter(|s| !s.members_at_runtime)
             && let Some(tpl) = templates.get(s.blueprint.as_str())
         {
             let bp = &p.blueprints[&s.blueprint];

@@ -88,17 +88,27 @@ impl FindingDiagnostic {
             (Some(file), None) => format!("{file}: "),
             _ => String::new(),
         };
+        // Related positions far from the finding are named in the help instead of labelled:
+        // miette prints every line between two labels.
+        let near = |r: &super::Related| {
+            f.file.as_ref() == Some(&r.file)
+                && f.line.is_some_and(|l| l.abs_diff(r.line) <= SNIPPET_SPREAD)
+        };
         if let (Some(text), Some(pos), Some(file)) = (text, f.pos(), &f.file) {
             let start = byte_offset(text, pos);
+            // A span over many lines (a whole object) is shown by its first token: the
+            // snippet stays a few lines however large the node.
             let len = match f.end {
-                Some(end) if end > pos => byte_offset(text, end) - start,
+                Some(end) if end > pos && end.line <= pos.line + SNIPPET_SPREAD => {
+                    byte_offset(text, end) - start
+                }
                 _ => token_len(&text[start..]),
             };
             labels.push(LabeledSpan::new_primary_with_span(
                 Some("here".into()),
                 (start, len),
             ));
-            for related in f.related.iter().filter(|r| &r.file == file) {
+            for related in f.related.iter().filter(|r| near(r)) {
                 let at = byte_offset(
                     text,
                     crate::yaml::Pos {
@@ -115,7 +125,7 @@ impl FindingDiagnostic {
         }
         let mut help = f.help.clone();
         for related in &f.related {
-            if Some(&related.file) != f.file.as_ref() || source.is_none() {
+            if !near(related) || source.is_none() {
                 let line = format!(
                     "{}: {}:{}:{}",
                     related.message, related.file, related.line, related.column
@@ -145,6 +155,9 @@ impl FindingDiagnostic {
         }
     }
 }
+
+/// How many lines a snippet's labels may spread over (beyond miette's one line of context).
+const SNIPPET_SPREAD: u32 = 3;
 
 /// How much of the text at a position to underline: the token that starts there.
 fn token_len(rest: &str) -> usize {
@@ -189,5 +202,83 @@ impl Diagnostic for FindingDiagnostic {
         } else {
             Some(Box::new(self.labels.iter().cloned()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+    use crate::yaml::Pos;
+
+    fn rendered(finding: Finding, text: &str) -> String {
+        let mut sources = Sources::default();
+        sources.insert("platform/platform.yaml", text);
+        let report = Report {
+            findings: vec![finding],
+            sources: &sources,
+            files: 1,
+            objects: 0,
+            elapsed: std::time::Duration::ZERO,
+            fail_on: crate::report::Severity::Error,
+        };
+        render(&report, false)
+    }
+
+    /// Lines of the file the snippet shows.
+    fn source_lines(out: &str) -> usize {
+        out.lines().filter(|l| l.contains("│ key")).count()
+    }
+
+    fn long_file() -> String {
+        (1..=200).map(|i| format!("key{i}: value{i}\n")).collect()
+    }
+
+    #[test]
+    fn a_snippet_stays_a_few_lines_when_the_related_place_is_far() {
+        let f = Finding::error(
+            "spec/duplicate-name",
+            "the component `web` is declared twice",
+        )
+        .at("platform/platform.yaml", Some(Pos { line: 150, col: 1 }))
+        .with_related(
+            "platform/platform.yaml",
+            Pos { line: 10, col: 1 },
+            "first declared here",
+        );
+        let out = rendered(f, &long_file());
+        assert!(source_lines(&out) <= 5, "{out}");
+        assert!(out.contains("key150"), "{out}");
+        assert!(!out.contains("key80:"), "{out}");
+        // The far place is still named, in the help.
+        assert!(
+            out.contains("first declared here: platform/platform.yaml:10:1"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_span_over_many_lines_is_shown_by_its_first_line() {
+        let mut f = Finding::error("spec/duplicate-name", "declared twice")
+            .at("platform/platform.yaml", Some(Pos { line: 20, col: 1 }));
+        f.end = Some(Pos { line: 160, col: 1 });
+        let out = rendered(f, &long_file());
+        assert!(source_lines(&out) <= 5, "{out}");
+        assert!(out.contains("key20"), "{out}");
+        assert!(!out.contains("key100:"), "{out}");
+    }
+
+    #[test]
+    fn a_near_related_place_is_labelled_in_the_snippet() {
+        let f = Finding::error("spec/duplicate-key", "`name` is given twice")
+            .at("platform/platform.yaml", Some(Pos { line: 12, col: 1 }))
+            .with_related(
+                "platform/platform.yaml",
+                Pos { line: 10, col: 1 },
+                "first given here",
+            );
+        let out = rendered(f, &long_file());
+        assert!(out.contains("key10") && out.contains("key12"), "{out}");
+        assert!(!out.contains("first given here: platform"), "{out}");
     }
 }

@@ -1,5 +1,6 @@
-//! JUnit XML, for CI systems that show test reports: one test case per finding, failed for
-//! errors and warnings.
+//! JUnit XML, for CI systems that show test reports: one test case per finding, failed when
+//! its severity fails the run (errors; warnings too with `--fail-on warning`). The others
+//! pass, with the finding in `<system-out>` so it stays visible.
 
 use super::{Report, Severity};
 
@@ -20,8 +21,11 @@ fn escape(s: &str) -> String {
 }
 
 pub fn render(report: &Report<'_>) -> String {
-    let s = report.summary();
-    let failures = s.errors + s.warnings;
+    let failures = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info && f.severity >= report.fail_on)
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"platc\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">\n",
@@ -47,12 +51,21 @@ pub fn render(report: &Report<'_>) -> String {
             out.push_str("/>\n");
             continue;
         }
+        let failed = f.severity >= report.fail_on;
         let mut body = f.message.clone();
         if let Some(object) = &f.object {
             body.push_str(&format!("\nobject: {object}"));
         }
         if let Some(help) = &f.help {
             body.push_str(&format!("\nhelp: {help}"));
+        }
+        if !failed {
+            out.push_str(&format!(
+                ">\n      <system-out>{}: {}</system-out>\n    </testcase>\n",
+                f.severity.as_str(),
+                escape(&body)
+            ));
+            continue;
         }
         out.push_str(&format!(
             ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",

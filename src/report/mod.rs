@@ -39,6 +39,8 @@ pub struct Report<'a> {
     pub files: usize,
     pub objects: usize,
     pub elapsed: Duration,
+    /// The lowest severity that fails the run (`--fail-on`): JUnit marks only these failed.
+    pub fail_on: Severity,
 }
 
 impl Report<'_> {

@@ -3,6 +3,7 @@
 
 pub mod argocd;
 pub mod bundle;
+pub mod catalogue;
 pub mod deprecated;
 pub mod kustomize;
 pub mod lessons;
@@ -80,6 +81,33 @@ pub fn waived_by_annotation(object: &Node) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Findings for ids in an object's `platc.io/ignore` that platc does not emit: a typo there
+/// would waive nothing, silently.
+pub fn unknown_ignored(o: &ObjectRef<'_>) -> Vec<Finding> {
+    let pointer = "/metadata/annotations/platc.io~1ignore";
+    let Some(node) = o.node().pointer(pointer) else {
+        return Vec::new();
+    };
+    waived_by_annotation(o.node())
+        .into_iter()
+        .filter(|id| !catalogue::is_known(id))
+        .map(|id| {
+            let help = match catalogue::suggestion(&id) {
+                Some(s) => format!("did you mean `{s}`? `platc rules --all` lists every id"),
+                None => "`platc rules --all` lists every id".to_string(),
+            };
+            o.finding(
+                "config/unknown-rule",
+                Severity::Error,
+                format!("`platc.io/ignore` names `{id}`, which is not a platc rule"),
+                node,
+                pointer,
+            )
+            .with_help(help)
+        })
+        .collect()
 }
 
 /// Run every rule on one object.

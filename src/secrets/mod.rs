@@ -221,6 +221,62 @@ pub fn scan_generated(tree: &crate::tree::Tree) -> Vec<Finding> {
     findings
 }
 
+/// The credentials the generated tree would carry, judged as `platc secrets` judges the files
+/// they come from: a credential whose source file is excluded from the secret scan, whose
+/// fingerprint (rule, source file, value) the baseline accepts, or that the source waives with
+/// `platc:allow` is not a leak of the build either. A credential the source does not hold as
+/// such (a blueprint parameter rendered into a template) is always one.
+pub fn scan_generated_judged(
+    tree: &crate::tree::Tree,
+    root: &Path,
+    settings: &Settings,
+    accepted: &std::collections::BTreeSet<String>,
+) -> Vec<Finding> {
+    let files: Vec<(&String, &String)> = tree.files().iter().collect();
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|(path, text)| {
+            let hits = scan::scan(path, text);
+            let source = tree.source_of(path).unwrap_or(path.as_str());
+            // The source's own scan, read once per generated file that has hits.
+            let source_hits = if hits.is_empty() {
+                Vec::new()
+            } else {
+                let text = std::fs::read_to_string(root.join(source)).unwrap_or_default();
+                let own: Vec<String> = scan::scan(source, &text)
+                    .into_iter()
+                    .map(|h| h.secret)
+                    .collect();
+                vec![(text, own)]
+            };
+            hits.into_iter().filter_map(move |h| {
+                if settings.is_excluded_from_secrets(source)
+                    || accepted.contains(&baseline::fingerprint(
+                        &format!("secrets/{}", h.rule),
+                        source,
+                        &h.secret,
+                    ))
+                {
+                    return None;
+                }
+                if let Some((text, own)) = source_hits.first()
+                    && text.contains(h.secret.as_str())
+                    && !own.contains(&h.secret)
+                {
+                    // Written in the source and waived there.
+                    return None;
+                }
+                let mut f = finding(path, &h);
+                f.message = format!("the generated file would hold a credential: {}", f.message);
+                f.help = Some("move it out of the spec (values, patches, manifests, blueprint parameters) into a secret store, and reference it".into());
+                Some(f)
+            })
+        })
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the
 /// excludes of `.platc.yaml`.
 pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome {

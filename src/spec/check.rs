@@ -127,6 +127,15 @@ impl<'a> Checker<'a> {
         self.findings.push(f);
     }
 
+    /// [`Self::suggest`] for names that must be DNS labels: the declared names that are not
+    /// (already errors of their own) are never offered.
+    fn suggest_label<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> Option<String> {
+        Self::suggest(
+            name,
+            known.into_iter().filter(|k| check_dns_label(k).is_ok()),
+        )
+    }
+
     fn suggest<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> Option<String> {
         let known: Vec<&str> = known.into_iter().collect();
         match did_you_mean(name, known.iter().copied()) {
@@ -269,10 +278,12 @@ impl<'a> Checker<'a> {
     fn application_names(&mut self) {
         let p = self.p;
         let spec = &p.spec;
-        let mut seen: HashMap<(Option<&str>, String), String> = HashMap::new();
+        // (Argo CD instance, name) -> (where it is written, environment, spec name).
+        let mut seen: HashMap<(Option<&str>, String), (String, &str, &str)> = HashMap::new();
         for env in &spec.environments {
             let instance = env.own_argocd.then_some(env.name.as_str());
-            let mut named: Vec<(String, String)> = Vec::new();
+            // (Application name, where the deployable is written, its name in the spec).
+            let mut named: Vec<(String, String, &str)> = Vec::new();
             for (i, c) in spec.components.iter().enumerate() {
                 let o = c.environments.get(&env.name);
                 if o.and_then(|o| o.enabled) == Some(false) {
@@ -290,7 +301,8 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let name = names::application(p, env, &c.name, project, own);
-                named.push((name, format!("/spec/components/{i}/name")));
+                self.external_project(i, c, env, project);
+                named.push((name, format!("/spec/components/{i}/name"), &c.name));
             }
             for (i, t) in spec.tenants.iter().enumerate() {
                 if t.environments
@@ -309,10 +321,14 @@ impl<'a> Checker<'a> {
                 }
                 let name =
                     names::application(p, env, &t.name, project, t.application_name.as_deref());
-                named.push((name, format!("/spec/tenants/{i}/name")));
+                named.push((name, format!("/spec/tenants/{i}/name"), &t.name));
             }
-            named.push((names::root(p, env), "/spec/environments".into()));
-            for (name, pointer) in named {
+            named.push((names::root(p, env), "/spec/environments".into(), ""));
+            for (name, pointer, spec_name) in named {
+                // A template with an unknown placeholder is reported once, above.
+                if name.contains('{') {
+                    continue;
+                }
                 if let Err(e) = super::params::check_dns_subdomain(&name) {
                     self.error(
                         "spec/invalid-name",
@@ -326,12 +342,20 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 match seen.get(&(instance, name.clone())) {
-                    Some(first) if *first != pointer => {
+                    // Two deployables of one name are already `spec/duplicate-name`.
+                    Some((first, _, first_name))
+                        if *first != pointer && *first_name == spec_name => {}
+                    Some((first, first_env, _)) if *first != pointer || *first_env != env.name => {
+                        let message = if *first_env == env.name {
+                            format!("two Applications are named `{name}` in `{}`", env.name)
+                        } else {
+                            format!(
+                                "two Applications are named `{name}`, in `{first_env}` and in `{}`, which share one Argo CD",
+                                env.name
+                            )
+                        };
                         let first = first.clone();
-                        let mut f = Finding::error(
-                            "spec/duplicate-application",
-                            format!("two Applications are named `{name}` in the Argo CD of `{}`", env.name),
-                        )
+                        let mut f = Finding::error("spec/duplicate-application", message)
                         .at(self.file, self.pos_of(&pointer, false))
                         .with_path(pointer.clone())
                         .with_help("Argo CD keeps one Application per name: use `{name}-{env}` names, `applicationName`, or `ownArgocd: true` for environments with an Argo CD of their own");
@@ -342,10 +366,72 @@ impl<'a> Checker<'a> {
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert((instance, name), pointer);
+                        seen.insert((instance, name), (pointer, env.name.as_str(), spec_name));
                     }
                 }
             }
+        }
+    }
+
+    /// A component of a project declared outside the repository goes where that project
+    /// allows, from repositories it allows: else Argo CD would refuse the sync.
+    fn external_project(&mut self, i: usize, c: &Component, env: &Environment, project: &str) {
+        let Some(declared) = self
+            .p
+            .spec
+            .argocd
+            .projects
+            .get(project)
+            .filter(|p| p.external)
+        else {
+            return;
+        };
+        let o = c.environments.get(&env.name);
+        let d = o.and_then(|o| o.destination.as_ref());
+        let namespace = d
+            .and_then(|d| d.namespace.as_deref())
+            .or(c.namespace.as_deref())
+            .unwrap_or(&c.name);
+        let cluster = match d.map(|d| (d.server.as_deref(), d.name.as_deref())) {
+            Some((Some(server), _)) => (Some(server), None),
+            Some((None, Some(name))) => (None, Some(name)),
+            _ => match (&env.cluster, &env.server) {
+                (Some(name), _) => (None, Some(name.as_str())),
+                (None, Some(server)) => (Some(server.as_str()), None),
+                (None, None) => (Some(crate::compile::argocd::IN_CLUSTER), None),
+            },
+        };
+        let at = format!("/spec/components/{i}/project");
+        if !super::projects::allows_destination(declared, env, cluster, namespace) {
+            let place = cluster.0.or(cluster.1).unwrap_or_default();
+            self.error(
+                "spec/project-destination",
+                &at,
+                format!("`{}` deploys to `{namespace}` on `{place}` in `{}`, which the project `{project}` does not allow", c.name, env.name),
+                Some(format!("add the destination to the project (and to its `destinations` here), or deploy `{}` elsewhere", c.name)),
+            );
+        }
+        let this_repo = self.p.spec.repo.url.as_str();
+        let mut repos: Vec<&str> = Vec::new();
+        for helm in c.helm.iter().chain(&c.charts) {
+            repos.push(helm.repo.as_deref().unwrap_or(this_repo));
+        }
+        if let Some(git) = &c.git {
+            repos.push(&git.repo);
+        }
+        if !c.resources.is_empty() || o.is_some_and(|o| !o.resources.is_empty()) {
+            repos.push(this_repo);
+        }
+        for r in c.refs.values() {
+            repos.push(r.repo.as_deref().unwrap_or(this_repo));
+        }
+        if let Some(repo) = super::projects::first_refused_repo(declared, &repos) {
+            self.error(
+                "spec/project-destination",
+                &at,
+                format!("`{}` reads `{repo}`, which the project `{project}` does not list in its source repositories", c.name),
+                Some("add the repository to the project's `sourceRepos`".into()),
+            );
         }
     }
 
@@ -373,7 +459,7 @@ impl<'a> Checker<'a> {
                 self.error(
                     "spec/conflict",
                     &format!("{pointer}/syncOptions/{i}"),
-                    format!("`{option}` is set by the sync policy's `{field}` (default true for createNamespace)"),
+                    format!("`{option}` belongs to the sync policy's `{field}`: written in `syncOptions` too, both would be emitted and contradict each other"),
                     Some(format!("write `{field}: {value}` in the sync policy instead")),
                 );
                 continue;
@@ -455,13 +541,16 @@ impl<'a> Checker<'a> {
     fn project_known(&mut self, pointer: &str, project: Option<&String>) {
         let Some(project) = project else { return };
         let argocd = &self.p.spec.argocd;
-        if *project == argocd.project || argocd.projects.contains_key(project) {
+        if *project == argocd.project
+            || argocd.projects.contains_key(project)
+            || project == names::DEFAULT_PROJECT
+        {
             return;
         }
         let known: Vec<&str> = std::iter::once(argocd.project.as_str())
             .chain(argocd.projects.keys().map(String::as_str))
             .collect();
-        let help = Self::suggest(project, known)
+        let help = Self::suggest_label(project, known)
             .map(|h| format!("{h} (declare projects under `spec.argocd.projects`)"));
         self.error(
             "spec/unknown-project",
@@ -476,7 +565,7 @@ impl<'a> Checker<'a> {
         let known = self.env_names();
         for (i, env) in envs.iter().enumerate() {
             if !known.contains(&env.as_str()) {
-                let help = Self::suggest(env, known.iter().copied());
+                let help = Self::suggest_label(env, known.iter().copied());
                 self.error(
                     "spec/unknown-environment",
                     &format!("{pointer}/{i}"),
@@ -535,7 +624,7 @@ impl<'a> Checker<'a> {
             } else if !names.contains(&dep.as_str()) {
                 let mut known: Vec<&str> = names.iter().copied().collect();
                 known.sort_unstable();
-                let help = Self::suggest(dep, known);
+                let help = Self::suggest_label(dep, known);
                 self.error(
                     "spec/unknown-reference",
                     &at,
@@ -718,7 +807,7 @@ impl<'a> Checker<'a> {
             for (env, o) in &c.environments {
                 let eat = format!("{at}/environments/{}", esc(env));
                 if !envs.contains(&env.as_str()) {
-                    let help = Self::suggest(env, envs.iter().copied());
+                    let help = Self::suggest_label(env, envs.iter().copied());
                     self.error_key(
                         "spec/unknown-environment",
                         &eat,

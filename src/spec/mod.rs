@@ -8,6 +8,7 @@ pub mod model;
 pub mod names;
 pub mod params;
 pub mod paths;
+pub mod projects;
 
 pub use load::{LoadError, Spec, load};
 pub use model::*;

@@ -4,7 +4,7 @@ pub mod build;
 mod bundles;
 mod explain;
 pub mod files;
-mod meta;
+pub(crate) mod meta;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -191,7 +191,8 @@ fn is_crd(o: &Object) -> bool {
 /// What the platform spec (if any) says about the target: read once.
 #[derive(Default)]
 struct SpecHints {
-    kubernetes_version: Option<String>,
+    /// Each environment's `kubernetesVersion`, with where it is written.
+    kubernetes_versions: Vec<(String, crate::yaml::Span, String)>,
     argocd_namespace: Option<String>,
     repo_url: Option<String>,
 }
@@ -207,14 +208,18 @@ impl SpecHints {
         let Some(doc) = stream.documents.first() else {
             return SpecHints::default();
         };
-        let kubernetes_version = doc
+        let kubernetes_versions = doc
             .pointer("/spec/environments")
             .and_then(Node::as_seq)
-            .and_then(|envs| {
-                envs.iter()
-                    .find_map(|e| e.get("kubernetesVersion").and_then(Node::as_str))
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let v = e.get("kubernetesVersion")?;
+                let pointer = format!("/spec/environments/{i}/kubernetesVersion");
+                Some((v.as_str()?.to_string(), v.span, pointer))
             })
-            .map(str::to_string);
+            .collect();
         let argocd_namespace = doc
             .pointer("/spec/argocd/namespace")
             .and_then(Node::as_str)
@@ -224,11 +229,41 @@ impl SpecHints {
             .and_then(Node::as_str)
             .map(str::to_string);
         SpecHints {
-            kubernetes_version,
+            kubernetes_versions,
             argocd_namespace,
             repo_url,
         }
     }
+}
+
+/// The version the spec's environments target (schemas to load, target of the deprecation
+/// rules): the first one written. When checking schemas, an environment naming a version
+/// platc has no schemas for is an error at its line (its objects would otherwise be judged
+/// by another version's schemas without a word), and the first supported one is used.
+fn spec_version(
+    hints: &SpecHints,
+    schemas: bool,
+    findings: &mut Vec<Finding>,
+) -> (&'static str, String) {
+    let mut chosen = None;
+    for (wanted, span, pointer) in &hints.kubernetes_versions {
+        match core::pick(wanted) {
+            Ok(v) => {
+                chosen.get_or_insert((v, v.to_string()));
+            }
+            Err(e) if schemas => findings.push(
+                Finding::error("schema/kubernetes-version", e)
+                    .at_span(crate::spec::DEFAULT_SPEC, Some(*span))
+                    .with_path(pointer),
+            ),
+            Err(_) if core::is_version(wanted) => {
+                chosen.get_or_insert((core::nearest(wanted), wanted.clone()));
+            }
+            // Not a version at all: the spec's own checks say so.
+            Err(_) => {}
+        }
+    }
+    chosen.unwrap_or_else(|| (core::newest(), core::newest().to_string()))
 }
 
 /// Learn schemas from folders given with `--schemas`: CRD YAML files, or JSON schemas named
@@ -359,15 +394,19 @@ pub fn validate(
     settings: &crate::config::Settings,
 ) -> Result<Outcome, String> {
     let hints = SpecHints::read(root);
-    // `--kubernetes-version`, else the spec's environments, else the newest embedded.
-    let requested = opts.kubernetes_version.clone().or(hints.kubernetes_version);
-    let (version, note) = match &requested {
-        Some(v) => core::pick(v)?,
-        None => (core::newest(), None),
+    let mut findings = Vec::new();
+    // `--kubernetes-version`, else the spec's first environment that names one, else the
+    // newest embedded.
+    // Without schema checks (`lint`), a version platc has no schemas for is still the target
+    // of the deprecation rules; only the namespaced scopes come from the nearest schemas.
+    let (version, target) = match &opts.kubernetes_version {
+        Some(v) => match core::pick(v) {
+            Ok(p) => (p, p.to_string()),
+            Err(e) if opts.schemas || !core::is_version(v) => return Err(e),
+            Err(_) => (core::nearest(v), v.clone()),
+        },
+        None => spec_version(&hints, opts.schemas, &mut findings),
     };
-    // Deprecations are judged against the version asked for, even when the schemas come
-    // from the nearest embedded one.
-    let target = requested.unwrap_or_else(|| version.to_string());
     let argocd_namespace = hints
         .argocd_namespace
         .unwrap_or_else(|| "argocd".to_string());
@@ -385,14 +424,6 @@ pub fn validate(
         repo: &repo,
     };
     let mut registry = Registry::new(Core::load(version));
-    let mut findings = Vec::new();
-    if let Some(note) = note {
-        findings.push(Finding::new(
-            "schema/kubernetes-version",
-            Severity::Info,
-            note,
-        ));
-    }
     // Schemas imported into the repository.
     let imported = root.join("schemas/crds");
     if imported.is_dir() {
@@ -575,9 +606,9 @@ pub fn check_rendered(
     objects: &[Object],
     version: Option<&str>,
 ) -> Result<Vec<Finding>, String> {
-    let (version, _) = match version {
+    let version = match version {
         Some(v) => core::pick(v)?,
-        None => (core::newest(), None),
+        None => core::newest(),
     };
     let mut registry = Registry::new(Core::load(version));
     let imported = root.join("schemas/crds");
@@ -745,6 +776,7 @@ fn check_object(
     if opts.schemas {
         check_schema(registry, opts, lint, &r, api_version, kind, &mut out);
     }
+    out.extend(crate::rules::unknown_ignored(&r));
     // `platc.io/ignore` waives any rule on this object, schema rules included.
     let waived = crate::rules::waived_by_annotation(&o.node);
     if !waived.is_empty() {
@@ -775,15 +807,30 @@ fn check_schema(
             }
         }
         Found::Broken(e) => out.push(r.finding("schema/broken", Severity::Error, e, &o.node, "")),
-        // A removed API has no schema: deprecated/removed-api says so, with the replacement.
-        Found::Missing
-            if opts.lint
-                && crate::rules::deprecated::removed_api::is_removed(
-                    api_version,
-                    kind,
-                    lint.kubernetes_version,
-                ) => {}
+        // A removed API has no schema: say it was removed, with the replacement, rather
+        // than asking for a CRD. When the lint rules run, deprecated/removed-api says it.
         Found::Missing => {
+            let removed = crate::rules::deprecated::removed_api::removed_message(
+                api_version,
+                kind,
+                lint.kubernetes_version,
+            );
+            if let Some((message, help)) = removed {
+                if !opts.lint {
+                    let at = o.node.get("apiVersion").unwrap_or(&o.node);
+                    out.push(
+                        r.finding(
+                            "schema/removed-api",
+                            Severity::Error,
+                            message,
+                            at,
+                            "/apiVersion",
+                        )
+                        .with_help(help),
+                    );
+                }
+                return;
+            }
             let severity = if opts.strict_missing {
                 Severity::Error
             } else {

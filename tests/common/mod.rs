@@ -3,14 +3,57 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the project: the real upstream CRDs live there.
-pub fn shared() -> PathBuf {
-    project_root().join("../shared")
+/// The real upstream CRDs, `<component>/<file>.yaml`, vendored in
+/// tests/fixtures/upstream-crds/crds.tar.xz (sources and licenses beside it).
+///
+/// Unpacked once into target/tmp, in a folder named after the archive's digest, and reused by
+/// every test and every later run: tests pass the folder to `--schemas`, so the files must be on
+/// disk, and a tempdir per test binary would unpack 42 MB each time (and a `static` one is never
+/// deleted).
+pub fn upstream_crds() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(unpack_upstream_crds).clone()
+}
+
+fn unpack_upstream_crds() -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let archive_path = fixtures().join("upstream-crds/crds.tar.xz");
+    let archive =
+        std::fs::read(&archive_path).unwrap_or_else(|e| panic!("{}: {e}", archive_path.display()));
+    let digest: String = Sha256::digest(&archive)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let dir = cache.join(format!("upstream-crds-{digest}"));
+    if dir.is_dir() {
+        return dir;
+    }
+    std::fs::create_dir_all(&cache).unwrap();
+    let mut tar_bytes = Vec::new();
+    lzma_rs::xz_decompress(&mut archive.as_slice(), &mut tar_bytes)
+        .unwrap_or_else(|e| panic!("{}: {e:?}", archive_path.display()));
+    // Unpacked beside the final folder, then renamed: another test binary running at the same
+    // time never sees half a folder.
+    let staging = tempfile::tempdir_in(&cache).unwrap();
+    tar::Archive::new(tar_bytes.as_slice())
+        .unpack(staging.path())
+        .unwrap_or_else(|e| panic!("{}: {e}", archive_path.display()));
+    match std::fs::rename(staging.path(), &dir) {
+        Ok(()) => {
+            let _ = staging.keep();
+        }
+        // Another test binary won the race; `staging` is deleted when dropped.
+        Err(_) if dir.is_dir() => {}
+        Err(e) => panic!("{}: {e}", dir.display()),
+    }
+    dir
 }
 
 pub fn fixtures() -> PathBuf {

@@ -87,7 +87,12 @@ fn check(cx: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
                 "point the path at a folder of this repository, or add the folder",
             ));
         }
-        for (i, f, file) in super::value_files(source) {
+        // Argo CD skips missing value files when told to.
+        let ignore_missing = source
+            .pointer("/helm/ignoreMissingValueFiles")
+            .and_then(Node::as_bool)
+            == Some(true);
+        for (i, f, file) in super::value_files(source).filter(|_| !ignore_missing) {
             // `$values/x.yaml` is relative to the root of the `ref: values` source;
             // a plain name is relative to this source's path.
             let (base, rel) = match file.strip_prefix('$').and_then(|r| r.split_once('/')) {

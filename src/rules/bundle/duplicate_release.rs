@@ -56,6 +56,10 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
             None => {
                 first.insert((cluster, namespace, release), place);
             }
+            // One Application name twice in a repository is one Application per Argo CD
+            // (each environment's own): their in-cluster destinations are different clusters.
+            Some(other)
+                if other.object == place.object && cluster == "https://kubernetes.default.svc" => {}
             Some(other) => {
                 let message = format!(
                     "the Helm release `{release}` is also deployed to `{namespace}` on `{cluster}` by {}",

@@ -1,6 +1,6 @@
 use crate::report::{Finding, Severity};
 use crate::rules::Rule;
-use crate::suggest::did_you_mean;
+use crate::suggest::did_you_mean_valid;
 
 use super::facts::Fact;
 
@@ -56,7 +56,8 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
         if project == "default" || projects.contains(&project.as_str()) {
             continue;
         }
-        let help = did_you_mean(project, projects.iter().copied()).map_or_else(
+        let valid = |p: &str| crate::validate::meta::check_subdomain(p).is_ok();
+        let help = did_you_mean_valid(project, projects.iter().copied(), valid).map_or_else(
             || format!("known projects: {}", projects.join(", ")),
             |s| format!("did you mean `{s}`?"),
         );

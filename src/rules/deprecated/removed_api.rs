@@ -290,11 +290,45 @@ const NEWER: &[(&str, &str)] = &[
     ("external-secrets.io/v1beta1", "external-secrets.io/v1"),
 ];
 
+/// A built-in apiVersion and kind Kubernetes stopped serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removal {
+    /// The Kubernetes minor that deprecated it (1.x).
+    pub deprecated: u32,
+    /// The Kubernetes minor that no longer serves it (1.x).
+    pub removed: u32,
+    /// What to use instead.
+    pub replacement: &'static str,
+}
+
+/// When this apiVersion and kind was deprecated and removed, if it ever was.
+pub fn removal(api: &str, kind: &str) -> Option<Removal> {
+    TABLE.iter().find(|(a, k, ..)| *a == api && *k == kind).map(
+        |&(_, _, deprecated, removed, replacement)| Removal {
+            deprecated,
+            removed,
+            replacement,
+        },
+    )
+}
+
 /// Whether Kubernetes `version` no longer serves this apiVersion and kind.
 pub fn is_removed(api: &str, kind: &str, version: &str) -> bool {
-    TABLE
-        .iter()
-        .any(|(a, k, _, removed, _)| *a == api && *k == kind && minor(version) >= *removed)
+    removal(api, kind).is_some_and(|r| minor(version) >= r.removed)
+}
+
+/// The message and help of a removed API at `version`, shared with `platc validate` (which
+/// has no schema for it and would otherwise only say the schema is missing).
+pub fn removed_message(api: &str, kind: &str, version: &str) -> Option<(String, String)> {
+    let r = removal(api, kind).filter(|r| minor(version) >= r.removed)?;
+    let target = minor(version);
+    Some((
+        format!(
+            "{api} {kind} was removed in Kubernetes 1.{} (target 1.{target})",
+            r.removed
+        ),
+        format!("use {}", r.replacement),
+    ))
 }
 
 fn minor(version: &str) -> u32 {
@@ -314,19 +348,15 @@ fn check(cx: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let target = minor(cx.kubernetes_version);
-    if let Some((_, _, deprecated, removed, replacement)) =
-        TABLE.iter().find(|(a, k, ..)| *a == api && *k == kind)
+    if let Some(Removal {
+        deprecated,
+        removed,
+        replacement,
+    }) = removal(api, kind)
     {
-        if target >= *removed {
-            out.push(report(
-                &RULE,
-                o,
-                node,
-                "/apiVersion",
-                format!("{api} {kind} was removed in Kubernetes 1.{removed} (target 1.{target})"),
-                &format!("use {replacement}"),
-            ));
-        } else if target >= *deprecated {
+        if let Some((message, help)) = removed_message(api, kind, cx.kubernetes_version) {
+            out.push(report(&RULE, o, node, "/apiVersion", message, &help));
+        } else if target >= deprecated {
             let mut f = report(
                 &RULE,
                 o,
