@@ -281,6 +281,7 @@ fn print_report_objects(
         fail_on: cx.fail_on,
     };
     report.sort();
+    report.redact();
     let color = cx.format == Format::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();

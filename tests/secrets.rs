@@ -294,3 +294,35 @@ fn a_snippet_never_shows_a_file_that_holds_a_credential() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("lables: {a: b}"));
 }
+
+/// A credential quoted by another check's message (a label value that is not a valid label)
+/// or shown in its source snippet is redacted in every format.
+#[test]
+fn no_report_quotes_a_credential_another_check_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("ghp_{}{}", "kdwrafhiexbmtqvzjclnopsguykdw", "Zq9X2k");
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  labels:\n    token: \"{token}/x\"\ndata:\n  a: b\n"
+        ),
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let out = platc()
+            .arg("-C")
+            .arg(dir.path())
+            .args(["check", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("metadata/") || text.contains("label"),
+            "{format}: {text}"
+        );
+        assert!(
+            !text.contains(&token[4..]),
+            "{format} shows the credential: {text}"
+        );
+    }
+}

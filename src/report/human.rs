@@ -13,6 +13,8 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
+    // Each file's text with its credentials masked, made once however many findings it has.
+    let mut masked: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for finding in &report.findings {
         // Information stays on one line: it must not drown errors. A credential's line is
         // never shown: the snippet would print the secret.
@@ -23,7 +25,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             }
             continue;
         }
-        let diagnostic = FindingDiagnostic::new(finding, report);
+        let diagnostic = FindingDiagnostic::new(finding, report, &mut masked);
         if handler.render_report(&mut out, &diagnostic).is_err() {
             out.push_str(&plain_line(finding));
         }
@@ -79,8 +81,22 @@ struct FindingDiagnostic {
 }
 
 impl FindingDiagnostic {
-    fn new(f: &Finding, report: &Report<'_>) -> FindingDiagnostic {
-        let text = f.file.as_deref().and_then(|file| report.sources.get(file));
+    fn new(
+        f: &Finding,
+        report: &Report<'_>,
+        masked: &mut std::collections::HashMap<String, String>,
+    ) -> FindingDiagnostic {
+        // The snippet shows the lines around the finding: a credential on one of them is
+        // masked in place (same length, so the underline stays right).
+        let text = f.file.as_deref().and_then(|file| {
+            let text = report.sources.get(file)?;
+            Some(
+                masked
+                    .entry(file.to_string())
+                    .or_insert_with(|| crate::secrets::redact::mask_credentials(text))
+                    .as_str(),
+            )
+        });
         let mut labels = Vec::new();
         let mut source = None;
         let location = match (&f.file, f.line) {

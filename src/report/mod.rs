@@ -67,6 +67,21 @@ impl Report<'_> {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 
+    /// Redact every credential quoted in a finding's message, help or related notes (a
+    /// label or schema value can hold one): no format ever prints one.
+    pub fn redact(&mut self) {
+        use crate::secrets::redact::redact_credentials;
+        for f in &mut self.findings {
+            f.message = redact_credentials(&f.message);
+            if let Some(help) = &mut f.help {
+                *help = redact_credentials(help);
+            }
+            for r in &mut f.related {
+                r.message = redact_credentials(&r.message);
+            }
+        }
+    }
+
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {
             Format::Human => human::render(self, color),

@@ -17,6 +17,32 @@ pub fn redact_credentials(text: &str) -> String {
     out
 }
 
+/// A value to quote in a message about `key: value`: itself, or its redacted form when the
+/// scanner reads the pair as a credential (a label named `token` holding one).
+pub fn quotable(key: &str, value: &str) -> String {
+    let line = format!("{key}: {value}\n");
+    if super::scan::scan("value.yaml", &line).is_empty()
+        && super::scan::scan("value", value).is_empty()
+    {
+        value.to_string()
+    } else {
+        redact(value)
+    }
+}
+
+/// The text with every credential the scanner finds masked in place: its first 4 characters
+/// kept, the rest `*`, byte for byte as long (positions into the text stay right, so a source
+/// snippet can be shown around a finding without showing a credential beside it).
+pub fn mask_credentials(text: &str) -> String {
+    let mut out = text.to_string();
+    for hit in super::scan::scan("-", text) {
+        let keep: String = hit.secret.chars().take(4).collect();
+        let masked = format!("{keep}{}", "*".repeat(hit.secret.len() - keep.len()));
+        out = out.replace(&hit.secret, &masked);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,6 +56,13 @@ mod tests {
         assert!(!redacted.contains(&token[4..]), "{redacted}");
         assert!(redacted.starts_with("invalid env line 2"));
         assert_eq!(redact_credentials("no such file"), "no such file");
+        let text = format!("labels:\n  token: {token}\nother: x\n");
+        let masked = mask_credentials(&text);
+        assert_eq!(masked.len(), text.len());
+        assert!(
+            !masked.contains(&token[4..]) && masked.contains("other: x"),
+            "{masked}"
+        );
     }
 
     #[test]

@@ -179,7 +179,11 @@ pub fn check(o: &ObjectRef<'_>, namespaced: Option<bool>, out: &mut Vec<Finding>
                 out.push(o.finding(
                     rule,
                     Severity::Error,
-                    format!("`{value}` is not a valid label value: {e}"),
+                    format!(
+                        "`{}` is not a valid label value: {}",
+                        crate::secrets::redact::quotable(&key, value),
+                        e.replace(value, &crate::secrets::redact::quotable(&key, value))
+                    ),
                     v,
                     &format!(
                         "/metadata/labels/{}",
