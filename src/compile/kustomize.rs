@@ -123,15 +123,7 @@ pub fn patch_entry(root: &Path, spec_dir: &str, patch: &Patch) -> Result<Value, 
 
 fn target_json(t: &PatchTarget) -> Value {
     let mut m = Map::new();
-    for (key, value) in [
-        ("group", &t.group),
-        ("version", &t.version),
-        ("kind", &t.kind),
-        ("name", &t.name),
-        ("namespace", &t.namespace),
-        ("labelSelector", &t.label_selector),
-        ("annotationSelector", &t.annotation_selector),
-    ] {
+    for (key, value) in t.fields() {
         if let Some(v) = value {
             m.insert(key.into(), json!(v));
         }

@@ -507,18 +507,11 @@ fn describe_object(o: &Value) -> String {
 
 /// `kind: Deployment, name: web` as written.
 fn describe_target(t: &PatchTarget) -> String {
-    let parts: Vec<String> = [
-        ("group", &t.group),
-        ("version", &t.version),
-        ("kind", &t.kind),
-        ("name", &t.name),
-        ("namespace", &t.namespace),
-        ("labelSelector", &t.label_selector),
-        ("annotationSelector", &t.annotation_selector),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-    .collect();
+    let parts: Vec<String> = t
+        .fields()
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
     format!("`{}`", parts.join(", "))
 }
 

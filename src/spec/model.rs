@@ -454,6 +454,21 @@ pub struct PatchTarget {
     pub annotation_selector: Option<String>,
 }
 
+impl PatchTarget {
+    /// The selector's fields as kustomize names them, set or not.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("group", &self.group),
+            ("version", &self.version),
+            ("kind", &self.kind),
+            ("name", &self.name),
+            ("namespace", &self.namespace),
+            ("labelSelector", &self.label_selector),
+            ("annotationSelector", &self.annotation_selector),
+        ]
+    }
+}
+
 /// ArgoCD sync behaviour. Unset fields inherit from the level above
 /// (platform, then component, then environment).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
