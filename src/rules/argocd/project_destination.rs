@@ -1,0 +1,1062 @@
+//! `argocd/project-destination`: an Application that its AppProject would refuse to sync.
+//!
+//! Argo CD's matching is reproduced in three-valued logic: where the answer depends on
+//! something platc cannot see (the cluster a `name` stands for, a glob feature it does not
+//! read, a field left out), the answer is "maybe", and only a sure "no" is reported.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::manifest::Object;
+use crate::report::{Finding, Severity};
+use crate::rules::Rule;
+use crate::rules::bundle::ObjectId;
+use crate::rules::bundle::shared_object::Deploys;
+use crate::schema::registry::Registry;
+use crate::yaml::{Node, Pos, Span};
+
+pub const RULE: Rule = Rule {
+    id: "argocd/project-destination",
+    severity: Severity::Error,
+    summary: "an Application that deploys where, or what, its AppProject does not allow",
+    docs: r#"# argocd/project-destination
+
+An Application (or the literal template of an ApplicationSet) belongs to an AppProject
+defined in this repository, and that project does not allow what the Application does:
+its destination (cluster and namespace) is not among the project's `destinations`; an object
+it deploys names a namespace the project does not allow; it deploys a cluster-scoped kind
+missing from `clusterResourceWhitelist` (or listed in `clusterResourceBlacklist`), or a
+namespaced kind the project's `namespaceResource*` lists refuse; or a source's `repoURL` is
+not among the project's `sourceRepos`.
+
+Argo CD's matching is followed: globs (`team-*`), `*`, `!` entries that deny, a cluster by
+`server` or `name` (`in-cluster` is `https://kubernetes.default.svc`), git URLs compared
+after normalising (case, `.git`, ssh spellings), and an empty `clusterResourceWhitelist`
+that allows no cluster-scoped kind at all. Projects not defined in the repository (they may
+exist in the cluster, and `default` allows everything) are not checked, nor is anything
+platc cannot know for sure (which server a cluster `name` stands for, templated fields, a
+project that a kustomize overlay changes).
+
+## Why
+Argo CD refuses the sync ("application destination ... do not match any of the allowed
+destinations in project", "namespace ... is not permitted in project", "resource ... is not
+permitted in project", "application repo ... is not permitted in project") only once the
+change is merged, and the Application stays out of sync until someone edits the project.
+
+## Bad
+```yaml
+kind: AppProject
+metadata: {name: team-a}
+spec:
+  sourceRepos: [https://git.example.org/club/platform.git]
+  destinations:
+    - {server: https://kubernetes.default.svc, namespace: team-a-*}
+---
+kind: Application
+spec:
+  project: team-a
+  destination: {server: https://kubernetes.default.svc, namespace: payments}
+```
+
+## Good
+```yaml
+kind: Application
+spec:
+  project: team-a
+  destination: {server: https://kubernetes.default.svc, namespace: team-a-payments}
+```
+
+## Fix
+Add the destination, namespace, kind or repository to the AppProject (`destinations`,
+`clusterResourceWhitelist`, `sourceRepos`...), or change the Application so that it stays
+within its project.
+"#,
+    check: crate::rules::bundle::per_object,
+};
+
+/// Check every Application and ApplicationSet of the repository's files against the
+/// AppProjects defined in them. `files` are the manifests files read, with the objects each
+/// holds; `built` the outputs of the kustomize builds (a project or Application an overlay
+/// changes is not judged from its base); `deploys` what each Application deploys.
+pub fn check<'a>(
+    root: &Path,
+    registry: &Registry,
+    files: impl Iterator<Item = (&'a str, &'a [(ObjectId, Span)])>,
+    built: impl Iterator<Item = &'a [Object]>,
+    deploys: &[Deploys<'_>],
+    out: &mut Vec<Finding>,
+) {
+    let argo: Vec<&str> = files
+        .filter(|(_, ids)| {
+            ids.iter().any(|(id, _)| {
+                id.group == "argoproj.io"
+                    && matches!(
+                        id.kind.as_str(),
+                        "AppProject" | "Application" | "ApplicationSet"
+                    )
+            })
+        })
+        .map(|(path, _)| path)
+        .collect();
+    let objects: Vec<Object> = argo
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(root.join(path)).ok()?;
+            Some(crate::manifest::read_objects(path, &text).objects)
+        })
+        .flatten()
+        .filter(|o| o.api_version() == Some("argoproj.io/v1alpha1"))
+        .collect();
+    let built: Vec<&Object> = built
+        .flatten()
+        .filter(|o| o.api_version() == Some("argoproj.io/v1alpha1"))
+        .collect();
+    let projects = projects(&objects, &built);
+    if projects.is_empty() {
+        return;
+    }
+    let scopes = scopes(registry);
+    for o in &objects {
+        let Some(app) = App::read(o, &built) else {
+            continue;
+        };
+        let Some(Some(project)) = projects.get(app.project) else {
+            continue;
+        };
+        let check = Check {
+            app: &app,
+            project,
+            out: &mut *out,
+        };
+        check.run(deploys, &scopes);
+    }
+}
+
+/// Three-valued truth: Argo CD's answer, or `Maybe` when it depends on what platc cannot see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tri {
+    Yes,
+    No,
+    Maybe,
+}
+
+use Tri::{Maybe, No, Yes};
+
+impl Tri {
+    fn of(b: bool) -> Tri {
+        if b { Yes } else { No }
+    }
+
+    fn and(self, other: Tri) -> Tri {
+        match (self, other) {
+            (No, _) | (_, No) => No,
+            (Yes, Yes) => Yes,
+            _ => Maybe,
+        }
+    }
+
+    fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Yes, _) | (_, Yes) => Yes,
+            (No, No) => No,
+            _ => Maybe,
+        }
+    }
+
+    fn not(self) -> Tri {
+        match self {
+            Yes => No,
+            No => Yes,
+            Maybe => Maybe,
+        }
+    }
+}
+
+/// A glob as Argo CD's glob library reads it: `*` (not across `separator` when one is given),
+/// `**` across everything, `?` one character. Classes, alternatives and escapes are rare in
+/// projects and not read: they give `Maybe` unless the text is equal.
+fn glob(pattern: &str, value: &str, separator: Option<char>) -> Tri {
+    if pattern.contains(['[', ']', '{', '}', '\\']) {
+        return if pattern == value { Yes } else { Maybe };
+    }
+    let one = match separator {
+        Some(c) => format!("[^{}]", regex::escape(&c.to_string())),
+        None => "(?s:.)".to_string(),
+    };
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str("(?s:.*)");
+            }
+            '*' => {
+                re.push_str(&one);
+                re.push('*');
+            }
+            '?' => re.push_str(&one),
+            c => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).map_or(Maybe, |r| Tri::of(r.is_match(value)))
+}
+
+/// Argo CD's `globMatch` with negation: `!pattern` matches what `pattern` does not, `*`
+/// matches everything.
+fn argo_glob(pattern: &str, value: &str, separator: Option<char>) -> Tri {
+    if let Some(rest) = pattern.strip_prefix('!') {
+        return glob(rest, value, separator).not();
+    }
+    if pattern == "*" {
+        return Yes;
+    }
+    glob(pattern, value, separator)
+}
+
+fn is_deny(pattern: &str) -> Tri {
+    Tri::of(pattern.starts_with('!'))
+}
+
+const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
+const IN_CLUSTER_NAME: &str = "in-cluster";
+
+/// A destination as Argo CD compares it. `None`: not known here (the server a cluster name
+/// stands for, and the reverse), never empty in Argo CD.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    server: Option<&'a str>,
+    name: Option<&'a str>,
+    /// None: the Application names no namespace.
+    namespace: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    fn new(server: Option<&'a str>, name: Option<&'a str>, namespace: Option<&'a str>) -> Self {
+        match (server, name) {
+            (Some(s), None) => Target {
+                server: Some(s),
+                name: (s.trim_end_matches('/') == IN_CLUSTER_SERVER).then_some(IN_CLUSTER_NAME),
+                namespace,
+            },
+            (None, Some(n)) => Target {
+                server: (n == IN_CLUSTER_NAME).then_some(IN_CLUSTER_SERVER),
+                name: Some(n),
+                namespace,
+            },
+            _ => Target {
+                server,
+                name,
+                namespace,
+            },
+        }
+    }
+
+    /// `https://kubernetes.default.svc` namespace `web`, as messages say it.
+    fn describe(&self, written_name: bool) -> String {
+        let cluster = match (written_name, self.name, self.server) {
+            (true, Some(n), _) => format!("cluster `{n}`"),
+            (_, _, Some(s)) => format!("`{s}`"),
+            (_, Some(n), None) => format!("cluster `{n}`"),
+            (_, None, None) => "the cluster".to_string(),
+        };
+        match self.namespace {
+            Some(ns) => format!("{cluster} namespace `{ns}`"),
+            None => cluster,
+        }
+    }
+}
+
+/// One field of a destination against one field of a project entry. A server also matches
+/// when only a trailing slash differs, as far as platc can tell.
+fn field(pattern: &str, value: Option<&str>, server: bool) -> Tri {
+    let Some(v) = value else {
+        return if pattern.is_empty() { No } else { Maybe };
+    };
+    let plain = argo_glob(pattern, v, None);
+    if !server {
+        return plain;
+    }
+    let trimmed = argo_glob(pattern.trim_end_matches('/'), v.trim_end_matches('/'), None);
+    if plain == trimmed { plain } else { Maybe }
+}
+
+/// Argo CD's `isDestinationMatched`: some entry matches, and no `!` entry denies.
+fn destination_permitted(allowed: &[AllowedDestination], target: Target<'_>) -> Tri {
+    let mut any = No;
+    let mut no_deny = Yes;
+    for item in allowed {
+        let name = field(&item.name, target.name, false);
+        let server = field(&item.server, target.server, true);
+        let namespace = match target.namespace {
+            Some(ns) => argo_glob(&item.namespace, ns, None),
+            // Without a namespace only `*` is sure to match.
+            None if item.namespace == "*" => Yes,
+            None => Maybe,
+        };
+        let cluster = server.or(name);
+        let matched = cluster.and(namespace);
+        let cluster_denied = name
+            .not()
+            .and(is_deny(&item.name))
+            .or(server.not().and(is_deny(&item.server)))
+            .and(namespace);
+        let namespace_denied = cluster.and(is_deny(&item.namespace));
+        let denied = matched
+            .not()
+            .and(cluster_denied.or(cluster_denied.not().and(namespace_denied)));
+        any = any.or(matched);
+        no_deny = no_deny.and(denied.not());
+    }
+    any.and(no_deny)
+}
+
+/// Argo CD's `NormalizeGitURL`: lower case, no `.git`, `git@host:org/repo` as `git@host/org/repo`.
+fn normalize_git_url(url: &str) -> String {
+    let mut repo = url.trim().to_lowercase();
+    let ssh = regex::Regex::new("^(ssh://)?([^/:]*?)@[^@]+$").expect("a valid regex");
+    if ssh.is_match(&repo) && !repo.starts_with("ssh://") {
+        repo = format!("ssh://{}", repo.replacen(':', "/", 1));
+    }
+    if let Some(r) = repo.strip_suffix(".git") {
+        repo = r.to_string();
+    }
+    repo.strip_prefix("ssh://").unwrap_or(&repo).to_string()
+}
+
+/// Argo CD's `IsSourcePermitted`: some entry matches and every `!` entry lets it through.
+/// `*` stays within one path segment in recent versions and not in old ones: where the two
+/// disagree, `Maybe`.
+fn source_permitted(source_repos: &[String], repo_url: &str) -> Tri {
+    let url = normalize_git_url(repo_url);
+    let mut any = No;
+    let mut no_deny = Yes;
+    for entry in source_repos {
+        let pattern = match entry.strip_prefix('!') {
+            Some(rest) => format!("!{}", normalize_git_url(rest)),
+            None => normalize_git_url(entry),
+        };
+        let segments = argo_glob(&pattern, &url, Some('/'));
+        let anything = argo_glob(&pattern, &url, None);
+        let matched = if segments == anything {
+            segments
+        } else {
+            Maybe
+        };
+        any = any.or(matched);
+        if pattern.starts_with('!') {
+            no_deny = no_deny.and(matched);
+        }
+    }
+    any.and(no_deny)
+}
+
+/// An entry of a project's resource lists.
+#[derive(Clone, Debug, PartialEq)]
+struct GroupKind {
+    group: String,
+    kind: String,
+    /// The entry also names objects (newer Argo CD): whether it applies is not known here.
+    named: bool,
+}
+
+/// Argo CD's `isResourceInList` (Go's `filepath.Match` on group and kind).
+fn in_list(list: &[GroupKind], group: &str, kind: &str) -> Tri {
+    list.iter().fold(No, |found, e| {
+        let hit = glob(&e.kind, kind, Some('/'))
+            .and(glob(&e.group, group, Some('/')))
+            .and(if e.named { Maybe } else { Yes });
+        found.or(hit)
+    })
+}
+
+/// What one AppProject allows.
+#[derive(Clone, Debug, PartialEq)]
+struct Allows {
+    destinations: Vec<AllowedDestination>,
+    source_repos: Vec<String>,
+    cluster_allow: Vec<GroupKind>,
+    cluster_deny: Vec<GroupKind>,
+    /// None: the field is absent, every namespaced kind is allowed.
+    namespaced_allow: Option<Vec<GroupKind>>,
+    namespaced_deny: Vec<GroupKind>,
+}
+
+/// A `spec.destinations` entry (a missing field is the empty string, as in Argo CD).
+#[derive(Clone, Debug, PartialEq)]
+struct AllowedDestination {
+    server: String,
+    name: String,
+    namespace: String,
+}
+
+impl AllowedDestination {
+    fn describe(&self) -> String {
+        let cluster = match (self.server.as_str(), self.name.as_str()) {
+            ("", "") => "no cluster".to_string(),
+            (s, "") => format!("`{s}`"),
+            ("", n) => format!("cluster `{n}`"),
+            (s, n) => format!("`{s}` or cluster `{n}`"),
+        };
+        format!("{cluster} namespace `{}`", self.namespace)
+    }
+}
+
+impl Allows {
+    /// None when the project cannot be read for sure (templates, unexpected shapes).
+    fn read(spec: &Node) -> Option<Allows> {
+        Some(Allows {
+            destinations: list(spec.get("destinations"), |d| {
+                let text = |key: &str| -> Option<String> {
+                    match d.get(key) {
+                        None => Some(String::new()),
+                        Some(n) if n.is_null() => Some(String::new()),
+                        Some(n) => literal(n).map(str::to_string),
+                    }
+                };
+                Some(AllowedDestination {
+                    server: text("server")?,
+                    name: text("name")?,
+                    namespace: text("namespace")?,
+                })
+            })?,
+            source_repos: list(spec.get("sourceRepos"), |r| literal(r).map(str::to_string))?,
+            cluster_allow: list(spec.get("clusterResourceWhitelist"), group_kind)?,
+            cluster_deny: list(spec.get("clusterResourceBlacklist"), group_kind)?,
+            namespaced_allow: match spec.get("namespaceResourceWhitelist") {
+                None => None,
+                Some(n) if n.is_null() => None,
+                Some(n) => Some(list(Some(n), group_kind)?),
+            },
+            namespaced_deny: list(spec.get("namespaceResourceBlacklist"), group_kind)?,
+        })
+    }
+
+    /// Argo CD's `IsGroupKindPermitted`.
+    fn kind_permitted(&self, group: &str, kind: &str, namespaced: bool) -> Tri {
+        if namespaced {
+            let allowed = match &self.namespaced_allow {
+                None => Yes,
+                // `[]` may be read as absent or as "nothing" depending on how it was stored.
+                Some(l) if l.is_empty() => Maybe,
+                Some(l) => in_list(l, group, kind),
+            };
+            return allowed.and(in_list(&self.namespaced_deny, group, kind).not());
+        }
+        in_list(&self.cluster_allow, group, kind)
+            .and(in_list(&self.cluster_deny, group, kind).not())
+    }
+}
+
+/// A string that is not a template.
+fn literal(n: &Node) -> Option<&str> {
+    n.as_str().filter(|s| !templated(s))
+}
+
+fn templated(s: &str) -> bool {
+    s.contains("{{") || s.contains("${")
+}
+
+/// The items of a list field (absent or null: empty), each read by `item`.
+fn list<T>(node: Option<&Node>, item: impl Fn(&Node) -> Option<T>) -> Option<Vec<T>> {
+    match node {
+        None => Some(Vec::new()),
+        Some(n) if n.is_null() => Some(Vec::new()),
+        Some(n) => n.as_seq()?.iter().map(item).collect(),
+    }
+}
+
+fn group_kind(n: &Node) -> Option<GroupKind> {
+    let text = |key: &str| match n.get(key) {
+        None => Some(String::new()),
+        Some(v) if v.is_null() => Some(String::new()),
+        Some(v) => literal(v).map(str::to_string),
+    };
+    Some(GroupKind {
+        group: text("group")?,
+        kind: text("kind")?,
+        named: n
+            .as_map()?
+            .iter()
+            .any(|(k, _)| !matches!(k.as_str(), Some("group" | "kind"))),
+    })
+}
+
+/// An AppProject defined in the repository, and where.
+struct Project<'a> {
+    name: &'a str,
+    object: &'a Object,
+    allows: Allows,
+}
+
+impl Project<'_> {
+    /// Where a field of the project is written, for the finding's second place.
+    fn place_of(&self, field: &str) -> (String, Pos) {
+        let node = &self.object.node;
+        let at = node
+            .pointer(&format!("/spec/{field}"))
+            .or_else(|| node.pointer("/metadata/name"))
+            .unwrap_or(node);
+        (self.object.file.to_string(), at.span.start)
+    }
+}
+
+/// The AppProjects by name; None for a name defined twice differently, or that a kustomize
+/// build changes, or that cannot be read for sure.
+fn projects<'a>(objects: &'a [Object], built: &[&Object]) -> HashMap<&'a str, Option<Project<'a>>> {
+    let mut out: HashMap<&str, Option<Project<'_>>> = HashMap::new();
+    let spec_of = |o: &Object| o.node.get("spec").and_then(Allows::read);
+    for o in objects.iter().filter(|o| o.kind() == Some("AppProject")) {
+        let Some(name) = o.name() else { continue };
+        let allows = spec_of(o);
+        let changed = built.iter().any(|b| {
+            b.kind() == Some("AppProject") && b.name() == Some(name) && spec_of(b) != allows
+        });
+        let project = allows.filter(|_| !changed).map(|allows| Project {
+            name,
+            object: o,
+            allows,
+        });
+        // Defined again: kept only when both say the same.
+        let agrees = match out.get(name) {
+            None => None,
+            Some(first) => Some(matches!(
+                (first, &project),
+                (Some(a), Some(b)) if a.allows == b.allows
+            )),
+        };
+        match agrees {
+            None => {
+                out.insert(name, project);
+            }
+            Some(true) => {}
+            Some(false) => {
+                out.insert(name, None);
+            }
+        }
+    }
+    out
+}
+
+/// Whether each kind the registry knows is namespaced, by (group, kind).
+fn scopes(registry: &Registry) -> HashMap<(String, String), Option<bool>> {
+    let mut out: HashMap<(String, String), Option<bool>> = HashMap::new();
+    for key in registry.keys() {
+        let Some((api, kind)) = key.split_once(' ') else {
+            continue;
+        };
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let namespaced = registry.is_namespaced(api, kind);
+        out.entry((group.to_string(), kind.to_string()))
+            .and_modify(|seen| {
+                if *seen != namespaced {
+                    *seen = None;
+                }
+            })
+            .or_insert(namespaced);
+    }
+    out
+}
+
+/// An Application, or an ApplicationSet's template, as far as this rule reads it.
+struct App<'a> {
+    object: &'a Object,
+    /// The Application's spec (the template's for an ApplicationSet), and its pointer.
+    spec: &'a Node,
+    at: &'static str,
+    project: &'a str,
+    /// For an ApplicationSet, what it deploys is not known.
+    application: bool,
+}
+
+impl<'a> App<'a> {
+    fn read(o: &'a Object, built: &[&Object]) -> Option<App<'a>> {
+        let (spec, at, application) = match o.kind()? {
+            "Application" => (o.node.get("spec")?, "/spec", true),
+            // A template patch may change anything: not read.
+            "ApplicationSet" if o.node.pointer("/spec/templatePatch").is_none() => (
+                o.node.pointer("/spec/template/spec")?,
+                "/spec/template/spec",
+                false,
+            ),
+            _ => return None,
+        };
+        if crate::rules::waived_by_annotation(&o.node)
+            .iter()
+            .any(|w| w == RULE.id)
+        {
+            return None;
+        }
+        // An overlay that changes the Application: its base is not what Argo CD gets.
+        let changed = built.iter().any(|b| {
+            b.kind() == o.kind()
+                && b.name() == o.name()
+                && b.node.get("spec").map(Node::to_json) != o.node.get("spec").map(Node::to_json)
+        });
+        if changed {
+            return None;
+        }
+        Some(App {
+            object: o,
+            spec,
+            at,
+            project: spec.get("project").and_then(literal)?,
+            application,
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.object.name().unwrap_or_default()
+    }
+
+    fn finding(&self, message: String, node: &Node, pointer: &str, help: String) -> Finding {
+        Finding::new(RULE.id, RULE.severity, message)
+            .at_span(&*self.object.file, Some(node.span))
+            .with_object(self.object.describe())
+            .with_path(format!(
+                "{}{}{pointer}",
+                self.object.pointer_prefix, self.at
+            ))
+            .with_help(help)
+    }
+}
+
+/// One Application against its project.
+struct Check<'c, 'a> {
+    app: &'c App<'a>,
+    project: &'c Project<'a>,
+    out: &'c mut Vec<Finding>,
+}
+
+impl<'a> Check<'_, 'a> {
+    fn run(mut self, deploys: &[Deploys<'_>], scopes: &HashMap<(String, String), Option<bool>>) {
+        self.sources();
+        let Some((target, written_name)) = self.destination() else {
+            return;
+        };
+        if !self.app.application {
+            return;
+        }
+        let file = &*self.app.object.file;
+        for d in deploys
+            .iter()
+            .filter(|d| d.application == self.app.name() && d.place.file == file)
+        {
+            self.deployed(d, target, written_name, scopes);
+        }
+    }
+
+    fn push(&mut self, finding: Finding, field: &str) {
+        let (file, pos) = self.project.place_of(field);
+        self.out.push(finding.with_related(
+            file,
+            pos,
+            format!("the AppProject `{}`", self.project.name),
+        ));
+    }
+
+    /// Each source's repository against `sourceRepos`.
+    fn sources(&mut self) {
+        let spec = self.app.spec;
+        let mut sources: Vec<(&Node, String)> = Vec::new();
+        if let Some(s) = spec.get("source") {
+            sources.push((s, "/source".to_string()));
+        }
+        for (i, s) in spec
+            .get("sources")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            sources.push((s, format!("/sources/{i}")));
+        }
+        for (source, pointer) in sources {
+            let Some(node) = source.get("repoURL") else {
+                continue;
+            };
+            let Some(url) = literal(node) else { continue };
+            if source_permitted(&self.project.allows.source_repos, url) != No {
+                continue;
+            }
+            let repos = &self.project.allows.source_repos;
+            let allowed = if repos.is_empty() {
+                "it lists no `sourceRepos`".to_string()
+            } else {
+                format!(
+                    "it allows {}",
+                    some_of(repos.iter().map(|r| format!("`{r}`")))
+                )
+            };
+            let finding = self.app.finding(
+                format!(
+                    "the project `{}` does not allow the repository `{url}`: {allowed}",
+                    self.project.name
+                ),
+                node,
+                &format!("{pointer}/repoURL"),
+                format!(
+                    "add the repository (or a pattern matching it) to `sourceRepos` of the AppProject `{}`, or take the source from an allowed repository",
+                    self.project.name
+                ),
+            );
+            self.push(finding, "sourceRepos");
+        }
+    }
+
+    /// The destination against `destinations`; the destination, and whether it was given by
+    /// name, when it is readable and not refused (what is deployed into it is checked next).
+    fn destination(&mut self) -> Option<(Target<'a>, bool)> {
+        let dest = self.app.spec.get("destination")?;
+        let text = |key: &str| dest.get(key).map(|n| literal(n).ok_or(()));
+        let (server, name, namespace) = match (text("server"), text("name"), text("namespace")) {
+            (Some(Err(())), _, _) | (_, Some(Err(())), _) | (_, _, Some(Err(()))) => return None,
+            (Some(Ok(s)), None, ns) => (Some(s), None, ns),
+            (None, Some(Ok(n)), ns) => (None, Some(n), ns),
+            // Neither or both: argocd/destination says so.
+            _ => return None,
+        };
+        let namespace = namespace.and_then(Result::ok).filter(|ns| !ns.is_empty());
+        let target = Target::new(server, name, namespace);
+        let allowed = &self.project.allows.destinations;
+        if destination_permitted(allowed, target) != No {
+            return Some((target, name.is_some()));
+        }
+        let finding = self.app.finding(
+            format!(
+                "the project `{}` does not allow the destination {}: {}",
+                self.project.name,
+                target.describe(name.is_some()),
+                allows_destinations(allowed)
+            ),
+            dest,
+            "/destination",
+            format!(
+                "add the destination to `destinations` of the AppProject `{}`, or change the destination",
+                self.project.name
+            ),
+        );
+        self.push(finding, "destinations");
+        None
+    }
+
+    /// What one source deploys: namespaces other than the destination's, and kinds.
+    fn deployed(
+        &mut self,
+        d: &Deploys<'_>,
+        target: Target<'_>,
+        written_name: bool,
+        scopes: &HashMap<(String, String), Option<bool>>,
+    ) {
+        let allows = &self.project.allows;
+        // Refused objects by namespace, and by kind.
+        let mut namespaces: BTreeMap<&str, Vec<&ObjectId>> = BTreeMap::new();
+        let mut kinds: BTreeMap<(&str, &str, bool), Vec<&ObjectId>> = BTreeMap::new();
+        for id in &d.objects {
+            let namespaced = if id.cluster_scoped {
+                Some(false)
+            } else {
+                scopes
+                    .get(&(id.group.clone(), id.kind.clone()))
+                    .copied()
+                    .flatten()
+            };
+            // A kind whose scope is unknown may be either: neither check is sure.
+            let Some(namespaced) = namespaced else {
+                continue;
+            };
+            if allows.kind_permitted(&id.group, &id.kind, namespaced) == No {
+                kinds
+                    .entry((id.group.as_str(), id.kind.as_str(), namespaced))
+                    .or_default()
+                    .push(id);
+            }
+            if let Some(ns) = id.namespace.as_deref().filter(|_| namespaced)
+                && Some(ns) != target.namespace
+                && destination_permitted(
+                    &allows.destinations,
+                    Target {
+                        namespace: Some(ns),
+                        ..target
+                    },
+                ) == No
+            {
+                namespaces.entry(ns).or_default().push(id);
+            }
+        }
+        let dest = self.app.spec.get("destination");
+        for (ns, ids) in namespaces {
+            let Some(node) = dest.and_then(|d| d.get("namespace")).or(dest) else {
+                continue;
+            };
+            let cluster = Target {
+                namespace: None,
+                ..target
+            }
+            .describe(written_name);
+            let mut finding = self.app.finding(
+                format!(
+                    "Application `{}` deploys {} into namespace `{ns}`, which the project `{}` does not allow on {cluster}: {}",
+                    self.app.name(),
+                    objects(&ids),
+                    self.project.name,
+                    allows_destinations(&allows.destinations)
+                ),
+                node,
+                "/destination",
+                format!(
+                    "add `{ns}` to `destinations` of the AppProject `{}`, or deploy these objects into an allowed namespace",
+                    self.project.name
+                ),
+            );
+            if let Some(pos) = d.place.pos() {
+                finding = finding.with_related(d.place.file.clone(), pos, "deployed from here");
+            }
+            self.push(finding, "destinations");
+        }
+        for ((group, kind, namespaced), ids) in kinds {
+            let (list, scope) = if namespaced {
+                ("namespaceResourceWhitelist", "namespaced")
+            } else {
+                ("clusterResourceWhitelist", "cluster-scoped")
+            };
+            let deny_list = list.replace("Whitelist", "Blacklist");
+            let deny = if namespaced {
+                &allows.namespaced_deny
+            } else {
+                &allows.cluster_deny
+            };
+            let named = group_kind_text(group, kind);
+            let why = if in_list(deny, group, kind) == Yes {
+                format!("its `{deny_list}` lists `{named}`")
+            } else if !namespaced && allows.cluster_allow.is_empty() {
+                "its `clusterResourceWhitelist` is empty".to_string()
+            } else {
+                format!("its `{list}` does not list `{named}`")
+            };
+            let finding = d.place.finding(
+                RULE.id,
+                RULE.severity,
+                format!(
+                    "Application `{}` deploys the {scope} {}, which the project `{}` does not allow: {why}",
+                    self.app.name(),
+                    objects(&ids),
+                    self.project.name
+                ),
+                &format!(
+                    "allow `{{group: '{group}', kind: {kind}}}` in the AppProject `{}` (`{list}`, and not in `{deny_list}`), or remove the objects from the Application",
+                    self.project.name
+                ),
+            );
+            if let Some(finding) = finding {
+                self.push(finding, list);
+            }
+        }
+    }
+}
+
+fn group_kind_text(group: &str, kind: &str) -> String {
+    if group.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{group}/{kind}")
+    }
+}
+
+/// `ConfigMap web/a and 2 more`.
+fn objects(ids: &[&ObjectId]) -> String {
+    match ids.len() {
+        1 => ids[0].describe(),
+        n => format!("{} and {} more", ids[0].describe(), n - 1),
+    }
+}
+
+/// What a project's destinations allow, for messages.
+fn allows_destinations(allowed: &[AllowedDestination]) -> String {
+    if allowed.is_empty() {
+        return "it lists no `destinations`".to_string();
+    }
+    format!(
+        "it allows {}",
+        some_of(allowed.iter().map(AllowedDestination::describe))
+    )
+}
+
+/// The first few items, then how many more.
+fn some_of(items: impl Iterator<Item = String>) -> String {
+    const SHOWN: usize = 4;
+    let items: Vec<String> = items.collect();
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dest(server: &str, name: &str, namespace: &str) -> AllowedDestination {
+        AllowedDestination {
+            server: server.into(),
+            name: name.into(),
+            namespace: namespace.into(),
+        }
+    }
+
+    fn at(
+        server: Option<&'static str>,
+        name: Option<&'static str>,
+        ns: &'static str,
+    ) -> Target<'static> {
+        Target::new(server, name, Some(ns))
+    }
+
+    #[test]
+    fn destinations_match_as_in_argo_cd() {
+        let team = [dest(IN_CLUSTER_SERVER, "", "team-*")];
+        assert_eq!(
+            destination_permitted(&team, at(Some(IN_CLUSTER_SERVER), None, "team-a")),
+            Yes
+        );
+        assert_eq!(
+            destination_permitted(&team, at(Some(IN_CLUSTER_SERVER), None, "payments")),
+            No
+        );
+        // `in-cluster` is the in-cluster server.
+        assert_eq!(
+            destination_permitted(&team, at(None, Some("in-cluster"), "team-a")),
+            Yes
+        );
+        // Another cluster by name: its server is not known here.
+        assert_eq!(
+            destination_permitted(&team, at(None, Some("prod"), "team-a")),
+            Maybe
+        );
+        assert_eq!(
+            destination_permitted(&team, at(Some("https://prod.example.org"), None, "team-a")),
+            No
+        );
+        let any = [dest("*", "", "*")];
+        assert_eq!(
+            destination_permitted(&any, at(Some("https://x"), None, "y")),
+            Yes
+        );
+        assert_eq!(
+            destination_permitted(&[], at(Some("https://x"), None, "y")),
+            No
+        );
+        // A trailing slash is not worth a finding.
+        let slash = [dest("https://kubernetes.default.svc/", "", "*")];
+        assert_eq!(
+            destination_permitted(&slash, at(Some(IN_CLUSTER_SERVER), None, "y")),
+            Maybe
+        );
+    }
+
+    #[test]
+    fn deny_entries_refuse_what_they_name() {
+        let allowed = [dest("*", "", "*"), dest("*", "", "!kube-system")];
+        assert_eq!(
+            destination_permitted(&allowed, at(Some(IN_CLUSTER_SERVER), None, "web")),
+            Yes
+        );
+        assert_eq!(
+            destination_permitted(&allowed, at(Some(IN_CLUSTER_SERVER), None, "kube-system")),
+            No
+        );
+        let no_prod = [
+            dest("*", "", "*"),
+            dest("!https://prod.example.org", "", "*"),
+        ];
+        assert_eq!(
+            destination_permitted(&no_prod, at(Some("https://prod.example.org"), None, "web")),
+            No
+        );
+        assert_eq!(
+            destination_permitted(&no_prod, at(Some(IN_CLUSTER_SERVER), None, "web")),
+            Yes
+        );
+    }
+
+    #[test]
+    fn repositories_match_after_normalising() {
+        let repos = ["https://git.example.org/club/*".to_string()];
+        assert_eq!(
+            source_permitted(&repos, "https://Git.example.org/club/platform.git"),
+            Yes
+        );
+        assert_eq!(
+            source_permitted(&repos, "https://git.example.org/other/platform"),
+            No
+        );
+        // `*` across a slash: versions disagree.
+        assert_eq!(
+            source_permitted(&repos, "https://git.example.org/club/sub/repo"),
+            Maybe
+        );
+        let ssh = ["git@git.example.org:club/platform.git".to_string()];
+        assert_eq!(
+            source_permitted(&ssh, "ssh://git@git.example.org/club/platform"),
+            Yes
+        );
+        let deny = [
+            "*".to_string(),
+            "!https://git.example.org/secret/*".to_string(),
+        ];
+        assert_eq!(
+            source_permitted(&deny, "https://git.example.org/secret/x"),
+            No
+        );
+        assert_eq!(source_permitted(&deny, "https://charts.example.org"), Yes);
+        assert_eq!(source_permitted(&[], "https://charts.example.org"), No);
+    }
+
+    #[test]
+    fn kinds_follow_the_white_and_black_lists() {
+        let gk = |g: &str, k: &str| GroupKind {
+            group: g.into(),
+            kind: k.into(),
+            named: false,
+        };
+        let mut allows = Allows {
+            destinations: Vec::new(),
+            source_repos: Vec::new(),
+            cluster_allow: Vec::new(),
+            cluster_deny: Vec::new(),
+            namespaced_allow: None,
+            namespaced_deny: vec![gk("", "ResourceQuota")],
+        };
+        assert_eq!(allows.kind_permitted("", "Namespace", false), No);
+        allows.cluster_allow.push(gk("*", "*"));
+        assert_eq!(allows.kind_permitted("", "Namespace", false), Yes);
+        allows
+            .cluster_deny
+            .push(gk("rbac.authorization.k8s.io", "Cluster*"));
+        assert_eq!(
+            allows.kind_permitted("rbac.authorization.k8s.io", "ClusterRole", false),
+            No
+        );
+        assert_eq!(allows.kind_permitted("", "ConfigMap", true), Yes);
+        assert_eq!(allows.kind_permitted("", "ResourceQuota", true), No);
+        allows.namespaced_allow = Some(Vec::new());
+        assert_eq!(allows.kind_permitted("", "ConfigMap", true), Maybe);
+    }
+
+    #[test]
+    fn globs_read_what_argo_cd_reads() {
+        assert_eq!(glob("team-*", "team-a", None), Yes);
+        assert_eq!(glob("a/*", "a/b/c", Some('/')), No);
+        assert_eq!(glob("a/**", "a/b/c", Some('/')), Yes);
+        assert_eq!(glob("team-?", "team-ab", None), No);
+        assert_eq!(glob("team-[ab]", "team-a", None), Maybe);
+        assert_eq!(argo_glob("!team-*", "web", None), Yes);
+    }
+}
