@@ -315,8 +315,10 @@ fn destination_permitted(allowed: &[AllowedDestination], target: Target<'_>) -> 
 /// Argo CD's `NormalizeGitURL`: lower case, no `.git`, `git@host:org/repo` as `git@host/org/repo`.
 fn normalize_git_url(url: &str) -> String {
     let mut repo = url.trim().to_lowercase();
-    let ssh = regex::Regex::new("^(ssh://)?([^/:]*?)@[^@]+$").expect("a valid regex");
-    if ssh.is_match(&repo) && !repo.starts_with("ssh://") {
+    static SSH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new("^(ssh://)?([^/:]*?)@[^@]+$").expect("a valid regex")
+    });
+    if SSH.is_match(&repo) && !repo.starts_with("ssh://") {
         repo = format!("ssh://{}", repo.replacen(':', "/", 1));
     }
     if let Some(r) = repo.strip_suffix(".git") {
@@ -326,8 +328,8 @@ fn normalize_git_url(url: &str) -> String {
 }
 
 /// Argo CD's `IsSourcePermitted`: some entry matches and every `!` entry lets it through.
-/// `*` stays within one path segment in recent versions and not in old ones: where the two
-/// disagree, `Maybe`.
+/// `*` stays within one path segment in recent versions and not in old ones, and a trailing
+/// slash may or may not count: where the readings disagree, `Maybe`.
 fn source_permitted(source_repos: &[String], repo_url: &str) -> Tri {
     let url = normalize_git_url(repo_url);
     let mut any = No;
@@ -337,10 +339,16 @@ fn source_permitted(source_repos: &[String], repo_url: &str) -> Tri {
             Some(rest) => format!("!{}", normalize_git_url(rest)),
             None => normalize_git_url(entry),
         };
-        let segments = argo_glob(&pattern, &url, Some('/'));
-        let anything = argo_glob(&pattern, &url, None);
-        let matched = if segments == anything {
-            segments
+        // A trailing slash, on either side, is not worth a finding either.
+        let trimmed = url.trim_end_matches('/');
+        let readings = [
+            argo_glob(&pattern, &url, Some('/')),
+            argo_glob(&pattern, &url, None),
+            argo_glob(pattern.trim_end_matches('/'), trimmed, Some('/')),
+            argo_glob(pattern.trim_end_matches('/'), trimmed, None),
+        ];
+        let matched = if readings.iter().all(|r| *r == readings[0]) {
+            readings[0]
         } else {
             Maybe
         };
@@ -606,6 +614,29 @@ impl<'a> App<'a> {
         })
     }
 
+    /// Whether Argo CD deploys what platc built or read for this source: not when the
+    /// source filters files, runs a plugin, or has kustomize options that move objects.
+    fn deploys_as_built(&self, d: &Deploys<'_>) -> bool {
+        let o = self.object;
+        let Some(source) = d
+            .place
+            .pointer
+            .strip_prefix(o.pointer_prefix.as_str())
+            .and_then(|p| p.strip_suffix("/path"))
+            .and_then(|p| o.node.pointer(p))
+        else {
+            return false;
+        };
+        let has = |pointer: &str| source.pointer(pointer).is_some();
+        !(has("/plugin")
+            || has("/directory/include")
+            || has("/directory/exclude")
+            || has("/directory/jsonnet")
+            || has("/kustomize/namespace")
+            || has("/kustomize/patches")
+            || has("/kustomize/components"))
+    }
+
     fn name(&self) -> &str {
         self.object.name().unwrap_or_default()
     }
@@ -622,6 +653,42 @@ impl<'a> App<'a> {
     }
 }
 
+/// An Application's destination as read, for what it deploys.
+#[derive(Clone, Copy)]
+struct Destination<'a> {
+    target: Target<'a>,
+    /// Given as a cluster `name` (messages say it so).
+    by_name: bool,
+}
+
+/// Kinds Argo CD leaves out of every sync by default (`resource.exclusions` of a standard
+/// install, and the kinds it never manages): it never asks the project about them.
+fn excluded_by_argo_cd(group: &str, kind: &str) -> bool {
+    matches!(group, "events.k8s.io" | "metrics.k8s.io")
+        || matches!(
+            (group, kind),
+            ("", "Event" | "Endpoints")
+                | ("discovery.k8s.io", "EndpointSlice")
+                | ("coordination.k8s.io", "Lease")
+                | ("authentication.k8s.io" | "authorization.k8s.io", _)
+                | ("certificates.k8s.io", "CertificateSigningRequest")
+                | ("cert-manager.io", "CertificateRequest")
+                | (
+                    "cilium.io",
+                    "CiliumIdentity" | "CiliumEndpoint" | "CiliumEndpointSlice"
+                )
+                | ("wgpolicyk8s.io" | "reports.kyverno.io", _)
+                | (
+                    "kyverno.io",
+                    "UpdateRequest"
+                        | "AdmissionReport"
+                        | "ClusterAdmissionReport"
+                        | "BackgroundScanReport"
+                        | "ClusterBackgroundScanReport"
+                )
+        )
+}
+
 /// One Application against its project.
 struct Check<'c, 'a> {
     app: &'c App<'a>,
@@ -632,18 +699,19 @@ struct Check<'c, 'a> {
 impl<'a> Check<'_, 'a> {
     fn run(mut self, deploys: &[Deploys<'_>], scopes: &HashMap<(String, String), Option<bool>>) {
         self.sources();
-        let Some((target, written_name)) = self.destination() else {
-            return;
-        };
+        // What is deployed into other namespaces is judged only when the destination itself
+        // is readable and allowed (a refused one is already reported).
+        let target = self.destination();
         if !self.app.application {
             return;
         }
-        let file = &*self.app.object.file;
+        let app = self.app;
         for d in deploys
             .iter()
-            .filter(|d| d.application == self.app.name() && d.place.file == file)
+            .filter(|d| d.application == app.name() && d.place.file == *app.object.file)
+            .filter(|d| app.deploys_as_built(d))
         {
-            self.deployed(d, target, written_name, scopes);
+            self.deployed(d, target, scopes);
         }
     }
 
@@ -705,9 +773,9 @@ impl<'a> Check<'_, 'a> {
         }
     }
 
-    /// The destination against `destinations`; the destination, and whether it was given by
-    /// name, when it is readable and not refused (what is deployed into it is checked next).
-    fn destination(&mut self) -> Option<(Target<'a>, bool)> {
+    /// The destination against `destinations`; the destination when it is readable and not
+    /// refused (what is deployed into other namespaces is checked next).
+    fn destination(&mut self) -> Option<Destination<'a>> {
         let dest = self.app.spec.get("destination")?;
         let text = |key: &str| dest.get(key).map(|n| literal(n).ok_or(()));
         let (server, name, namespace) = match (text("server"), text("name"), text("namespace")) {
@@ -720,8 +788,12 @@ impl<'a> Check<'_, 'a> {
         let namespace = namespace.and_then(Result::ok).filter(|ns| !ns.is_empty());
         let target = Target::new(server, name, namespace);
         let allowed = &self.project.allows.destinations;
+        let destination = Destination {
+            target,
+            by_name: name.is_some(),
+        };
         if destination_permitted(allowed, target) != No {
-            return Some((target, name.is_some()));
+            return Some(destination);
         }
         let finding = self.app.finding(
             format!(
@@ -745,8 +817,7 @@ impl<'a> Check<'_, 'a> {
     fn deployed(
         &mut self,
         d: &Deploys<'_>,
-        target: Target<'_>,
-        written_name: bool,
+        destination: Option<Destination<'_>>,
         scopes: &HashMap<(String, String), Option<bool>>,
     ) {
         let allows = &self.project.allows;
@@ -766,13 +837,17 @@ impl<'a> Check<'_, 'a> {
             let Some(namespaced) = namespaced else {
                 continue;
             };
+            if excluded_by_argo_cd(&id.group, &id.kind) {
+                continue;
+            }
             if allows.kind_permitted(&id.group, &id.kind, namespaced) == No {
                 kinds
                     .entry((id.group.as_str(), id.kind.as_str(), namespaced))
                     .or_default()
                     .push(id);
             }
-            if let Some(ns) = id.namespace.as_deref().filter(|_| namespaced)
+            if let Some(Destination { target, .. }) = destination
+                && let Some(ns) = id.namespace.as_deref().filter(|_| namespaced)
                 && Some(ns) != target.namespace
                 && destination_permitted(
                     &allows.destinations,
@@ -787,6 +862,9 @@ impl<'a> Check<'_, 'a> {
         }
         let dest = self.app.spec.get("destination");
         for (ns, ids) in namespaces {
+            let Some(Destination { target, by_name }) = destination else {
+                continue;
+            };
             let Some(node) = dest.and_then(|d| d.get("namespace")).or(dest) else {
                 continue;
             };
@@ -794,7 +872,7 @@ impl<'a> Check<'_, 'a> {
                 namespace: None,
                 ..target
             }
-            .describe(written_name);
+            .describe(by_name);
             let mut finding = self.app.finding(
                 format!(
                     "Application `{}` deploys {} into namespace `{ns}`, which the project `{}` does not allow on {cluster}: {}",
@@ -1017,6 +1095,11 @@ mod tests {
         );
         assert_eq!(source_permitted(&deny, "https://charts.example.org"), Yes);
         assert_eq!(source_permitted(&[], "https://charts.example.org"), No);
+        let exact = ["https://charts.example.org".to_string()];
+        assert_eq!(
+            source_permitted(&exact, "https://charts.example.org/"),
+            Maybe
+        );
     }
 
     #[test]
