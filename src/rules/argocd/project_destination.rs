@@ -107,17 +107,25 @@ pub fn check<'a>(
         .flatten()
         .filter(|o| o.api_version() == Some("argoproj.io/v1alpha1"))
         .collect();
-    let built: Vec<&Object> = built
+    let mut built_specs: BuiltSpecs<'_> = HashMap::new();
+    for o in built
         .flatten()
         .filter(|o| o.api_version() == Some("argoproj.io/v1alpha1"))
-        .collect();
-    let projects = projects(&objects, &built);
+    {
+        if let (Some(kind), Some(name), Some(spec)) = (o.kind(), o.name(), o.node.get("spec")) {
+            built_specs
+                .entry((kind, name))
+                .or_default()
+                .push(spec.to_json());
+        }
+    }
+    let projects = projects(&objects, &built_specs);
     if projects.is_empty() {
         return;
     }
     let scopes = scopes(registry);
     for o in &objects {
-        let Some(app) = App::read(o, &built) else {
+        let Some(app) = App::read(o, &built_specs) else {
             continue;
         };
         let Some(Some(project)) = projects.get(app.project) else {
@@ -491,6 +499,15 @@ fn group_kind(n: &Node) -> Option<GroupKind> {
     })
 }
 
+/// The specs kustomize builds give each Argo CD object, by kind and name.
+type BuiltSpecs<'a> = HashMap<(&'a str, &'a str), Vec<serde_json::Value>>;
+
+fn spec_json(o: &Object) -> serde_json::Value {
+    o.node
+        .get("spec")
+        .map_or(serde_json::Value::Null, Node::to_json)
+}
+
 /// An AppProject defined in the repository, and where.
 struct Project<'a> {
     name: &'a str,
@@ -512,14 +529,19 @@ impl Project<'_> {
 
 /// The AppProjects by name; None for a name defined twice differently, or that a kustomize
 /// build changes, or that cannot be read for sure.
-fn projects<'a>(objects: &'a [Object], built: &[&Object]) -> HashMap<&'a str, Option<Project<'a>>> {
+fn projects<'a>(
+    objects: &'a [Object],
+    built: &BuiltSpecs<'_>,
+) -> HashMap<&'a str, Option<Project<'a>>> {
     let mut out: HashMap<&str, Option<Project<'_>>> = HashMap::new();
-    let spec_of = |o: &Object| o.node.get("spec").and_then(Allows::read);
     for o in objects.iter().filter(|o| o.kind() == Some("AppProject")) {
         let Some(name) = o.name() else { continue };
-        let allows = spec_of(o);
-        let changed = built.iter().any(|b| {
-            b.kind() == Some("AppProject") && b.name() == Some(name) && spec_of(b) != allows
+        let spec = o.node.get("spec");
+        let allows = spec.and_then(Allows::read);
+        // Any build that gives the project another spec makes it ambiguous.
+        let changed = built.get(&("AppProject", name)).is_some_and(|specs| {
+            let raw = spec.map(Node::to_json);
+            specs.iter().any(|b| Some(b) != raw.as_ref())
         });
         let project = allows.filter(|_| !changed).map(|allows| Project {
             name,
@@ -527,13 +549,9 @@ fn projects<'a>(objects: &'a [Object], built: &[&Object]) -> HashMap<&'a str, Op
             allows,
         });
         // Defined again: kept only when both say the same.
-        let agrees = match out.get(name) {
-            None => None,
-            Some(first) => Some(matches!(
-                (first, &project),
-                (Some(a), Some(b)) if a.allows == b.allows
-            )),
-        };
+        let agrees = out
+            .get(name)
+            .map(|first| matches!((first, &project), (Some(a), Some(b)) if a.allows == b.allows));
         match agrees {
             None => {
                 out.insert(name, project);
@@ -579,7 +597,7 @@ struct App<'a> {
 }
 
 impl<'a> App<'a> {
-    fn read(o: &'a Object, built: &[&Object]) -> Option<App<'a>> {
+    fn read(o: &'a Object, built: &BuiltSpecs<'_>) -> Option<App<'a>> {
         let (spec, at, application) = match o.kind()? {
             "Application" => (o.node.get("spec")?, "/spec", true),
             // A template patch may change anything: not read.
@@ -596,12 +614,11 @@ impl<'a> App<'a> {
         {
             return None;
         }
-        // An overlay that changes the Application: its base is not what Argo CD gets.
-        let changed = built.iter().any(|b| {
-            b.kind() == o.kind()
-                && b.name() == o.name()
-                && b.node.get("spec").map(Node::to_json) != o.node.get("spec").map(Node::to_json)
-        });
+        // Built by kustomize, but never as written: an overlay changes it, and what Argo CD
+        // gets is not this file.
+        let changed = built
+            .get(&(o.kind()?, o.name()?))
+            .is_some_and(|specs| !specs.contains(&spec_json(o)));
         if changed {
             return None;
         }
