@@ -812,6 +812,16 @@ impl<'a> Check<'_, 'a> {
         if destination_permitted(allowed, target) != No {
             return Some(destination);
         }
+        // Point at the namespace when the cluster is surely allowed, else at the cluster.
+        let cluster_allowed = allowed.iter().any(|item| {
+            field(&item.server, target.server, true).or(field(&item.name, target.name, false))
+                == Yes
+        });
+        let key = match (cluster_allowed, namespace, name) {
+            (true, Some(_), _) => "namespace",
+            (_, _, Some(_)) => "name",
+            _ => "server",
+        };
         let finding = self.app.finding(
             format!(
                 "the project `{}` does not allow the destination {}: {}",
@@ -819,8 +829,8 @@ impl<'a> Check<'_, 'a> {
                 target.describe(name.is_some()),
                 allows_destinations(allowed)
             ),
-            dest,
-            "/destination",
+            dest.get(key).unwrap_or(dest),
+            &format!("/destination/{key}"),
             format!(
                 "add the destination to `destinations` of the AppProject `{}`, or change the destination",
                 self.project.name
