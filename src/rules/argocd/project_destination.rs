@@ -499,6 +499,17 @@ fn group_kind(n: &Node) -> Option<GroupKind> {
     })
 }
 
+/// Whether a `template` key is anywhere below (generators that override the set's template).
+fn holds_template(node: &Node) -> bool {
+    match (node.as_map(), node.as_seq()) {
+        (Some(entries), _) => entries
+            .iter()
+            .any(|(k, v)| k.as_str() == Some("template") || holds_template(v)),
+        (_, Some(items)) => items.iter().any(holds_template),
+        _ => false,
+    }
+}
+
 /// The specs kustomize builds give each Argo CD object, by kind and name.
 type BuiltSpecs<'a> = HashMap<(&'a str, &'a str), Vec<serde_json::Value>>;
 
@@ -600,12 +611,20 @@ impl<'a> App<'a> {
     fn read(o: &'a Object, built: &BuiltSpecs<'_>) -> Option<App<'a>> {
         let (spec, at, application) = match o.kind()? {
             "Application" => (o.node.get("spec")?, "/spec", true),
-            // A template patch may change anything: not read.
-            "ApplicationSet" if o.node.pointer("/spec/templatePatch").is_none() => (
-                o.node.pointer("/spec/template/spec")?,
-                "/spec/template/spec",
-                false,
-            ),
+            // A template patch, or a generator's own template, may change anything: not read.
+            "ApplicationSet"
+                if o.node.pointer("/spec/templatePatch").is_none()
+                    && !o
+                        .node
+                        .pointer("/spec/generators")
+                        .is_some_and(holds_template) =>
+            {
+                (
+                    o.node.pointer("/spec/template/spec")?,
+                    "/spec/template/spec",
+                    false,
+                )
+            }
             _ => return None,
         };
         if crate::rules::waived_by_annotation(&o.node)
