@@ -162,3 +162,38 @@ fn deprecation_follows_the_target_version() {
     assert_eq!(run("1.21"), ["warning", "warning", "info"]);
     assert_eq!(run("1.25"), ["error", "error", "info"]);
 }
+
+#[test]
+fn project_destination_points_at_the_project_and_says_how_to_fix() {
+    let report = lint_repo_json(&fixtures().join("rules/argocd/project-destination"));
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "argocd/project-destination"
+                && f["object"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with("/bad-namespace")
+        })
+        .expect("bad-namespace is reported");
+    assert_eq!(finding["path"], "/spec/destination/namespace");
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.contains("`destinations` of the AppProject `team-a`"),
+        "{help}"
+    );
+    let related = &finding["related"][0];
+    assert_eq!(related["file"], "projects.yaml");
+    assert_eq!(related["line"], 10, "the project's destinations");
+    let docs = platc()
+        .args(["explain", "argocd/project-destination"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let docs = String::from_utf8(docs).unwrap();
+    assert!(docs.contains("## Why") && docs.contains("`in-cluster`"));
+}

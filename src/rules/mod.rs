@@ -55,6 +55,7 @@ pub const RULES: &[&Rule] = &[
     &bundle::selects_nothing::RULE,
     &bundle::hpa_target::RULE,
     &bundle::unknown_project::RULE,
+    &argocd::project_destination::RULE,
     &bundle::duplicate_release::RULE,
     &bundle::shared_object::RULE,
     &kustomize::invalid::RULE,

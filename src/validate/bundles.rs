@@ -281,6 +281,17 @@ fn shared_objects(input: &Input<'_>, out: &mut Vec<Finding>) {
         }
     }
     shared_object::check(&deploys, out);
+    crate::rules::argocd::project_destination::check(
+        input.root,
+        input.registry,
+        input
+            .raw
+            .iter()
+            .map(|f| (f.path.as_str(), f.ids.as_slice())),
+        input.builds.iter().filter_map(|b| b.result.as_deref().ok()),
+        &deploys,
+        out,
+    );
 }
 
 /// Whether a file is read by a plain-folder source of `dir` (subfolders only with

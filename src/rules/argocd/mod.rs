@@ -4,6 +4,7 @@ pub mod application_namespace;
 pub mod chart_version_pinned;
 pub mod destination;
 pub mod head_revision;
+pub mod project_destination;
 pub mod source_path;
 pub mod sync_wave_integer;
 pub mod values_without_ref;
