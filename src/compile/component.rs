@@ -87,7 +87,14 @@ impl<'a> Compiler<'a> {
 
         let mut sources = Vec::new();
         let mut repos: Vec<String> = Vec::new();
-        self.chart_sources(c, &o, &app_name, &local_revision, &mut sources, &mut repos);
+        self.chart_sources(
+            c,
+            &o,
+            (&app_name, own_name.is_some()),
+            &local_revision,
+            &mut sources,
+            &mut repos,
+        );
         let mut labels_all = c.labels.clone();
         labels_all.extend(o.labels.clone());
         let mut patches = Vec::new();
@@ -197,7 +204,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         c: &Component,
         o: &ComponentOverride,
-        app_name: &str,
+        (app_name, named_by_component): (&str, bool),
         local_revision: &str,
         sources: &mut Vec<Value>,
         repos: &mut Vec<String>,
@@ -230,10 +237,13 @@ impl<'a> Compiler<'a> {
             let version = if first { o.version.as_deref() } else { None }
                 .or(helm.version.as_deref())
                 .unwrap_or(local_revision);
-            let release = helm
-                .release_name
-                .as_deref()
-                .or((first && app_name != c.name).then_some(c.name.as_str()));
+            let release =
+                helm.release_name
+                    .as_deref()
+                    // A name the component gives its Application on purpose is the release's
+                    // too (Argo CD's default); a templated `{name}-{env}` keeps the component's.
+                    .or((first && app_name != c.name && !named_by_component)
+                        .then_some(c.name.as_str()));
             let values_ref = helm.values_ref.as_deref().unwrap_or("values");
             let env_values = if first { o.values.as_slice() } else { &[] };
             let mut files = Vec::new();

@@ -614,7 +614,9 @@ impl<'a> Checker<'a> {
         let envs = self.env_names();
         for (i, c) in self.p.spec.components.iter().enumerate() {
             let at = format!("/spec/components/{i}");
-            if let Some(ns) = &c.namespace {
+            // An empty namespace is an Application that names none (cluster-scoped objects
+            // only), as teams that adopt platc may already run.
+            if let Some(ns) = c.namespace.as_ref().filter(|ns| !ns.is_empty()) {
                 self.dns_label(&format!("{at}/namespace"), ns);
             }
             self.project_known(&format!("{at}/project"), c.project.as_ref());
