@@ -2,9 +2,9 @@
 //! Application compared with the original of the same name, field by field, after Argo CD's
 //! normalisation. The counts are what import achieves today and must not regress.
 
-mod common;
 #[path = "common/argocd_compare.rs"]
 mod argocd_compare;
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,7 +54,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn strip_platc_labels(objects: &mut BTreeMap<ObjectKey, ArgoObject>, originals: &BTreeMap<ObjectKey, ArgoObject>) {
+fn strip_platc_labels(
+    objects: &mut BTreeMap<ObjectKey, ArgoObject>,
+    originals: &BTreeMap<ObjectKey, ArgoObject>,
+) {
     for (key, o) in objects.iter_mut() {
         let original_labels = originals
             .get(key)
@@ -92,7 +95,10 @@ fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
         .into_iter()
         .filter(|(f, _)| !f.starts_with("platform/"))
         .collect();
-    assert_eq!(before, after, "{fixture}: import changed the repository's files");
+    assert_eq!(
+        before, after,
+        "{fixture}: import changed the repository's files"
+    );
     common::build(dir);
 
     let mut counts = Counts::default();
@@ -102,14 +108,21 @@ fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
         strip_platc_labels(&mut generated, &originals);
         for (key, original) in &originals {
             let Some(made) = generated.get(key) else {
-                panic!("{fixture}/{env}: {key} is not generated (from {})", original.file);
+                panic!(
+                    "{fixture}/{env}: {key} is not generated (from {})",
+                    original.file
+                );
             };
             let one_l: BTreeMap<_, _> = [(key.clone(), original.clone())].into();
             let one_r: BTreeMap<_, _> = [(key.clone(), made.clone())].into();
             let differences = compare(&one_l, &one_r);
             if key.kind != "Application" {
                 // AppProjects and ApplicationSets are kept as written.
-                assert!(made.file.starts_with("passthrough/"), "{fixture}/{env}: {key} from {}", made.file);
+                assert!(
+                    made.file.starts_with("passthrough/"),
+                    "{fixture}/{env}: {key} from {}",
+                    made.file
+                );
                 assert!(differences.is_empty(), "{fixture}/{env}: {differences:?}");
                 continue;
             }
@@ -118,9 +131,13 @@ fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
                 assert!(differences.is_empty(), "{fixture}/{env}: {differences:?}");
                 let listed = stdout.lines().any(|l| {
                     l.starts_with(&format!("passthrough [{env}] Application {} (", key.name))
-                        && l.split_once("): ").is_some_and(|(_, reason)| !reason.trim().is_empty())
+                        && l.split_once("): ")
+                            .is_some_and(|(_, reason)| !reason.trim().is_empty())
                 });
-                assert!(listed, "{fixture}/{env}: {key} is kept as written without a reason:\n{stdout}");
+                assert!(
+                    listed,
+                    "{fixture}/{env}: {key} is kept as written without a reason:\n{stdout}"
+                );
             } else if differences.is_empty() {
                 counts.exact += 1;
             } else {
@@ -137,9 +154,14 @@ fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
             namespace: "argocd".into(),
             name: root.into(),
         };
-        let made_root = &generated.get(&root_key).unwrap_or_else(|| panic!("{fixture}/{env}: no root `{root}`")).value;
+        let made_root = &generated
+            .get(&root_key)
+            .unwrap_or_else(|| panic!("{fixture}/{env}: no root `{root}`"))
+            .value;
         assert_eq!(
-            made_root.pointer("/spec/source/path").and_then(Value::as_str),
+            made_root
+                .pointer("/spec/source/path")
+                .and_then(Value::as_str),
             Some(format!("overlays/{env}").as_str())
         );
         // Nothing is generated that the repository did not have (besides the root).
@@ -156,42 +178,90 @@ fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
 #[test]
 fn app_of_apps_round_trips_exactly() {
     let counts = round_trip("app-of-apps", &[("prod", "apps")], "root");
-    assert_eq!(counts, Counts { exact: 12, different: 0, passthrough: 0 });
+    assert_eq!(
+        counts,
+        Counts {
+            exact: 12,
+            different: 0,
+            passthrough: 0
+        }
+    );
 }
 
 #[test]
 fn helm_multisource_round_trips_exactly_in_both_clusters() {
     let counts = round_trip(
         "helm-multisource",
-        &[("prod", "clusters/prod/apps"), ("staging", "clusters/staging/apps")],
+        &[
+            ("prod", "clusters/prod/apps"),
+            ("staging", "clusters/staging/apps"),
+        ],
         "root",
     );
-    assert_eq!(counts, Counts { exact: 20, different: 0, passthrough: 0 });
+    assert_eq!(
+        counts,
+        Counts {
+            exact: 20,
+            different: 0,
+            passthrough: 0
+        }
+    );
 }
 
 #[test]
 fn appsets_sites_keeps_application_sets_as_written() {
     let counts = round_trip("appsets-sites", &[("prod", "apps")], "root");
-    assert_eq!(counts, Counts { exact: 2, different: 0, passthrough: 0 });
+    assert_eq!(
+        counts,
+        Counts {
+            exact: 2,
+            different: 0,
+            passthrough: 0
+        }
+    );
 }
 
 #[test]
 fn club_round_trips_exactly() {
     let counts = round_trip("club", &[("prod", "apps")], "root");
-    assert_eq!(counts, Counts { exact: 22, different: 0, passthrough: 0 });
+    assert_eq!(
+        counts,
+        Counts {
+            exact: 22,
+            different: 0,
+            passthrough: 0
+        }
+    );
 }
 
 #[test]
 fn import_refuses_to_overwrite_a_spec_without_force() {
     let repo = fixture_repo("app-of-apps");
-    common::platc().arg("import").arg(repo.path()).assert().success();
+    common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .assert()
+        .success();
     let spec = repo.path().join("platform/platform.yaml");
     let first = std::fs::read_to_string(&spec).unwrap();
-    let again = common::platc().arg("import").arg(repo.path()).assert().code(2);
+    let again = common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&again.get_output().stderr).to_string();
     assert!(stderr.contains("--force"), "{stderr}");
-    common::platc().arg("import").arg(repo.path()).arg("--force").assert().success();
-    assert_eq!(std::fs::read_to_string(&spec).unwrap(), first, "import is deterministic");
+    common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .arg("--force")
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        first,
+        "import is deterministic"
+    );
 }
 
 #[test]
@@ -202,7 +272,11 @@ fn unreadable_argocd_file_is_an_input_error_with_its_line() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: [broken\n",
     )
     .unwrap();
-    let out = common::platc().arg("import").arg(repo.path()).assert().code(2);
+    let out = common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("apps/broken.yaml:"), "{stderr}");
     assert!(!repo.path().join("platform/platform.yaml").exists());
@@ -214,15 +288,28 @@ fn what_the_spec_cannot_express_is_kept_with_a_reason() {
     // revisionHistoryLimit has no spec equivalent.
     let path = repo.path().join("apps/docs.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("spec:\n", "spec:\n  revisionHistoryLimit: 3\n")).unwrap();
-    let out = common::platc().arg("import").arg(repo.path()).assert().success();
+    std::fs::write(
+        &path,
+        text.replace("spec:\n", "spec:\n  revisionHistoryLimit: 3\n"),
+    )
+    .unwrap();
+    let out = common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .assert()
+        .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         stdout.contains("passthrough [prod] Application docs (apps/docs.yaml:1): spec.revisionHistoryLimit has no spec equivalent"),
         "{stdout}"
     );
-    assert!(stdout.contains("found 12 Applications, 0 ApplicationSets, 2 AppProjects"), "{stdout}");
+    assert!(
+        stdout.contains("found 12 Applications, 0 ApplicationSets, 2 AppProjects"),
+        "{stdout}"
+    );
     common::build(repo.path());
-    let kept = repo.path().join("overlays/prod/passthrough/platform/passthrough/apps/docs.yaml");
+    let kept = repo
+        .path()
+        .join("overlays/prod/passthrough/platform/passthrough/apps/docs.yaml");
     assert!(kept.exists(), "the kept Application is part of the root");
 }

@@ -76,21 +76,46 @@ pub fn import(root: &Path, out: &str, force: bool) -> Result<Report, ImportError
     }
     let objects =
         read::argocd_objects(root, &out).map_err(|Unreadable(e)| ImportError::Input(e))?;
-    let followed = roots::follow(root, &objects);
+    if !objects.iter().any(|o| o.kind == "Application") {
+        return Err(ImportError::Input(format!(
+            "no Argo CD Application found in {} (hidden folders, target/, node_modules/ and overlays/ are not read): nothing to import",
+            root.display()
+        )));
+    }
+    let existed = root.join(&out).exists();
+    let result = import_objects(root, &out, &spec_file, &objects);
+    if result.is_err() {
+        // Leave nothing half-written behind.
+        let _ = std::fs::remove_file(root.join(&spec_file));
+        let _ = std::fs::remove_dir_all(root.join(&out).join("passthrough"));
+        if !existed {
+            let _ = std::fs::remove_dir(root.join(&out));
+        }
+    }
+    result
+}
+
+fn import_objects(
+    root: &Path,
+    out: &str,
+    spec_file: &str,
+    objects: &[ArgoObject],
+) -> Result<Report, ImportError> {
+    let followed = roots::follow(root, objects);
     let mut report = Report {
         unreached: followed.unreached.len(),
         nested: followed.nested.len(),
         ..Report::default()
     };
-    let repo_url = repo_url(&followed.environments, &objects);
+    let repo_url = repo_url(&followed.environments, objects);
     let platform_name = platform_name(&repo_url, root);
     let mut forced: BTreeMap<(String, String), String> = BTreeMap::new();
     // Compile, compare, and keep what differs as written, until nothing differs.
     for _round in 0..6 {
-        let (spec, envs) = build_spec(root, &out, &repo_url, &platform_name, &followed, &forced);
+        let (spec, envs) = build_spec(root, out, &repo_url, &platform_name, &followed, &forced);
         let written = write::write_all(
             root,
-            &out,
+            out,
             &spec,
             &envs
                 .iter()
@@ -98,9 +123,9 @@ pub fn import(root: &Path, out: &str, force: bool) -> Result<Report, ImportError
                 .collect::<Vec<_>>(),
         )
         .map_err(ImportError::Input)?;
-        let differing = verify(root, &spec_file, &spec, &envs)?;
+        let differing = verify(root, spec_file, &spec, &envs)?;
         if differing.is_empty() {
-            fill_report(&mut report, &envs, &objects);
+            fill_report(&mut report, &envs);
             report.written = written;
             return Ok(report);
         }
@@ -447,7 +472,7 @@ fn verify(
                     .map(|(_, i)| *i);
                 let Some(i) = blamed else {
                     return Err(ImportError::Input(format!(
-                        "{spec_file}:{}: the imported spec does not load: {} (a bug in platc import: please report it)",
+                        "{spec_file}:{}: the imported spec does not load: {} (a platform-wide value read from the root Applications: fix it there and import again)",
                         f.line.unwrap_or(0),
                         f.message
                     )));
@@ -552,8 +577,7 @@ fn component_lines(text: &str, components: &[&Value]) -> Vec<(u32, usize)> {
     out
 }
 
-fn fill_report(report: &mut Report, envs: &[Env], objects: &[ArgoObject]) {
-    let _ = objects;
+fn fill_report(report: &mut Report, envs: &[Env]) {
     let mut counted: BTreeSet<(String, String, String)> = BTreeSet::new();
     for e in envs {
         report.environments.push(e.name.clone());

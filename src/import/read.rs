@@ -36,7 +36,7 @@ pub struct Unreadable(pub String);
 /// `node_modules`, `skip` (the folder import writes to) and what `platc build` generates
 /// are not read. A file that
 /// mentions `argoproj.io` but is not valid YAML is an error, unless it is a template (holds
-/// `{{`, as Helm charts do).
+/// `{{` or `{%`, as Helm charts and site generators do).
 pub fn argocd_objects(root: &Path, skip: &str) -> Result<Vec<ArgoObject>, Unreadable> {
     let mut out = Vec::new();
     for rel in yaml_files(root, skip) {
@@ -49,7 +49,7 @@ pub fn argocd_objects(root: &Path, skip: &str) -> Result<Vec<ArgoObject>, Unread
         }
         let stream = match crate::yaml::parse_stream(&text) {
             Ok(s) => s,
-            Err(_) if text.contains("{{") => continue,
+            Err(_) if text.contains("{{") || text.contains("{%") => continue,
             Err(e) => {
                 return Err(Unreadable(format!(
                     "{rel}:{}:{}: not valid YAML: {} (fix the file, or move it out of the folder import reads)",
