@@ -135,42 +135,11 @@ pub fn components(envs: &[EnvApps], d: &Defaults) -> Vec<Value> {
         let present = &by_name[name];
         let shapes: Vec<Map<String, Value>> = present
             .iter()
-            .map(|(_, a)| without_version(component(name, a, d, false)))
+            .map(|(_, a)| without_varying(component(name, a, d, false)))
             .collect();
         let agree = shapes.windows(2).all(|w| w[0] == w[1]);
         if agree {
-            let (_, first) = present[0];
-            let mut c = component(name, first, d, false);
-            let mut overrides = Map::new();
-            let base_version = first
-                .fields
-                .get("helm")
-                .and_then(|h| h.get("version"))
-                .cloned();
-            for (i, e) in envs.iter().enumerate() {
-                let mut o = Map::new();
-                match present.iter().find(|(j, _)| *j == i) {
-                    None => {
-                        o.insert("enabled".into(), json!(false));
-                    }
-                    Some((_, a)) => {
-                        let version = a.fields.get("helm").and_then(|h| h.get("version")).cloned();
-                        if version != base_version {
-                            o.insert("version".into(), version.unwrap_or(Value::Null));
-                        }
-                        if a.cluster != e.cluster {
-                            o.insert("destination".into(), destination(&a.cluster));
-                        }
-                    }
-                }
-                if !o.is_empty() {
-                    overrides.insert(e.name.to_string(), Value::Object(o));
-                }
-            }
-            if !overrides.is_empty() {
-                c.insert("environments".into(), Value::Object(overrides));
-            }
-            out.push(Value::Object(c));
+            out.push(Value::Object(agreed(name, present, envs, d)));
             continue;
         }
         for (i, a) in present {
@@ -203,9 +172,113 @@ pub fn components(envs: &[EnvApps], d: &Defaults) -> Vec<Value> {
     out
 }
 
-fn without_version(mut c: Map<String, Value>) -> Map<String, Value> {
+/// A component without what an environment override can set: the first chart's version
+/// and extra value files, the namespace, and the revision of this repository's sources.
+fn without_varying(mut c: Map<String, Value>) -> Map<String, Value> {
     if let Some(Value::Object(h)) = c.get_mut("helm") {
         h.remove("version");
+        h.remove("values");
+    }
+    c.remove("namespace");
+    if !c.contains_key("git") {
+        c.remove("revision");
+    }
+    c
+}
+
+/// One component for an Application that every environment having it writes alike, but
+/// for what environment overrides express.
+fn agreed(
+    name: &str,
+    present: &[(usize, &Mapped)],
+    envs: &[EnvApps],
+    d: &Defaults,
+) -> Map<String, Value> {
+    let (_, first) = present[0];
+    let mut c = component(name, first, d, false);
+    let helm_field = |a: &Mapped, key: &str| a.fields.get("helm").and_then(|h| h.get(key)).cloned();
+    let values: Vec<Vec<Value>> = present
+        .iter()
+        .map(|(_, a)| {
+            helm_field(a, "values")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+        })
+        .collect();
+    // Value files all environments share come first; each adds its own after them.
+    let shared = (0..values.iter().map(Vec::len).min().unwrap_or(0))
+        .take_while(|i| values.iter().all(|v| v[*i] == values[0][*i]))
+        .count();
+    if let Some(Value::Object(h)) = c.get_mut("helm") {
+        if shared == 0 {
+            h.remove("values");
+        } else {
+            h.insert("values".into(), Value::Array(values[0][..shared].to_vec()));
+        }
+    }
+    let versions: Vec<Option<Value>> = present
+        .iter()
+        .map(|(_, a)| helm_field(a, "version"))
+        .collect();
+    let base_version = if versions.iter().all(Option::is_some) {
+        versions[0].clone()
+    } else {
+        None
+    };
+    if base_version.is_none()
+        && let Some(Value::Object(h)) = c.get_mut("helm")
+    {
+        h.remove("version");
+    }
+    let revisions: Vec<Option<Value>> = present
+        .iter()
+        .map(|(_, a)| a.fields.get("revision").cloned())
+        .collect();
+    let same_revision = revisions.windows(2).all(|w| w[0] == w[1]) || c.contains_key("git");
+    if !same_revision {
+        c.remove("revision");
+    }
+    let base_namespace = first.namespace.clone();
+    let mut overrides = Map::new();
+    for (i, e) in envs.iter().enumerate() {
+        let mut o = Map::new();
+        match present.iter().position(|(j, _)| *j == i) {
+            None => {
+                o.insert("enabled".into(), json!(false));
+            }
+            Some(k) => {
+                let a = present[k].1;
+                if versions[k] != base_version
+                    && let Some(v) = &versions[k]
+                {
+                    o.insert("version".into(), v.clone());
+                }
+                if values[k].len() > shared {
+                    o.insert("values".into(), Value::Array(values[k][shared..].to_vec()));
+                }
+                if !same_revision && let Some(r) = &revisions[k] {
+                    o.insert("revision".into(), r.clone());
+                }
+                let mut dest = Map::new();
+                if a.cluster != e.cluster
+                    && let Value::Object(cluster) = destination(&a.cluster)
+                {
+                    dest.extend(cluster);
+                }
+                if a.namespace != base_namespace {
+                    dest.insert("namespace".into(), json!(a.namespace));
+                }
+                if !dest.is_empty() {
+                    o.insert("destination".into(), Value::Object(dest));
+                }
+            }
+        }
+        if !o.is_empty() {
+            overrides.insert(e.name.to_string(), Value::Object(o));
+        }
+    }
+    if !overrides.is_empty() {
+        c.insert("environments".into(), Value::Object(overrides));
     }
     c
 }
