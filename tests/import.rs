@@ -209,6 +209,26 @@ fn helm_multisource_round_trips_exactly_in_both_clusters() {
 }
 
 #[test]
+fn helm_multisource_keeps_one_component_where_environments_differ_only_in_overrides() {
+    let repo = fixture_repo("helm-multisource");
+    common::platc()
+        .arg("import")
+        .arg(repo.path())
+        .assert()
+        .success();
+    let spec = std::fs::read_to_string(repo.path().join("platform/platform.yaml")).unwrap();
+    // status-page differs per cluster only in a values file: environment overrides.
+    assert!(spec.contains("  - name: status-page\n"), "{spec}");
+    assert!(!spec.contains("status-page-prod"), "{spec}");
+    // external-dns' parameters differ per cluster: one component each, same Application name.
+    assert!(
+        spec.contains("  - name: external-dns-prod\n    applicationName: external-dns\n"),
+        "{spec}"
+    );
+    assert_eq!(spec.matches("applicationName:").count(), 4, "{spec}");
+}
+
+#[test]
 fn appsets_sites_keeps_application_sets_as_written() {
     let counts = round_trip("appsets-sites", &[("prod", "apps")], "root");
     assert_eq!(

@@ -665,3 +665,100 @@ fn metadata(meta: &Map<String, Value>, m: &mut Mapped) -> Result<(), Reason> {
     m.finalizers.sort();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(yaml: &str) -> ArgoObject {
+        let stream = crate::yaml::parse_stream(yaml).unwrap();
+        crate::import::read::object_of("apps/a.yaml", 1, stream.documents[0].to_json()).unwrap()
+    }
+
+    fn cx(root: &Path) -> Context<'_> {
+        Context {
+            root,
+            repo_url: "https://git.example.org/ops.git",
+            spec_dir: "platform",
+            env_revision: "main",
+        }
+    }
+
+    const HEAD: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: vault\n  namespace: argocd\n";
+
+    #[test]
+    fn a_multi_source_chart_keeps_its_refs_wave_and_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = app(&format!(
+            "{HEAD}  annotations:\n    argocd.argoproj.io/sync-wave: \"-2\"\nspec:\n  project: infra\n  destination: {{name: in-cluster, namespace: vault}}\n  sources:\n  - repoURL: https://helm.releases.hashicorp.com\n    chart: vault\n    targetRevision: 0.28.1\n    helm:\n      valueFiles: [$config/values/vault.yaml]\n      passCredentials: true\n  - repoURL: https://git.example.org/ops.git\n    targetRevision: main\n    ref: config\n  syncPolicy:\n    automated: {{prune: true}}\n    syncOptions: [CreateNamespace=true, PruneLast=true]\n"
+        ));
+        let m = application(&cx(dir.path()), &a).unwrap();
+        assert_eq!(m.project, "infra");
+        assert_eq!(m.cluster, Cluster::Server(IN_CLUSTER.into()));
+        assert_eq!(m.fields["syncWave"], json!(-2));
+        assert_eq!(
+            m.fields["helm"],
+            json!({"repo": "https://helm.releases.hashicorp.com", "chart": "vault", "version": "0.28.1", "values": ["$config/values/vault.yaml"], "options": {"passCredentials": true}})
+        );
+        // A ref of this repository at the local revision names neither.
+        assert_eq!(m.fields["refs"], json!({"config": {}}));
+        assert_eq!(m.policy["prune"], json!(true));
+        assert_eq!(m.policy["selfHeal"], json!(false));
+        assert_eq!(m.policy["createNamespace"], json!(true));
+        assert_eq!(m.policy["syncOptions"], json!(["PruneLast=true"]));
+        assert_eq!(m.charts, 1);
+    }
+
+    #[test]
+    fn what_the_compiler_cannot_write_is_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+        let cases = [
+            (
+                "spec:\n  revisionHistoryLimit: 3\n  destination: {namespace: a}\n  source: {repoURL: x, path: y}\n",
+                "spec.revisionHistoryLimit has no spec equivalent",
+            ),
+            (
+                "spec:\n  destination: {namespace: a}\n  sources:\n  - {repoURL: 'https://git.example.org/ops.git', path: manifests}\n",
+                "a one-element `sources` list",
+            ),
+            (
+                "spec:\n  destination: {namespace: a}\n  sources:\n  - {repoURL: 'https://git.example.org/ops.git', path: manifests}\n  - {repoURL: 'https://charts.example.org', chart: c, targetRevision: '1'}\n",
+                "sources in an order platc does not write",
+            ),
+            (
+                "spec:\n  destination: {namespace: a}\n  source: {repoURL: 'https://git.example.org/ops.git', path: missing}\n",
+                "the path `missing` is not a folder of this repository",
+            ),
+            (
+                "spec:\n  destination: {namespace: a}\n  source: {repoURL: 'https://charts.example.org', chart: c, targetRevision: '1'}\n  syncPolicy:\n    managedNamespaceMetadata: {}\n",
+                "an empty managedNamespaceMetadata",
+            ),
+        ];
+        for (spec, reason) in cases {
+            let a = app(&format!("{HEAD}{spec}"));
+            let err = application(&cx(dir.path()), &a).unwrap_err();
+            assert!(err.contains(reason), "{err} (expected {reason})");
+        }
+    }
+
+    #[test]
+    fn a_folder_of_this_repository_is_a_resource_with_its_directory_options() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("infra/dns")).unwrap();
+        let a = app(&format!(
+            "{HEAD}spec:\n  destination: {{server: https://kubernetes.default.svc}}\n  source:\n    repoURL: https://git.example.org/ops.git\n    path: infra/dns\n    targetRevision: v2\n    directory: {{recurse: true, include: '*.yaml'}}\n"
+        ));
+        let m = application(&cx(dir.path()), &a).unwrap();
+        assert_eq!(m.fields["resources"], json!(["../infra/dns"]));
+        assert_eq!(
+            m.fields["directory"],
+            json!({"recurse": true, "include": "*.yaml"})
+        );
+        assert_eq!(m.fields["revision"], json!("v2"));
+        // No namespace in the destination stays none; no syncPolicy is a manual sync.
+        assert_eq!(m.namespace, "");
+        assert_eq!(m.policy["automated"], json!(false));
+        assert_eq!(m.plain_folders, 1);
+    }
+}

@@ -218,3 +218,39 @@ fn describe(pointer: &str, a: Option<&Value>, b: Option<&Value>) -> String {
     };
     format!("{pointer}: {} written, {} from the spec", show(a), show(b))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn argo_cd_defaults_and_platc_labels_do_not_count() {
+        let written = json!({
+            "metadata": {"name": "a", "annotations": {SYNC_WAVE: "0"}},
+            "spec": {"project": "", "destination": {"name": "in-cluster", "namespace": "a"},
+                     "source": {"repoURL": "r", "targetRevision": "HEAD", "path": "p"},
+                     "syncPolicy": {"automated": {}, "syncOptions": ["Validate=true", "PruneLast=true"]}}
+        });
+        let mut generated = json!({
+            "metadata": {"name": "a", "namespace": "argocd", "labels": {"platc.io/part": "a"}},
+            "spec": {"project": "default", "destination": {"server": IN_CLUSTER, "namespace": "a"},
+                     "source": {"repoURL": "r", "path": "p"},
+                     "syncPolicy": {"automated": {"prune": false, "selfHeal": false}, "syncOptions": ["PruneLast=true"]}}
+        });
+        without_platc_labels(&mut generated, &written);
+        let (a, b) = (
+            application(&written, "argocd"),
+            application(&generated, "argocd"),
+        );
+        assert_eq!(first_difference(&a, &b, ""), None);
+        // A real difference is named by its pointer.
+        generated["spec"]["syncPolicy"]["automated"]["prune"] = json!(true);
+        let b = application(&generated, "argocd");
+        let d = first_difference(&a, &b, "").unwrap();
+        assert!(
+            d.starts_with("/spec/syncPolicy/automated/prune: absent written, true"),
+            "{d}"
+        );
+    }
+}

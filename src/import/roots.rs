@@ -299,3 +299,67 @@ pub fn dns_label(text: &str) -> String {
     out.truncate(63);
     out.trim_end_matches('-').to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn app(name: &str, path: &str) -> String {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://git.example.org/ops.git\n    path: {path}\n"
+        )
+    }
+
+    #[test]
+    fn each_cluster_root_is_an_environment_and_inner_app_of_apps_keep_their_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "clusters/prod/root.yaml",
+            &app("root", "clusters/prod/apps"),
+        );
+        write(
+            root,
+            "clusters/staging/root.yaml",
+            &app("root", "clusters/staging/apps"),
+        );
+        write(root, "clusters/prod/apps/web.yaml", &app("web", "web"));
+        write(
+            root,
+            "clusters/prod/apps/teams.yaml",
+            &app("teams", "teams"),
+        );
+        write(root, "teams/blue.yaml", &app("blue", "blue"));
+        write(root, "clusters/staging/apps/web.yaml", &app("web", "web"));
+        // Not synced by any root: left alone.
+        write(root, "examples/demo.yaml", &app("demo", "demo"));
+        let all = crate::import::read::argocd_objects(root, "platform").unwrap();
+        let f = follow(root, &all);
+        let names: Vec<&str> = f.environments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["prod", "staging"]);
+        let prod: Vec<&str> = f.environments[0]
+            .objects
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(prod, ["teams", "web"]);
+        assert_eq!(
+            f.nested.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            ["blue"]
+        );
+        assert_eq!(
+            f.unreached
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>(),
+            ["demo"]
+        );
+    }
+}
