@@ -333,3 +333,40 @@ fn what_the_spec_cannot_express_is_kept_with_a_reason() {
         .join("overlays/prod/passthrough/platform/passthrough/apps/docs.yaml");
     assert!(kept.exists(), "the kept Application is part of the root");
 }
+
+#[test]
+fn a_remote_folder_read_recursively_is_reproduced() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("apps")).unwrap();
+    let app = |name: &str, source: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {name}\n  source:\n{source}"
+        )
+    };
+    std::fs::write(
+        root.join("root.yaml"),
+        app("root", "    repoURL: https://git.example.org/ops.git\n    targetRevision: main\n    path: apps\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("apps/policies.yaml"),
+        app(
+            "policies",
+            "    repoURL: https://github.com/example/policies.git\n    targetRevision: v1.2.0\n    path: pss/baseline\n    directory:\n      recurse: true\n      exclude: '*-test.yaml'\n",
+        ),
+    )
+    .unwrap();
+    let out = common::platc().arg("import").arg(root).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("1 Applications reproduced exactly"),
+        "{stdout}"
+    );
+    common::build(root);
+    let generated = std::fs::read_to_string(root.join("overlays/prod/apps/policies.yaml")).unwrap();
+    assert!(
+        generated.contains("    directory:\n      recurse: true\n      exclude: \"*-test.yaml\"\n"),
+        "{generated}"
+    );
+}

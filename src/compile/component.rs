@@ -9,6 +9,24 @@ use super::paths::{BASE, OUT_DIR, relative};
 use super::{Compiler, EnvContext, deep_merge, kustomize, labels, sync};
 use crate::spec::{Component, ComponentOverride, Patch, names};
 
+/// Argo CD's `directory` for a source, or `None` when it asks for nothing but the defaults.
+fn directory_json(d: &crate::spec::Directory) -> Option<Value> {
+    if *d == crate::spec::Directory::default() {
+        return None;
+    }
+    let mut dir = Map::new();
+    if d.recurse {
+        dir.insert("recurse".into(), json!(true));
+    }
+    if let Some(include) = &d.include {
+        dir.insert("include".into(), json!(include));
+    }
+    if let Some(exclude) = &d.exclude {
+        dir.insert("exclude".into(), json!(exclude));
+    }
+    Some(Value::Object(dir))
+}
+
 /// The patches of a component (or tenant) that apply in an environment.
 pub fn patches_for<'p>(
     patches: impl IntoIterator<Item = &'p Patch>,
@@ -122,6 +140,12 @@ impl<'a> Compiler<'a> {
                 && let Some(m) = source.as_object_mut()
             {
                 m.insert("kustomize".into(), Value::Object(k));
+            } else if let Some(dir) = c.directory.as_ref().and_then(directory_json)
+                && let Some(m) = source.as_object_mut()
+            {
+                // A remote folder of plain manifests read the way the component says
+                // (platc cannot look into it to tell a Kustomize base apart).
+                m.insert("directory".into(), dir);
             }
             sources.push(source);
             repos.push(git.repo.clone());
@@ -138,22 +162,11 @@ impl<'a> Compiler<'a> {
                 }
             };
             let mut source = argocd::repo_source(&p.repo.url, &local_revision, Some(&path), None);
-            if let Some(d) = &c.directory
+            if let Some(dir) = c.directory.as_ref().and_then(directory_json)
                 && !kustomize::is_kustomize_dir(&spec.root, &path)
-                && *d != crate::spec::Directory::default()
                 && let Some(m) = source.as_object_mut()
             {
-                let mut dir = Map::new();
-                if d.recurse {
-                    dir.insert("recurse".into(), json!(true));
-                }
-                if let Some(include) = &d.include {
-                    dir.insert("include".into(), json!(include));
-                }
-                if let Some(exclude) = &d.exclude {
-                    dir.insert("exclude".into(), json!(exclude));
-                }
-                m.insert("directory".into(), Value::Object(dir));
+                m.insert("directory".into(), dir);
             }
             sources.push(source);
             repos.push(p.repo.url.clone());

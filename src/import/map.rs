@@ -239,12 +239,13 @@ fn sources(cx: &Context, spec: &Map<String, Value>, m: &mut Mapped) -> Result<()
                 }
                 only_keys(
                     s,
-                    &["repoURL", "targetRevision", "path"],
+                    &["repoURL", "targetRevision", "path", "directory"],
                     "a remote git source",
                 )?;
                 let Some(path) = str_at(s, "path") else {
                     return Err(format!("the source {repo} has no path, chart or ref"));
                 };
+                directory(s, m)?;
                 m.fields.insert(
                     "git".into(),
                     json!({"repo": repo, "path": path, "revision": git_revision(s)}),
@@ -282,27 +283,7 @@ fn sources(cx: &Context, spec: &Map<String, Value>, m: &mut Mapped) -> Result<()
                 }
                 m.fields
                     .insert("resources".into(), json!([spec_path(cx.spec_dir, &path)]));
-                if let Some(Value::Object(d)) = s.get("directory") {
-                    let mut dir = Map::new();
-                    for (k, v) in d {
-                        match (k.as_str(), v) {
-                            ("recurse", Value::Bool(b)) => {
-                                if *b {
-                                    dir.insert("recurse".into(), json!(true));
-                                }
-                            }
-                            ("include" | "exclude", Value::String(g)) => {
-                                if !g.is_empty() {
-                                    dir.insert(k.clone(), json!(g));
-                                }
-                            }
-                            _ => return Err(format!("directory.{k} has no spec equivalent")),
-                        }
-                    }
-                    if !dir.is_empty() {
-                        m.fields.insert("directory".into(), Value::Object(dir));
-                    }
-                }
+                directory(s, m)?;
             }
         }
     }
@@ -316,6 +297,33 @@ fn sources(cx: &Context, spec: &Map<String, Value>, m: &mut Mapped) -> Result<()
     }
     if !refs.is_empty() {
         m.fields.insert("refs".into(), Value::Object(refs));
+    }
+    Ok(())
+}
+
+/// A source's `directory` options as the component's.
+fn directory(s: &Map<String, Value>, m: &mut Mapped) -> Result<(), Reason> {
+    let Some(Value::Object(d)) = s.get("directory") else {
+        return Ok(());
+    };
+    let mut dir = Map::new();
+    for (k, v) in d {
+        match (k.as_str(), v) {
+            ("recurse", Value::Bool(b)) => {
+                if *b {
+                    dir.insert("recurse".into(), json!(true));
+                }
+            }
+            ("include" | "exclude", Value::String(g)) => {
+                if !g.is_empty() {
+                    dir.insert(k.clone(), json!(g));
+                }
+            }
+            _ => return Err(format!("directory.{k} has no spec equivalent")),
+        }
+    }
+    if !dir.is_empty() {
+        m.fields.insert("directory".into(), Value::Object(dir));
     }
     Ok(())
 }

@@ -239,7 +239,8 @@ pub struct Component {
     /// One folder with nothing to add is used in place (the Application points at it).
     #[serde(default)]
     pub resources: Vec<String>,
-    /// How Argo CD reads a plain folder of manifests (non-recursive by default).
+    /// How Argo CD reads a plain folder of manifests (non-recursive by default): the local
+    /// folder, or the `git` path.
     #[serde(default)]
     pub directory: Option<Directory>,
     /// The git revision of the local sources (default: the environment's, else the repo's).
