@@ -185,7 +185,9 @@ fn sources(cx: &Context, spec: &Map<String, Value>, m: &mut Mapped) -> Result<()
     // The revision of this repository's sources: the first one's, when not the environment's.
     let local_revision = list
         .iter()
-        .filter(|s| this_repo(s) && s.get("chart").is_none())
+        .filter(|s| {
+            this_repo(s) && s.get("chart").is_none() && (s.get("path").is_none() || in_repo(cx, s))
+        })
         .map(git_revision)
         .next()
         .unwrap_or_else(|| cx.env_revision.to_string());
@@ -202,11 +204,13 @@ fn sources(cx: &Context, spec: &Map<String, Value>, m: &mut Mapped) -> Result<()
             Phase::Ref
         } else if s.get("chart").is_some() || s.get("helm").is_some() {
             Phase::Chart
-        } else if this_repo(s) && s.get("path").is_some() && !is_chart_dir(cx, s) {
+        } else if this_repo(s) && in_repo(cx, s) && !is_chart_dir(cx, s) {
             Phase::Local
-        } else if this_repo(s) && s.get("path").is_some() {
+        } else if this_repo(s) && in_repo(cx, s) {
             Phase::Chart
         } else {
+            // Another repository's path, or one this checkout does not hold (a guessed
+            // repository URL, a folder on another branch): written as it is.
             Phase::Git
         };
         if next < phase {
@@ -333,6 +337,13 @@ fn only_keys(s: &Map<String, Value>, keys: &[&str], what: &str) -> Result<(), Re
         Some(k) => Err(format!("`{k}` on {what} has no spec equivalent")),
         None => Ok(()),
     }
+}
+
+/// Whether a source's path is a folder of this checkout.
+fn in_repo(cx: &Context, s: &Map<String, Value>) -> bool {
+    str_at(s, "path")
+        .and_then(clean_path)
+        .is_some_and(|p| cx.root.join(p).is_dir())
 }
 
 fn is_chart_dir(cx: &Context, s: &Map<String, Value>) -> bool {
@@ -735,10 +746,6 @@ mod tests {
                 "sources in an order platc does not write",
             ),
             (
-                "spec:\n  destination: {namespace: a}\n  source: {repoURL: 'https://git.example.org/ops.git', path: missing}\n",
-                "the path `missing` is not a folder of this repository",
-            ),
-            (
                 "spec:\n  destination: {namespace: a}\n  source: {repoURL: 'https://charts.example.org', chart: c, targetRevision: '1'}\n  syncPolicy:\n    managedNamespaceMetadata: {}\n",
                 "an empty managedNamespaceMetadata",
             ),
@@ -768,5 +775,15 @@ mod tests {
         assert_eq!(m.namespace, "");
         assert_eq!(m.policy["automated"], json!(false));
         assert_eq!(m.plain_folders, 1);
+        // A path this checkout does not hold is written as a git source, as it is.
+        let a = app(&format!(
+            "{HEAD}spec:\n  destination: {{namespace: a}}\n  source: {{repoURL: 'https://git.example.org/ops.git', path: elsewhere}}\n"
+        ));
+        let m = application(&cx(dir.path()), &a).unwrap();
+        assert_eq!(
+            m.fields["git"],
+            json!({"repo": "https://git.example.org/ops.git", "path": "elsewhere", "revision": "HEAD"})
+        );
+        assert!(!m.fields.contains_key("revision"));
     }
 }
