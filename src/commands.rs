@@ -556,8 +556,11 @@ fn import_argocd(cx: &Context, dir: Option<&Path>, out: &str, force: bool) -> i3
                 report.unreached, report.nested
             );
         }
-        for r in &report.roots {
+        for (r, differences) in &report.roots {
             println!("root {r}: point it at overlays/<env> once the build matches");
+            for d in differences {
+                println!("  the generated root also differs at {d}");
+            }
         }
         if let Some(spec) = report.written.last() {
             println!(

@@ -41,8 +41,9 @@ pub struct Report {
     /// Objects no root syncs, and those an inner app-of-apps keeps syncing.
     pub unreached: usize,
     pub nested: usize,
-    /// The root Applications, whose path moves to the generated folder.
-    pub roots: Vec<String>,
+    /// The root Applications (`name (file:line)`), whose path moves to the generated
+    /// folder, with what else `platc build` writes differently in them.
+    pub roots: Vec<(String, Vec<String>)>,
     /// The files written, repo-relative.
     pub written: Vec<String>,
 }
@@ -123,9 +124,10 @@ fn import_objects(
                 .collect::<Vec<_>>(),
         )
         .map_err(ImportError::Input)?;
-        let differing = verify(root, spec_file, &spec, &envs)?;
+        let (differing, roots) = verify(root, spec_file, &spec, &envs)?;
         if differing.is_empty() {
             fill_report(&mut report, &envs);
+            report.roots = roots;
             report.written = written;
             return Ok(report);
         }
@@ -451,7 +453,7 @@ fn verify(
     spec_file: &str,
     spec: &Value,
     envs: &[Env],
-) -> Result<BTreeMap<(String, String), String>, ImportError> {
+) -> Result<Checked, ImportError> {
     let mut sources = crate::source::Sources::default();
     let mut differing = BTreeMap::new();
     let components: Vec<&Value> = spec
@@ -484,7 +486,7 @@ fn verify(
                     );
                 }
             }
-            return Ok(differing);
+            return Ok((differing, Vec::new()));
         }
     };
     let tree = match crate::compile::compile(&loaded) {
@@ -531,8 +533,40 @@ fn verify(
             }
         }
     }
-    Ok(differing)
+    // What else changes in each root besides its path (finalizers, sync policy...), so that
+    // the user can adjust the spec or the root before switching.
+    let mut roots = Vec::new();
+    for e in envs {
+        let Some(original) = &e.root else { continue };
+        let path = format!("{}/{}/root.yaml", crate::compile::OUT_DIR, e.name);
+        let Some(mut g) = tree
+            .get(&path)
+            .and_then(|t| crate::yaml::parse_stream(t).ok())
+            .and_then(|s| s.documents.first().map(|d| d.to_json()))
+        else {
+            continue;
+        };
+        normalize::without_platc_labels(&mut g, &original.value);
+        let a = normalize::application(&original.value, namespace);
+        let b = normalize::application(&g, namespace);
+        let rest: Vec<String> = normalize::differences(&a, &b, "")
+            .into_iter()
+            // The folder it reads is meant to change, and how that folder was read with it.
+            .filter(|d| {
+                !d.starts_with("/spec/source/path:") && !d.starts_with("/spec/source/directory")
+            })
+            .collect();
+        roots.push((format!("{} ({})", original.name, original.at()), rest));
+    }
+    Ok((differing, roots))
 }
+
+/// Applications that differ from their originals, by (environment, name), with the
+/// reason; and each root with what differs in it besides its path.
+type Checked = (
+    BTreeMap<(String, String), String>,
+    Vec<(String, Vec<String>)>,
+);
 
 /// The (environment, Application name) pairs a component stands for.
 fn component_apps(c: &Value, envs: &[Env]) -> Vec<(String, String)> {
@@ -581,9 +615,6 @@ fn fill_report(report: &mut Report, envs: &[Env]) {
     let mut counted: BTreeSet<(String, String, String)> = BTreeSet::new();
     for e in envs {
         report.environments.push(e.name.clone());
-        if let Some(r) = &e.root {
-            report.roots.push(format!("{} ({})", r.name, r.at()));
-        }
         for (o, m) in &e.apps {
             report.reproduced += 1;
             if counted.insert((o.kind.clone(), o.name.clone(), o.file.clone())) {

@@ -176,6 +176,17 @@ fn prune(value: &Value, key: Option<&str>) -> Option<Value> {
 
 /// The first field where two normalised objects differ, as a JSON pointer with both values.
 pub fn first_difference(left: &Value, right: &Value, pointer: &str) -> Option<String> {
+    differences(left, right, pointer).into_iter().next()
+}
+
+/// Every field where two normalised objects differ, in key order.
+pub fn differences(left: &Value, right: &Value, pointer: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    collect(left, right, pointer, &mut out);
+    out
+}
+
+fn collect(left: &Value, right: &Value, pointer: &str, out: &mut Vec<String>) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => {
             let mut keys: Vec<&String> = l.keys().chain(r.keys()).collect();
@@ -184,23 +195,18 @@ pub fn first_difference(left: &Value, right: &Value, pointer: &str) -> Option<St
             for k in keys {
                 let child = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
                 match (l.get(k), r.get(k)) {
-                    (Some(a), Some(b)) => {
-                        if let Some(d) = first_difference(a, b, &child) {
-                            return Some(d);
-                        }
-                    }
-                    (a, b) => return Some(describe(&child, a, b)),
+                    (Some(a), Some(b)) => collect(a, b, &child, out),
+                    (a, b) => out.push(describe(&child, a, b)),
                 }
             }
-            None
         }
-        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => l
-            .iter()
-            .zip(r)
-            .enumerate()
-            .find_map(|(i, (a, b))| first_difference(a, b, &format!("{pointer}/{i}"))),
-        (l, r) if l == r => None,
-        (l, r) => Some(describe(pointer, Some(l), Some(r))),
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => {
+            for (i, (a, b)) in l.iter().zip(r).enumerate() {
+                collect(a, b, &format!("{pointer}/{i}"), out);
+            }
+        }
+        (l, r) if l == r => {}
+        (l, r) => out.push(describe(pointer, Some(l), Some(r))),
     }
 }
 
@@ -208,12 +214,12 @@ fn describe(pointer: &str, a: Option<&Value>, b: Option<&Value>) -> String {
     let show = |v: Option<&Value>| match v {
         None => "absent".to_string(),
         Some(v) => {
-            let mut s = v.to_string();
-            if s.len() > 60 {
-                s.truncate(57);
-                s.push_str("...");
+            let s = v.to_string();
+            if s.chars().count() > 60 {
+                format!("{}...", s.chars().take(57).collect::<String>())
+            } else {
+                s
             }
-            s
         }
     };
     format!("{pointer}: {} written, {} from the spec", show(a), show(b))
