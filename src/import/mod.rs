@@ -612,12 +612,12 @@ fn component_lines(text: &str, components: &[&Value]) -> Vec<(u32, usize)> {
 }
 
 fn fill_report(report: &mut Report, envs: &[Env]) {
-    let mut counted: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut counted: BTreeSet<(String, String, String, u32)> = BTreeSet::new();
     for e in envs {
         report.environments.push(e.name.clone());
         for (o, m) in &e.apps {
             report.reproduced += 1;
-            if counted.insert((o.kind.clone(), o.name.clone(), o.file.clone())) {
+            if counted.insert((o.kind.clone(), o.name.clone(), o.file.clone(), o.line)) {
                 report.applications += 1;
                 report.charts += m.charts;
                 report.kustomize_folders += m.kustomize_folders;
@@ -632,7 +632,7 @@ fn fill_report(report: &mut Report, envs: &[Env]) {
                 o.at(),
                 reason.clone(),
             ));
-            if counted.insert((o.kind.clone(), o.name.clone(), o.file.clone())) {
+            if counted.insert((o.kind.clone(), o.name.clone(), o.file.clone(), o.line)) {
                 match o.kind.as_str() {
                     "Application" => report.applications += 1,
                     "ApplicationSet" => report.application_sets += 1,
