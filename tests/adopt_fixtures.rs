@@ -281,6 +281,7 @@ fn assert_sites_are_rendered(fixture_name: &str, params: &str, clubs: usize) {
         description: None,
         params: IndexMap::new(),
         values_files: vec![],
+        contributes: IndexMap::new(),
     };
     let params = std::fs::read_to_string(root.join(params)).unwrap();
     let params = platc::yaml::parse_stream(&params).unwrap().documents[0].to_json();
