@@ -129,6 +129,21 @@ pub enum Command {
         #[command(flatten)]
         schemas: SchemaArgs,
     },
+    /// Write a platform spec that reproduces the repository's Argo CD Applications (names,
+    /// projects, sources, sync policies), following the app-of-apps from its roots. What the
+    /// spec cannot express is kept as pass-through files, listed with the reason. Only writes
+    /// under --out; the repository's own files are never changed.
+    Import {
+        /// The repository to read (default: the current folder, or -C).
+        #[arg(value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Where to write platform.yaml and the pass-through files, relative to DIR.
+        #[arg(long, default_value = "platform")]
+        out: String,
+        /// Overwrite an existing platform.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// JSON schemas.
     Schemas {
         #[command(subcommand)]

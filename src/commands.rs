@@ -127,6 +127,7 @@ pub fn run(cli: Cli) -> i32 {
             since.as_deref(),
             (&baseline, write_baseline),
         ),
+        Command::Import { repo, out, force } => import_argocd(&cx, repo.as_deref(), &out, force),
         Command::Schemas {
             command: SchemasCommand::Spec,
         } => {
@@ -744,4 +745,75 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     code
+}
+
+/// `platc import`: write a spec reproducing the repository's Argo CD Applications.
+fn import_argocd(cx: &Context, dir: Option<&Path>, out: &str, force: bool) -> i32 {
+    let root = dir.map_or_else(|| cx.root.clone(), |d| cx.root.join(d));
+    if !root.is_dir() {
+        eprintln!("error: `{}` is not a folder", root.display());
+        return USAGE;
+    }
+    let out = out.trim_matches('/');
+    if out.is_empty()
+        || out.split('/').any(|p| p == ".." || p == ".")
+        || Path::new(out).is_absolute()
+    {
+        eprintln!(
+            "error: --out `{out}` must be a folder inside the repository, such as `platform`"
+        );
+        return USAGE;
+    }
+    let report = match crate::import::import(&root, out, force) {
+        Ok(r) => r,
+        Err(crate::import::ImportError::Exists(file)) => {
+            eprintln!(
+                "error: {file} already exists: pass --force to overwrite it, or choose another --out"
+            );
+            return USAGE;
+        }
+        Err(crate::import::ImportError::Input(e)) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    for (env, kind, name, at, reason) in &report.passthrough {
+        println!("passthrough [{env}] {kind} {name} ({at}): {reason}");
+    }
+    if !cx.quiet {
+        println!(
+            "found {} Applications, {} ApplicationSets, {} AppProjects, {} charts, {} Kustomize folders, {} plain folders; {} passthrough",
+            report.applications,
+            report.application_sets,
+            report.app_projects,
+            report.charts,
+            report.kustomize_folders,
+            report.plain_folders,
+            report.passthrough.len()
+        );
+        println!(
+            "environments: {}; {} Applications reproduced exactly by the spec (checked against platc build)",
+            report.environments.join(", "),
+            report.reproduced
+        );
+        if report.unreached + report.nested > 0 {
+            println!(
+                "left alone: {} objects no root syncs, {} synced by an inner app-of-apps",
+                report.unreached, report.nested
+            );
+        }
+        for (r, differences) in &report.roots {
+            println!("root {r}: point it at overlays/<env> once the build matches");
+            for d in differences {
+                println!("  the generated root also differs at {d}");
+            }
+        }
+        if let Some(spec) = report.written.last() {
+            println!(
+                "wrote {spec} and {} pass-through files",
+                report.written.len() - 1
+            );
+        }
+    }
+    0
 }

@@ -57,7 +57,11 @@ impl Destination {
             Cluster::Server(s) => m.insert("server".into(), json!(s)),
             Cluster::Name(n) => m.insert("name".into(), json!(n)),
         };
-        m.insert("namespace".into(), json!(self.namespace));
+        // An Application may name no namespace (only cluster-scoped objects); an
+        // AppProject's destination always names one.
+        if !self.namespace.is_empty() {
+            m.insert("namespace".into(), json!(self.namespace));
+        }
         Value::Object(m)
     }
 }

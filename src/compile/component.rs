@@ -9,6 +9,24 @@ use super::paths::{BASE, OUT_DIR, relative};
 use super::{Compiler, EnvContext, deep_merge, kustomize, labels, sync};
 use crate::spec::{Component, ComponentOverride, Patch, names};
 
+/// Argo CD's `directory` for a source, or `None` when it asks for nothing but the defaults.
+fn directory_json(d: &crate::spec::Directory) -> Option<Value> {
+    if *d == crate::spec::Directory::default() {
+        return None;
+    }
+    let mut dir = Map::new();
+    if d.recurse {
+        dir.insert("recurse".into(), json!(true));
+    }
+    if let Some(include) = &d.include {
+        dir.insert("include".into(), json!(include));
+    }
+    if let Some(exclude) = &d.exclude {
+        dir.insert("exclude".into(), json!(exclude));
+    }
+    Some(Value::Object(dir))
+}
+
 /// The patches of a component (or tenant) that apply in an environment.
 pub fn patches_for<'p>(
     patches: impl IntoIterator<Item = &'p Patch>,
@@ -87,7 +105,14 @@ impl<'a> Compiler<'a> {
 
         let mut sources = Vec::new();
         let mut repos: Vec<String> = Vec::new();
-        self.chart_sources(c, &o, &app_name, &local_revision, &mut sources, &mut repos);
+        self.chart_sources(
+            c,
+            &o,
+            (&app_name, own_name.is_some()),
+            &local_revision,
+            &mut sources,
+            &mut repos,
+        );
         let mut labels_all = c.labels.clone();
         labels_all.extend(o.labels.clone());
         let mut patches = Vec::new();
@@ -115,6 +140,12 @@ impl<'a> Compiler<'a> {
                 && let Some(m) = source.as_object_mut()
             {
                 m.insert("kustomize".into(), Value::Object(k));
+            } else if let Some(dir) = c.directory.as_ref().and_then(directory_json)
+                && let Some(m) = source.as_object_mut()
+            {
+                // A remote folder of plain manifests read the way the component says
+                // (platc cannot look into it to tell a Kustomize base apart).
+                m.insert("directory".into(), dir);
             }
             sources.push(source);
             repos.push(git.repo.clone());
@@ -131,22 +162,11 @@ impl<'a> Compiler<'a> {
                 }
             };
             let mut source = argocd::repo_source(&p.repo.url, &local_revision, Some(&path), None);
-            if let Some(d) = &c.directory
+            if let Some(dir) = c.directory.as_ref().and_then(directory_json)
                 && !kustomize::is_kustomize_dir(&spec.root, &path)
-                && *d != crate::spec::Directory::default()
                 && let Some(m) = source.as_object_mut()
             {
-                let mut dir = Map::new();
-                if d.recurse {
-                    dir.insert("recurse".into(), json!(true));
-                }
-                if let Some(include) = &d.include {
-                    dir.insert("include".into(), json!(include));
-                }
-                if let Some(exclude) = &d.exclude {
-                    dir.insert("exclude".into(), json!(exclude));
-                }
-                m.insert("directory".into(), Value::Object(dir));
+                m.insert("directory".into(), dir);
             }
             sources.push(source);
             repos.push(p.repo.url.clone());
@@ -197,7 +217,7 @@ impl<'a> Compiler<'a> {
         &mut self,
         c: &Component,
         o: &ComponentOverride,
-        app_name: &str,
+        (app_name, named_by_component): (&str, bool),
         local_revision: &str,
         sources: &mut Vec<Value>,
         repos: &mut Vec<String>,
@@ -230,10 +250,13 @@ impl<'a> Compiler<'a> {
             let version = if first { o.version.as_deref() } else { None }
                 .or(helm.version.as_deref())
                 .unwrap_or(local_revision);
-            let release = helm
-                .release_name
-                .as_deref()
-                .or((first && app_name != c.name).then_some(c.name.as_str()));
+            let release =
+                helm.release_name
+                    .as_deref()
+                    // A name the component gives its Application on purpose is the release's
+                    // too (Argo CD's default); a templated `{name}-{env}` keeps the component's.
+                    .or((first && app_name != c.name && !named_by_component)
+                        .then_some(c.name.as_str()));
             let values_ref = helm.values_ref.as_deref().unwrap_or("values");
             let env_values = if first { o.values.as_slice() } else { &[] };
             let mut files = Vec::new();

@@ -11,7 +11,7 @@ pub fn merge(levels: &[Option<&SyncPolicy>]) -> SyncPolicy {
         macro_rules! take {
             ($($f:ident)*) => { $( if level.$f.is_some() { out.$f = level.$f.clone(); } )* };
         }
-        take!(automated prune self_heal create_namespace server_side_apply sync_options retry);
+        take!(automated prune self_heal allow_empty create_namespace server_side_apply sync_options retry);
     }
     out
 }
@@ -33,10 +33,11 @@ pub fn insert(
 pub fn render(policy: &SyncPolicy, namespace_metadata: Option<&NamespaceMetadata>) -> Value {
     let mut out = Map::new();
     if policy.automated.unwrap_or(true) {
-        out.insert(
-            "automated".into(),
-            json!({"prune": policy.prune.unwrap_or(true), "selfHeal": policy.self_heal.unwrap_or(true)}),
-        );
+        let mut automated = json!({"prune": policy.prune.unwrap_or(true), "selfHeal": policy.self_heal.unwrap_or(true)});
+        if policy.allow_empty == Some(true) {
+            automated["allowEmpty"] = json!(true);
+        }
+        out.insert("automated".into(), automated);
     }
     let mut options: Vec<String> = Vec::new();
     if policy.create_namespace.unwrap_or(true) {
@@ -116,5 +117,13 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(render(&manual, None), json!({}));
+        let allow_empty = SyncPolicy {
+            allow_empty: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            render(&merge(&[Some(&platform), Some(&allow_empty)]), None)["automated"],
+            json!({"prune": false, "selfHeal": true, "allowEmpty": true})
+        );
     }
 }

@@ -706,7 +706,9 @@ impl<'a> Checker<'a> {
         let envs = self.env_names();
         for (i, c) in self.p.spec.components.iter().enumerate() {
             let at = format!("/spec/components/{i}");
-            if let Some(ns) = &c.namespace {
+            // An empty namespace is an Application that names none (cluster-scoped objects
+            // only), as teams that adopt platc may already run.
+            if let Some(ns) = c.namespace.as_ref().filter(|ns| !ns.is_empty()) {
                 self.dns_label(&format!("{at}/namespace"), ns);
             }
             self.project_known(&format!("{at}/project"), c.project.as_ref());
@@ -816,8 +818,27 @@ impl<'a> Checker<'a> {
                     );
                     continue;
                 }
+                // Environment value files go to the first chart: `$ref/...` files are read
+                // from a source as the chart's own are, and a chart that ignores missing
+                // files does so for these too.
+                let first_chart = c.helm.as_ref().or(c.charts.first());
+                let ignore_missing =
+                    first_chart.is_some_and(|h| h.ignore_missing_value_files == Some(true));
                 for (j, v) in o.values.iter().enumerate() {
-                    self.path(&format!("{eat}/values/{j}"), v, Some(Entry::File));
+                    let vat = format!("{eat}/values/{j}");
+                    if let Some(reference) = v.strip_prefix('$') {
+                        let name = reference.split('/').next().unwrap_or_default();
+                        if !c.refs.contains_key(name) {
+                            self.error(
+                                "spec/unknown-reference",
+                                &vat,
+                                format!("the values file `{v}` reads the source `{name}`, which is not declared"),
+                                Some(format!("declare it under the component's `refs` (`{name}: {{repo: ..., revision: ...}}`)")),
+                            );
+                        }
+                    } else if !ignore_missing {
+                        self.path(&vat, v, Some(Entry::File));
+                    }
                 }
                 for (j, r) in o.resources.iter().enumerate() {
                     self.path(&format!("{eat}/resources/{j}"), r, None);

@@ -208,7 +208,8 @@ pub struct Component {
     /// `argocd.applicationName`).
     #[serde(default)]
     pub application_name: Option<String>,
-    /// The namespace it deploys into (default: its name).
+    /// The namespace it deploys into (default: its name; empty: none, for an Application
+    /// of cluster-scoped objects only).
     #[serde(default)]
     pub namespace: Option<String>,
     /// The AppProject (default: `argocd.project`).
@@ -238,7 +239,8 @@ pub struct Component {
     /// One folder with nothing to add is used in place (the Application points at it).
     #[serde(default)]
     pub resources: Vec<String>,
-    /// How Argo CD reads a plain folder of manifests (non-recursive by default).
+    /// How Argo CD reads a plain folder of manifests (non-recursive by default): the local
+    /// folder, or the `git` path.
     #[serde(default)]
     pub directory: Option<Directory>,
     /// The git revision of the local sources (default: the environment's, else the repo's).
@@ -291,8 +293,9 @@ pub struct Helm {
     /// repository: the environment's revision).
     #[serde(default)]
     pub version: Option<String>,
-    /// The Helm release name (default: the component name when the Application's name
-    /// differs from it, else Argo CD's default, the Application's name).
+    /// The Helm release name (default: the component name when the Application's name comes
+    /// from `argocd.applicationName` and differs from it, else Argo CD's default, the
+    /// Application's name).
     #[serde(default)]
     pub release_name: Option<String>,
     /// Values files: paths relative to the spec (read from this repository), or
@@ -483,6 +486,9 @@ pub struct SyncPolicy {
     /// Revert changes made in the cluster (default true).
     #[serde(default)]
     pub self_heal: Option<bool>,
+    /// Let an automated sync delete every object when git holds none (default false).
+    #[serde(default)]
+    pub allow_empty: Option<bool>,
     /// Let ArgoCD create the destination namespace (default true).
     #[serde(default)]
     pub create_namespace: Option<bool>,
