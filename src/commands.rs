@@ -327,15 +327,19 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
 
 fn build(cx: &Context, check: bool) -> i32 {
     let mut sources = Sources::default();
-    let (_spec, tree) = match load_and_compile(cx, &mut sources) {
+    let (spec, tree) = match load_and_compile(cx, &mut sources) {
         Ok(v) => v,
         Err(code) => return code,
     };
+    // Practices the spec should change (production on HEAD): said, never blocking.
+    let warnings = spec.warnings;
+    let warned = exit_for(cx, &warnings) != CLEAN;
     if check {
         let drifts = tree::check(&cx.root, OUT_DIR, &tree);
-        let findings = tree::drift_findings(&drifts, &tree);
-        let failed = !findings.is_empty();
-        if failed || cx.format != Format::Human {
+        let mut findings = tree::drift_findings(&drifts, &tree);
+        let failed = !findings.is_empty() || warned;
+        findings.extend(warnings);
+        if !findings.is_empty() || cx.format != Format::Human {
             print_report(cx, findings, &sources, tree.len());
         } else if !cx.quiet {
             eprintln!(
@@ -345,6 +349,9 @@ fn build(cx: &Context, check: bool) -> i32 {
             );
         }
         return if failed { FINDINGS } else { CLEAN };
+    }
+    if !warnings.is_empty() {
+        print_report(cx, warnings, &sources, tree.len());
     }
     match tree::write(&cx.root, OUT_DIR, &tree) {
         Ok(stats) => {
@@ -357,7 +364,7 @@ fn build(cx: &Context, check: bool) -> i32 {
                     cx.started.elapsed().as_millis()
                 );
             }
-            CLEAN
+            if warned { FINDINGS } else { CLEAN }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -687,10 +694,11 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let mut ran = vec![Check::Files, Check::Schema, Check::Lint, Check::Secrets];
     let mut generated = tree::Tree::default();
     if cx.root.join(&cx.spec_file).is_file() {
-        let (_spec, tree) = match load_and_compile(cx, &mut sources) {
+        let (spec, tree) = match load_and_compile(cx, &mut sources) {
             Ok(v) => v,
             Err(code) => return code,
         };
+        findings.extend(spec.warnings);
         findings.extend(tree::drift_findings(
             &tree::check(&cx.root, OUT_DIR, &tree),
             &tree,

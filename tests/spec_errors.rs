@@ -172,3 +172,58 @@ fn a_template_error_of_several_tenants_is_reported_once_with_its_line() {
     );
     assert!(!human.contains("render it with"), "{human}");
 }
+
+/// Practices the spec should change are warnings: the build goes on (exit 0, overlays
+/// written), and `--fail-on warning` makes them fail it.
+#[test]
+fn spec_warnings_are_reported_and_do_not_stop_the_build() {
+    let dir = fixtures().join("spec-warnings");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    cases.sort();
+    assert_eq!(cases.len(), 4);
+    for case in &cases {
+        let text = std::fs::read_to_string(case).unwrap();
+        let expect = expectations(&text);
+        let repo = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join("spec-errors/_scaffold"), repo.path());
+        std::fs::write(repo.path().join("platform/platform.yaml"), &text).unwrap();
+        let out = platc()
+            .arg("-C")
+            .arg(repo.path())
+            .args(["build", "--format", "json"])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let f = &report["findings"][0];
+        assert_eq!(f["rule"], expect.rule.as_str(), "{}", case.display());
+        assert_eq!(f["severity"], "warning", "{}", case.display());
+        assert_eq!(f["message"], expect.message.as_str(), "{}", case.display());
+        assert_eq!(
+            (
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap()
+            ),
+            (expect.file.as_str(), expect.line, expect.column),
+            "{}",
+            case.display()
+        );
+        assert!(
+            repo.path().join("overlays/prod").is_dir()
+                || repo.path().join("overlays/production").is_dir()
+        );
+        platc()
+            .arg("-C")
+            .arg(repo.path())
+            .args(["build", "--check", "--fail-on", "warning"])
+            .assert()
+            .code(1);
+    }
+}

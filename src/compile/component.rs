@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::argocd::{self, ChartSource, Cluster, Destination};
 use super::paths::{BASE, OUT_DIR, relative};
-use super::{Compiler, EnvContext, deep_merge, kustomize, labels, sync};
+use super::{Compiler, EnvContext, deep_merge, kustomize, sync};
 use crate::spec::{Component, ComponentOverride, Patch, names};
 
 /// Argo CD's `directory` for a source, or `None` when it asks for nothing but the defaults.
@@ -199,17 +199,13 @@ impl<'a> Compiler<'a> {
         if !c.ignore_differences.is_empty() {
             app_spec.insert("ignoreDifferences".into(), json!(c.ignore_differences));
         }
-        let wave = spec.waves[&c.name];
-        cx.lowest_wave = cx.lowest_wave.min(wave);
-        let platform = spec.platform.metadata.name.as_str();
-        let app = json!({
-            "apiVersion": argocd::API_VERSION,
-            "kind": "Application",
-            "metadata": argocd::metadata_with(&app_name, &argocd.namespace, &labels(platform, &env.name, &c.name), &c.application_labels, &c.annotations, Some(wave), finalizers),
-            "spec": Value::Object(app_spec),
-        });
-        self.add_yaml(format!("{}/apps/{}.yaml", cx.dir, c.name), &app);
-        cx.apps.push(format!("apps/{}.yaml", c.name));
+        let meta = super::AppMeta {
+            part: &c.name,
+            labels: &c.application_labels,
+            annotations: &c.annotations,
+            finalizers,
+        };
+        self.application(cx, &app_name, meta, app_spec);
     }
 
     /// The chart sources of a component, then the `ref` sources its value files read.

@@ -477,6 +477,39 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// What an Application's metadata holds besides its name, for [`Compiler::application`].
+struct AppMeta<'m> {
+    /// The component or tenant it deploys (its file is `apps/<part>.yaml`).
+    part: &'m str,
+    labels: &'m IndexMap<String, String>,
+    annotations: &'m IndexMap<String, String>,
+    finalizers: &'m [String],
+}
+
+impl Compiler<'_> {
+    /// Write one Application of an environment and list it in the root.
+    fn application(
+        &mut self,
+        cx: &mut EnvContext,
+        name: &str,
+        meta: AppMeta,
+        spec: Map<String, Value>,
+    ) {
+        let s = self.spec;
+        let wave = s.waves[meta.part];
+        cx.lowest_wave = cx.lowest_wave.min(wave);
+        let platform = s.platform.metadata.name.as_str();
+        let app = json!({
+            "apiVersion": argocd::API_VERSION,
+            "kind": "Application",
+            "metadata": argocd::metadata_with(name, &s.platform.spec.argocd.namespace, &labels(platform, &cx.env.name, meta.part), meta.labels, meta.annotations, Some(wave), meta.finalizers),
+            "spec": Value::Object(spec),
+        });
+        self.add_yaml(format!("{}/apps/{}.yaml", cx.dir, meta.part), &app);
+        cx.apps.push(format!("apps/{}.yaml", meta.part));
+    }
+}
+
 /// What one environment's Applications gather as they are compiled.
 struct EnvContext<'e> {
     env: &'e Environment,

@@ -1,12 +1,12 @@
 //! A tenant's Application in one environment: its rendered blueprint, with the tenant's
 //! labels and patches when it has some there.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::argocd::{self, Cluster, Destination};
 use super::component::patches_for;
 use super::paths::{BASE, OUT_DIR, relative};
-use super::{Compiler, EnvContext, kustomize, labels, sync};
+use super::{Compiler, EnvContext, kustomize, sync};
 use crate::spec::{Tenant, names};
 
 impl<'a> Compiler<'a> {
@@ -78,16 +78,12 @@ impl<'a> Compiler<'a> {
         }
         let default_finalizers = self.default_finalizers();
         let finalizers = t.finalizers.as_ref().unwrap_or(&default_finalizers);
-        let wave = spec.waves[&t.name];
-        cx.lowest_wave = cx.lowest_wave.min(wave);
-        let platform = spec.platform.metadata.name.as_str();
-        let app = json!({
-            "apiVersion": argocd::API_VERSION,
-            "kind": "Application",
-            "metadata": argocd::metadata_with(&app_name, &argocd.namespace, &labels(platform, &env.name, &t.name), &t.application_labels, &t.annotations, Some(wave), finalizers),
-            "spec": Value::Object(app_spec),
-        });
-        self.add_yaml(format!("{}/apps/{}.yaml", cx.dir, t.name), &app);
-        cx.apps.push(format!("apps/{}.yaml", t.name));
+        let meta = super::AppMeta {
+            part: &t.name,
+            labels: &t.application_labels,
+            annotations: &t.annotations,
+            finalizers,
+        };
+        self.application(cx, &app_name, meta, app_spec);
     }
 }

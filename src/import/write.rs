@@ -130,7 +130,8 @@ pub fn write_all(
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("{}: cannot create the folder: {e}", parent.display()))?;
         }
-        std::fs::write(&full, &f.text).map_err(|e| format!("{rel}: cannot write: {e}"))?;
+        crate::tree::write_atomic(&full, f.text.as_bytes())
+            .map_err(|e| format!("{rel}: cannot write: {e}"))?;
         written.push(rel);
     }
     let header = "# Written by `platc import`: it reproduces the repository's Argo CD Applications.\n# Run `platc build`, compare, then point the root Applications at overlays/<env>.\n";
@@ -138,7 +139,7 @@ pub fn write_all(
     let rel = format!("{out}/platform.yaml");
     std::fs::create_dir_all(root.join(out))
         .map_err(|e| format!("{out}: cannot create the folder: {e}"))?;
-    std::fs::write(root.join(&rel), format!("{header}{body}"))
+    crate::tree::write_atomic(&root.join(&rel), format!("{header}{body}").as_bytes())
         .map_err(|e| format!("{rel}: cannot write: {e}"))?;
     written.push(rel);
     Ok(written)

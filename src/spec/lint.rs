@@ -109,6 +109,15 @@ impl Lint<'_> {
         );
     }
 
+    /// A practice to change, as `argocd/head-revision` says of Applications: the build goes
+    /// on (a running platform that tracks HEAD must be reproducible as it is).
+    fn warning(&mut self, rule: &str, pointer: &str, message: String, help: String) {
+        self.error(rule, pointer, message, help);
+        if let Some(f) = self.findings.last_mut() {
+            f.severity = crate::report::Severity::Warning;
+        }
+    }
+
     /// A chart version that is a range or a wildcard: Argo CD picks the newest match at each
     /// sync, so the same commit deploys different charts over time. (Charts kept in git
     /// have a git revision as their version: see [`Lint::revisions`].)
@@ -168,7 +177,7 @@ impl Lint<'_> {
         let mut repo_head_envs = Vec::new();
         for (i, env) in &production {
             match &env.revision {
-                Some(r) if is_head(r) => self.error(
+                Some(r) if is_head(r) => self.warning(
                     "spec/head-revision",
                     &format!("/spec/environments/{i}/revision"),
                     format!(
@@ -183,7 +192,7 @@ impl Lint<'_> {
         }
         // An empty repo revision is reported as empty by the shape checks.
         if !repo_head_envs.is_empty() && spec.repo.revision.trim() == "HEAD" {
-            self.error(
+            self.warning(
                 "spec/head-revision",
                 "/spec/repo/revision",
                 format!("the production environment {} would deploy whatever is at HEAD of {}", repo_head_envs.join(", "), spec.repo.url),
@@ -251,7 +260,7 @@ impl Lint<'_> {
                 .and_then(|i| i.parse::<usize>().ok())
                 .unwrap_or_default()]
             .name;
-            self.error(
+            self.warning(
                 "spec/head-revision",
                 &pointer,
                 format!("`{component}` would deploy whatever is at HEAD of {repo} to the production environment {}", envs.join(", ")),

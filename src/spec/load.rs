@@ -27,6 +27,8 @@ pub struct Spec {
     pub members_file: Option<String>,
     /// The sync wave of every component, tenant and the sandboxes, by name.
     pub waves: IndexMap<String, i64>,
+    /// Findings that do not stop the build, for `build` and `check` to report.
+    pub warnings: Vec<Finding>,
 }
 
 impl Spec {
@@ -104,10 +106,15 @@ pub fn load(root: &Path, spec_file: &str, sources: &mut Sources) -> Result<Spec,
     checker.run();
     let resolved = checker.finish();
     findings.extend(resolved.findings);
-    if !findings.is_empty() {
+    // Errors stop the build; warnings (practices to change) travel with the spec.
+    if findings
+        .iter()
+        .any(|f| f.severity == crate::report::Severity::Error)
+    {
         return Err(LoadError { findings });
     }
     Ok(Spec {
+        warnings: findings,
         platform,
         file: spec_file.to_string(),
         dir,
