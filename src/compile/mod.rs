@@ -460,15 +460,16 @@ impl<'a> Compiler<'a> {
             "source".into(),
             argocd::repo_source(&p.repo.url, cx.revision, Some(&cx.dir), None),
         );
-        sync::insert(
-            &mut root_spec,
-            &sync::merge(&[Some(&argocd.sync_policy)]),
-            None,
-        );
+        let root_policy = argocd
+            .root_sync_policy
+            .as_ref()
+            .unwrap_or(&argocd.sync_policy);
+        sync::insert(&mut root_spec, &sync::merge(&[Some(root_policy)]), None);
+        let root_finalizers = argocd.root_finalizers.clone().unwrap_or_default();
         let root = json!({
             "apiVersion": argocd::API_VERSION,
             "kind": "Application",
-            "metadata": argocd::metadata(&names::root(&spec.platform, env), &argocd.namespace, &labels(platform, &env.name, "root"), &IndexMap::new(), None, &[]),
+            "metadata": argocd::metadata(&names::root(&spec.platform, env), &argocd.namespace, &labels(platform, &env.name, "root"), &IndexMap::new(), None, &root_finalizers),
             "spec": Value::Object(root_spec),
         });
         self.add_yaml(format!("{}/root.yaml", cx.dir), &root);

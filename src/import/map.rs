@@ -497,6 +497,28 @@ fn chart(cx: &Context, s: &Map<String, Value>, local_revision: &str) -> Result<V
     Ok(Value::Object(h))
 }
 
+/// A root Application's sync policy in the spec's terms (`argocd.rootSyncPolicy`), when the
+/// spec can write it.
+pub fn root_sync_policy(root: &Value) -> Option<Map<String, Value>> {
+    let mut m = Mapped {
+        name: String::new(),
+        fields: Map::new(),
+        policy: Map::new(),
+        finalizers: Vec::new(),
+        project: String::new(),
+        cluster: Cluster::Server(IN_CLUSTER.into()),
+        namespace: String::new(),
+        charts: 0,
+        kustomize_folders: 0,
+        plain_folders: 0,
+    };
+    sync_policy(root.pointer("/spec/syncPolicy"), &mut m).ok()?;
+    if !m.fields.is_empty() {
+        return None;
+    }
+    Some(m.policy.into_iter().filter(|(_, v)| !v.is_null()).collect())
+}
+
 fn sync_policy(policy: Option<&Value>, m: &mut Mapped) -> Result<(), Reason> {
     let empty = Map::new();
     let p = match policy {

@@ -405,6 +405,33 @@ fn build_spec(
             .filter(|p| !p.is_empty())
             .unwrap_or("default");
         argocd.insert("rootProject".into(), json!(project));
+        // The root keeps its own sync policy and finalizers when all roots agree.
+        let policies: BTreeSet<String> = roots
+            .iter()
+            .map(|r| {
+                map::root_sync_policy(&r.value)
+                    .map(|p| Value::Object(p).to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if let (1, Some(policy)) = (policies.len(), map::root_sync_policy(&r.value)) {
+            argocd.insert("rootSyncPolicy".into(), Value::Object(policy));
+        }
+        let finalizers: BTreeSet<String> = roots
+            .iter()
+            .map(|r| {
+                r.value
+                    .pointer("/metadata/finalizers")
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        if let (1, Some(Value::Array(f))) =
+            (finalizers.len(), r.value.pointer("/metadata/finalizers"))
+            && !f.is_empty()
+        {
+            argocd.insert("rootFinalizers".into(), Value::Array(f.clone()));
+        }
     }
     let environments: Vec<Value> = envs
         .iter()

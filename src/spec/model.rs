@@ -122,6 +122,14 @@ pub struct ArgoCd {
     /// The AppProject of the app-of-apps Application (default `default`).
     #[serde(default)]
     pub root_project: Option<String>,
+    /// The app-of-apps Application's sync policy, instead of `syncPolicy` (unset fields take
+    /// the defaults, not the platform's).
+    #[serde(default)]
+    pub root_sync_policy: Option<SyncPolicy>,
+    /// Finalizers on the app-of-apps Application (default: none, so deleting it leaves the
+    /// platform running).
+    #[serde(default)]
+    pub root_finalizers: Option<Vec<String>>,
 }
 
 impl Default for ArgoCd {
@@ -136,6 +144,8 @@ impl Default for ArgoCd {
             project_name: None,
             root_name: None,
             root_project: None,
+            root_sync_policy: None,
+            root_finalizers: None,
         }
     }
 }
