@@ -61,15 +61,20 @@ fn run_case(path: &std::path::Path) -> (Expect, serde_json::Value, String) {
     (expect, report, human)
 }
 
-#[test]
-fn every_spec_error_is_reported_where_it_is() {
-    let dir = fixtures().join("spec-errors");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+/// The fixture files of a folder under tests/fixtures, sorted.
+fn yaml_cases(folder: &str) -> Vec<std::path::PathBuf> {
+    let mut cases: Vec<_> = std::fs::read_dir(fixtures().join(folder))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     cases.sort();
+    cases
+}
+
+#[test]
+fn every_spec_error_is_reported_where_it_is() {
+    let cases = yaml_cases("spec-errors");
     assert!(cases.len() >= 25, "{} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
@@ -177,13 +182,7 @@ fn a_template_error_of_several_tenants_is_reported_once_with_its_line() {
 /// written), and `--fail-on warning` makes them fail it.
 #[test]
 fn spec_warnings_are_reported_and_do_not_stop_the_build() {
-    let dir = fixtures().join("spec-warnings");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    cases.sort();
+    let cases = yaml_cases("spec-warnings");
     assert_eq!(cases.len(), 4);
     for case in &cases {
         let text = std::fs::read_to_string(case).unwrap();
