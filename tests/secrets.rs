@@ -326,3 +326,17 @@ fn no_report_quotes_a_credential_another_check_found() {
         );
     }
 }
+
+/// A repository without a commit has an empty history: nothing to report, not a git error.
+#[test]
+fn history_of_a_repository_without_commits_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["secrets", "--history"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("0 errors"));
+}

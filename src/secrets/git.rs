@@ -139,6 +139,14 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
     if let Some(r) = &range {
         args.push(r);
     }
+    // A repository without a commit has no history: nothing was ever added.
+    // (Outside a repository, `git log` below says so.)
+    if since.is_none()
+        && git(root, &["rev-parse", "--git-dir"]).is_ok()
+        && git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]).is_err()
+    {
+        return Ok(Vec::new());
+    }
     let out = git(root, &args)?;
     let text = String::from_utf8_lossy(&out);
     let mut all: Vec<Added> = Vec::new();
