@@ -181,7 +181,13 @@ fn current_with_spec(req: &Request, spec_file: &str) -> Result<(), Refusal> {
         .map_err(|e| Refusal::Findings(e.findings, sources.clone()))?;
     let tree = crate::compile::compile(&spec)
         .map_err(|findings| Refusal::Findings(findings, sources.clone()))?;
-    let leaks = crate::secrets::scan_generated(&tree);
+    // Judged as `platc build` judges them, so the plugin never refuses what build accepted.
+    let settings = crate::config::load_from(&req.root, None, &mut sources)
+        .map_err(|findings| Refusal::Findings(findings, sources.clone()))?;
+    let baseline = req.root.join(crate::secrets::baseline::DEFAULT_FILE);
+    let accepted = crate::secrets::baseline::read(&baseline).unwrap_or_default();
+    let leaks = crate::secrets::scan_generated(&tree, &req.root, &settings, &accepted);
+    let leaks = tree.at_sources(&req.root, leaks);
     if !leaks.is_empty() {
         return Err(Refusal::Findings(leaks, Sources::default()));
     }

@@ -316,7 +316,7 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         eprintln!("error: {e}");
         USAGE
     })?;
-    let leaks = crate::secrets::scan_generated_judged(&tree, &cx.root, &settings, &accepted);
+    let leaks = crate::secrets::scan_generated(&tree, &cx.root, &settings, &accepted);
     let leaks = tree.at_sources(&cx.root, leaks);
     if !leaks.is_empty() {
         print_report(cx, leaks, &Sources::default(), tree.len());

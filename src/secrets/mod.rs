@@ -203,30 +203,12 @@ fn secret_objects_in_history(
     Ok(out)
 }
 
-/// Credentials in generated files: `platc build` refuses to write them.
-pub fn scan_generated(tree: &crate::tree::Tree) -> Vec<Finding> {
-    let files: Vec<(&String, &String)> = tree.files().iter().collect();
-    let mut findings: Vec<Finding> = files
-        .par_iter()
-        .flat_map_iter(|(path, text)| {
-            scan::scan(path, text).into_iter().map(|h| {
-                let mut f = finding(path, &h);
-                f.message = format!("the generated file would hold a credential: {}", f.message);
-                f.help = Some("move it out of the spec (values, patches, manifests, blueprint parameters) into a secret store, and reference it".into());
-                f
-            })
-        })
-        .collect();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings
-}
-
 /// The credentials the generated tree would carry, judged as `platc secrets` judges the files
 /// they come from: a credential whose source file is excluded from the secret scan, whose
 /// fingerprint (rule, source file, value) the baseline accepts, or that the source waives with
 /// `platc:allow` is not a leak of the build either. A credential the source does not hold as
 /// such (a blueprint parameter rendered into a template) is always one.
-pub fn scan_generated_judged(
+pub fn scan_generated(
     tree: &crate::tree::Tree,
     root: &Path,
     settings: &Settings,
