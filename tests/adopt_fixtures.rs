@@ -14,13 +14,7 @@ use common::*;
 use serde_json::{Value, json};
 
 fn adopt_fixtures() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(fixtures().join("adopt"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    out.sort();
-    out
+    fixture_folders("adopt")
 }
 
 fn fixture(name: &str) -> PathBuf {

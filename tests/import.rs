@@ -77,6 +77,11 @@ fn strip_platc_labels(
     }
 }
 
+/// `platc import REPO`, which must succeed; its output.
+fn import_ok(repo: &Path) -> assert_cmd::assert::Assert {
+    common::platc().arg("import").arg(repo).assert().success()
+}
+
 /// Import, build and compare one fixture: `envs` maps each environment to the folder of
 /// its original Argo CD objects. `root` is the root Application's name.
 fn round_trip(fixture: &str, envs: &[(&str, &str)], root: &str) -> Counts {
@@ -181,11 +186,7 @@ fn app_of_apps_round_trips_exactly() {
     // The generated root keeps the original's sync policy and finalizers: only its path
     // changes (said, with what to do).
     let repo = fixture_repo("app-of-apps");
-    let out = common::platc()
-        .arg("import")
-        .arg(repo.path())
-        .assert()
-        .success();
+    let out = import_ok(repo.path());
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         stdout.contains("root root (bootstrap/root.yaml:2): point it at overlays/<env>")
@@ -225,11 +226,7 @@ fn helm_multisource_round_trips_exactly_in_both_clusters() {
 #[test]
 fn helm_multisource_keeps_one_component_where_environments_differ_only_in_overrides() {
     let repo = fixture_repo("helm-multisource");
-    common::platc()
-        .arg("import")
-        .arg(repo.path())
-        .assert()
-        .success();
+    import_ok(repo.path());
     let spec = std::fs::read_to_string(repo.path().join("platform/platform.yaml")).unwrap();
     // status-page differs per cluster only in a values file: environment overrides.
     assert!(spec.contains("  - name: status-page\n"), "{spec}");
@@ -271,11 +268,7 @@ fn club_round_trips_exactly() {
 #[test]
 fn import_refuses_to_overwrite_a_spec_without_force() {
     let repo = fixture_repo("app-of-apps");
-    common::platc()
-        .arg("import")
-        .arg(repo.path())
-        .assert()
-        .success();
+    import_ok(repo.path());
     let spec = repo.path().join("platform/platform.yaml");
     let first = std::fs::read_to_string(&spec).unwrap();
     let again = common::platc()
@@ -327,11 +320,7 @@ fn what_the_spec_cannot_express_is_kept_with_a_reason() {
         text.replace("spec:\n", "spec:\n  revisionHistoryLimit: 3\n"),
     )
     .unwrap();
-    let out = common::platc()
-        .arg("import")
-        .arg(repo.path())
-        .assert()
-        .success();
+    let out = import_ok(repo.path());
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         stdout.contains("passthrough [prod] Application docs (apps/docs.yaml:1): spec.revisionHistoryLimit has no spec equivalent"),

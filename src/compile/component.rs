@@ -191,19 +191,14 @@ impl<'a> Compiler<'a> {
         );
         app_spec.insert("destination".into(), destination.to_json());
         argocd::set_sources(&mut app_spec, sources);
-        sync::insert(
-            &mut app_spec,
-            &policy,
-            c.managed_namespace_metadata.as_ref(),
-        );
-        if !c.ignore_differences.is_empty() {
-            app_spec.insert("ignoreDifferences".into(), json!(c.ignore_differences));
-        }
         let meta = super::AppMeta {
             part: &c.name,
             labels: &c.application_labels,
             annotations: &c.annotations,
             finalizers,
+            policy: &policy,
+            namespace_metadata: c.managed_namespace_metadata.as_ref(),
+            ignore_differences: &c.ignore_differences,
         };
         self.application(cx, &app_name, meta, app_spec);
     }

@@ -485,6 +485,10 @@ struct AppMeta<'m> {
     labels: &'m IndexMap<String, String>,
     annotations: &'m IndexMap<String, String>,
     finalizers: &'m [String],
+    /// What the spec's sync policy, namespace metadata and ignoreDifferences add to `spec`.
+    policy: &'m crate::spec::SyncPolicy,
+    namespace_metadata: Option<&'m crate::spec::NamespaceMetadata>,
+    ignore_differences: &'m [Value],
 }
 
 impl Compiler<'_> {
@@ -494,8 +498,12 @@ impl Compiler<'_> {
         cx: &mut EnvContext,
         name: &str,
         meta: AppMeta,
-        spec: Map<String, Value>,
+        mut spec: Map<String, Value>,
     ) {
+        sync::insert(&mut spec, meta.policy, meta.namespace_metadata);
+        if !meta.ignore_differences.is_empty() {
+            spec.insert("ignoreDifferences".into(), json!(meta.ignore_differences));
+        }
         let s = self.spec;
         let wave = s.waves[meta.part];
         cx.lowest_wave = cx.lowest_wave.min(wave);

@@ -68,14 +68,6 @@ impl<'a> Compiler<'a> {
             "source".into(),
             argocd::repo_source(&p.repo.url, cx.revision, Some(&path), None),
         );
-        sync::insert(
-            &mut app_spec,
-            &policy,
-            t.managed_namespace_metadata.as_ref(),
-        );
-        if !t.ignore_differences.is_empty() {
-            app_spec.insert("ignoreDifferences".into(), json!(t.ignore_differences));
-        }
         let default_finalizers = self.default_finalizers();
         let finalizers = t.finalizers.as_ref().unwrap_or(&default_finalizers);
         let meta = super::AppMeta {
@@ -83,6 +75,9 @@ impl<'a> Compiler<'a> {
             labels: &t.application_labels,
             annotations: &t.annotations,
             finalizers,
+            policy: &policy,
+            namespace_metadata: t.managed_namespace_metadata.as_ref(),
+            ignore_differences: &t.ignore_differences,
         };
         self.application(cx, &app_name, meta, app_spec);
     }

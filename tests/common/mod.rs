@@ -137,15 +137,20 @@ pub fn kubectl_kustomize(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// The compile fixtures: folders under tests/fixtures/compile.
-pub fn compile_fixtures() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(fixtures().join("compile"))
+/// The folders under tests/fixtures/SUB, sorted.
+pub fn fixture_folders(sub: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(fixtures().join(sub))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
         .collect();
     out.sort();
     out
+}
+
+/// The compile fixtures: folders under tests/fixtures/compile.
+pub fn compile_fixtures() -> Vec<PathBuf> {
+    fixture_folders("compile")
 }
 
 /// Run git in `dir` with a throwaway identity, which must succeed.
