@@ -179,11 +179,14 @@ pub fn check(o: &ObjectRef<'_>, namespaced: Option<bool>, out: &mut Vec<Finding>
                 out.push(o.finding(
                     rule,
                     Severity::Error,
-                    format!(
-                        "`{}` is not a valid label value: {}",
-                        crate::secrets::redact::quotable(&key, value),
-                        e.replace(value, &crate::secrets::redact::quotable(&key, value))
-                    ),
+                    {
+                        // A label named `token` may hold one: never quoted whole.
+                        let shown = crate::secrets::redact::quotable(&key, value);
+                        format!(
+                            "`{shown}` is not a valid label value: {}",
+                            e.replace(value, &shown)
+                        )
+                    },
                     v,
                     &format!(
                         "/metadata/labels/{}",

@@ -6,6 +6,10 @@
 //! `#[path = "common/argocd_compare.rs"] mod argocd_compare;`
 //! then `argocd_compare::compare_dirs(original, generated)`.
 //!
+//! `platc import` has a normaliser of its own (`src/import/normalize.rs`) to decide what it
+//! reproduces. This one is written apart on purpose: the round-trip tests judge the importer
+//! with an oracle that does not share its mistakes.
+//!
 //! What counts as the same (each rule is Argo CD's own semantics, so a difference reported
 //! here is one Argo CD would act on):
 //! - `status`, `operation` and server-generated metadata (resourceVersion, uid,
