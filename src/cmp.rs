@@ -267,7 +267,7 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
     files.sort();
     let mut out = String::new();
     for f in &files {
-        let text = std::fs::read_to_string(f)
+        let text = crate::confine::read_path_to_string(&req.root, f)
             .map_err(|e| Refusal::Input(format!("cannot read `{}`: {e}", f.display())))?;
         let text = kubernetes_documents(&text);
         if text.trim().is_empty() {

@@ -355,6 +355,12 @@ fn build(cx: &Context, check: bool) -> i32 {
     }
     match tree::write(&cx.root, OUT_DIR, &tree) {
         Ok(stats) => {
+            if stats.interrupted > 0 {
+                eprintln!(
+                    "warning: {OUT_DIR}/ held {} temporary file(s) of an interrupted build (removed); the tree is now rewritten whole",
+                    stats.interrupted
+                );
+            }
             if !cx.quiet {
                 eprintln!(
                     "{OUT_DIR}/: {} written, {} unchanged, {} deleted in {} ms",

@@ -32,8 +32,17 @@ pub struct Rendered {
     pub template: String,
 }
 
+/// The work one template render may do (minijinja's fuel: about one unit per instruction
+/// and per 64 bytes of data). Real blueprints use a few thousand; a loop over loops that
+/// would run for hours, or a render building gigabytes, stops at this with an error.
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
+
+/// The largest file a template may render (the size platc reads as a manifest).
+pub const MAX_RENDERED_BYTES: usize = 8 * 1024 * 1024;
+
 fn new_environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // Python's str and dict methods (`.items()`, `.upper()`...) that jinja2 templates use.
@@ -88,6 +97,20 @@ fn undefined_name(detail: &str) -> Option<&str> {
     quoted.split(['.', '[']).next().filter(|n| !n.is_empty())
 }
 
+/// Whether the render stopped on its budget, in this template or one it includes.
+fn out_of_fuel(e: &minijinja::Error) -> bool {
+    let mut at: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = at {
+        if let Some(e) = err.downcast_ref::<minijinja::Error>()
+            && e.kind() == minijinja::ErrorKind::OutOfFuel
+        {
+            return true;
+        }
+        at = err.source();
+    }
+    false
+}
+
 fn template_error(dir: &str, e: &minijinja::Error, bp: Option<&Blueprint>) -> Finding {
     let file = e
         .name()
@@ -117,6 +140,9 @@ fn template_error(dir: &str, e: &minijinja::Error, bp: Option<&Blueprint>) -> Fi
                 ),
             }
         }
+        _ if out_of_fuel(e) => f.with_help(format!(
+            "the template did more work than platc allows one render ({TEMPLATE_FUEL} steps): look for a loop over a huge range or nested loops"
+        )),
         _ => f,
     }
 }
@@ -206,7 +232,7 @@ pub fn add_sources(root: &Path, findings: &[Finding], sources: &mut crate::sourc
     for f in findings.iter().filter(|f| f.rule == "spec/template") {
         let Some(file) = &f.file else { continue };
         if sources.get(file).is_none()
-            && let Ok(text) = std::fs::read_to_string(root.join(file))
+            && let Ok(text) = crate::confine::read_to_string(root, file)
         {
             sources.insert(file.clone(), text.as_str());
         }
@@ -230,16 +256,23 @@ impl Templates {
             })?;
             for entry in entries.flatten() {
                 let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
                 let rel = path
                     .strip_prefix(root.join(dir))
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .replace('\\', "/");
-                let text = std::fs::read_to_string(&path).map_err(|e| {
+                // A link (file or folder) is followed only when it stays in the repository.
+                let unreadable = |e: std::io::Error| {
+                    Finding::error("spec/unreadable", format!("cannot read the template: {e}"))
+                        .at(format!("{dir}/{rel}"), None)
+                };
+                let real = crate::confine::within(root, &path, &format!("{dir}/{rel}"))
+                    .map_err(unreadable)?;
+                if real.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&real).map_err(|e| {
                     Finding::error("spec/unreadable", format!("cannot read the template: {e}"))
                         .at(format!("{dir}/{rel}"), None)
                 })?;
@@ -316,6 +349,19 @@ impl Templates {
                 Ok(text) => text,
                 Err(e) => return fail(template_error(&self.dir, &e, Some(bp))),
             };
+            if text.len() > MAX_RENDERED_BYTES {
+                return fail(
+                    Finding::error(
+                        "spec/template",
+                        format!(
+                            "`{path}` renders to {} bytes, more than the {MAX_RENDERED_BYTES} platc writes for one file",
+                            text.len()
+                        ),
+                    )
+                    .at(template_file, None)
+                    .with_help("split the output into several files, or look for a loop that repeats more than meant"),
+                );
+            }
             // Other files (a properties file for a generator, a patch read by the blueprint's
             // own kustomization) are data, not manifests.
             if is_yaml(&path)

@@ -105,7 +105,7 @@ pub fn patch_entry(root: &Path, spec_dir: &str, patch: &Patch) -> Result<Value, 
         (Some(path), _) => {
             let rel =
                 crate::spec::paths::repo_relative(spec_dir, path).unwrap_or_else(|_| path.clone());
-            std::fs::read_to_string(root.join(&rel)).map_err(|e| {
+            crate::confine::read_to_string(root, &rel).map_err(|e| {
                 Finding::error("spec/unreadable", format!("cannot read the patch: {e}"))
                     .at(rel, None)
             })?

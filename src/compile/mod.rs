@@ -304,7 +304,7 @@ impl<'a> Compiler<'a> {
                 continue;
             }
             for (file, under) in kustomize::manifest_files(&spec.root, &rel, directory) {
-                match std::fs::read_to_string(spec.root.join(&file)) {
+                match crate::confine::read_to_string(&spec.root, &file) {
                     Ok(text) => {
                         let mut text = text;
                         if !text.ends_with('\n') {
@@ -387,7 +387,7 @@ impl<'a> Compiler<'a> {
     /// A hand-written Argo CD file, copied as it is into the environment's root.
     fn passthrough(&mut self, cx: &mut EnvContext, path: &str) {
         let rel = self.spec.repo_path(path);
-        match std::fs::read_to_string(self.spec.root.join(&rel)) {
+        match crate::confine::read_to_string(&self.spec.root, &rel) {
             Ok(mut text) => {
                 if !text.ends_with('\n') {
                     text.push('\n');

@@ -2,7 +2,7 @@
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
-use super::{Finding, Report, Severity};
+use super::{Finding, Report, Severity, escape_control};
 use crate::source::byte_offset;
 
 pub fn render(report: &Report<'_>, color: bool) -> String {
@@ -55,7 +55,7 @@ fn plural(n: usize) -> &'static str {
 pub fn plain_line(f: &Finding) -> String {
     let mut s = String::new();
     if let Some(file) = &f.file {
-        s.push_str(file);
+        s.push_str(&escape_control(file));
         if let Some(line) = f.line {
             s.push_str(&format!(":{line}:{}", f.column.unwrap_or(1)));
         }
@@ -100,8 +100,12 @@ impl FindingDiagnostic {
         let mut labels = Vec::new();
         let mut source = None;
         let location = match (&f.file, f.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}:{}: ", f.column.unwrap_or(1)),
-            (Some(file), None) => format!("{file}: "),
+            (Some(file), Some(line)) => format!(
+                "{}:{line}:{}: ",
+                escape_control(file),
+                f.column.unwrap_or(1)
+            ),
+            (Some(file), None) => format!("{}: ", escape_control(file)),
             _ => String::new(),
         };
         // Related positions far from the finding are named in the help instead of labelled:
@@ -137,14 +141,17 @@ impl FindingDiagnostic {
                     (at, token_len(&text[at..])),
                 ));
             }
-            source = Some(NamedSource::new(file, text.to_string()));
+            source = Some(NamedSource::new(escape_control(file), text.to_string()));
         }
         let mut help = f.help.clone();
         for related in &f.related {
             if !near(related) || source.is_none() {
                 let line = format!(
                     "{}: {}:{}:{}",
-                    related.message, related.file, related.line, related.column
+                    related.message,
+                    escape_control(&related.file),
+                    related.line,
+                    related.column
                 );
                 help = Some(match help {
                     Some(h) => format!("{h}\n{line}"),

@@ -1,5 +1,6 @@
 //! Findings and the renderers that show them.
 
+mod escape;
 mod finding;
 mod github;
 mod human;
@@ -9,6 +10,7 @@ mod sarif;
 
 use std::time::Duration;
 
+pub use escape::escape_control;
 pub use finding::{Finding, Related, Severity};
 
 use crate::source::Sources;
@@ -71,13 +73,19 @@ impl Report<'_> {
     /// label or schema value can hold one): no format ever prints one.
     pub fn redact(&mut self) {
         use crate::secrets::redact::redact_credentials;
+        // Also: no control character that could forge a log line or recolour a terminal,
+        // and no message so long that it buries the others.
+        let clean = |s: &str| {
+            let redacted = redact_credentials(s);
+            escape::truncate_message(&escape::escape_control_in_message(&redacted)).into_owned()
+        };
         for f in &mut self.findings {
-            f.message = redact_credentials(&f.message);
+            f.message = clean(&f.message);
             if let Some(help) = &mut f.help {
-                *help = redact_credentials(help);
+                *help = clean(help);
             }
             for r in &mut f.related {
-                r.message = redact_credentials(&r.message);
+                r.message = clean(&r.message);
             }
         }
     }

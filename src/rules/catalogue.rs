@@ -149,6 +149,8 @@ pub const OTHER: &[Entry] = entries![
     "build/stale", Build, Error, "A generated file differs from what the spec produces.", "Run `platc build` and commit the result.";
     "build/hand-edited", Build, Error, "A generated file was edited by hand.", "Make the change in the spec (or the component's files), then run `platc build`: a hand edit is lost at the next build.";
     "build/orphaned", Build, Error, "overlays/ holds a generated file the spec no longer produces.", "Run `platc build`: it deletes generated files the spec no longer produces.";
+    "build/link", Build, Error, "overlays/ (or a folder or file in it) is a symbolic link. A write through it could land outside the repository, so `platc build` refuses to write.", "Replace the link with a real folder or file, or delete it; then run `platc build`.";
+    "build/interrupted", Build, Error, "overlays/ holds a temporary file of a build that was killed before it finished: some files may be old and others new.", "Run `platc build`: it removes the temporary files and writes the whole tree.";
     "build/foreign", Build, Error, "overlays/ holds a file platc did not generate.", "Move it out of overlays/ (into the component's folder, referenced by the spec), or delete it.";
     // .platc.yaml.
     "config/yaml", Config, Error, "`.platc.yaml` is not valid YAML.", "Fix the syntax at the position shown.";

@@ -24,6 +24,45 @@ pub fn schema_path(group: &str, kind: &str, version: &str) -> String {
     format!("{group}/{}_{version}.json", kind.to_lowercase())
 }
 
+/// Whether a CRD's group, kind and version are names the API server accepts (a DNS
+/// subdomain, an alphanumeric kind, a DNS label): the output path is built from them, and a
+/// group of `../../x` or `/etc` must never choose where files are written.
+fn safe_path_parts(group: &str, kind: &str, version: &str) -> Result<(), String> {
+    let shown = |s: &str| {
+        crate::report::escape_control(&s.chars().take(80).collect::<String>()).into_owned()
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !group.is_empty() && (group.len() > 253 || !group.split('.').all(label)) {
+        return Err(format!(
+            "the group `{}` is not a DNS subdomain (lowercase letters, digits, `-` and `.`)",
+            shown(group)
+        ));
+    }
+    let kind_ok = kind.len() <= 63
+        && kind.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && kind.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !kind_ok {
+        return Err(format!(
+            "the kind `{}` is not a Kubernetes kind (letters and digits, starting with a letter)",
+            shown(kind)
+        ));
+    }
+    if !label(version) || !version.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!(
+            "the version `{}` is not a DNS label starting with a letter",
+            shown(version)
+        ));
+    }
+    Ok(())
+}
+
 /// Convert every CRD in a YAML text. Other documents are ignored.
 pub fn from_text(text: &str) -> Result<Vec<Imported>, String> {
     from_named("", text)
@@ -65,6 +104,14 @@ pub fn from_named(name: &str, text: &str) -> Result<Vec<Imported>, String> {
             format!("{}: the CRD `{name}`: {e}", at(doc.span.start))
         })?;
         for version in versions {
+            // The output path is built from these: only names the API server accepts.
+            safe_path_parts(&version.group, &version.kind, &version.version).map_err(|e| {
+                let name = if crd_name.is_empty() { "?" } else { &crd_name };
+                format!(
+                    "{}: the CRD `{name}`: {e}; nothing was imported",
+                    at(doc.span.start)
+                )
+            })?;
             let mut text =
                 serde_json::to_string_pretty(&version.schema).map_err(|e| e.to_string())?;
             text.push('\n');

@@ -1254,7 +1254,7 @@ impl<'a> Checker<'a> {
             return;
         };
         self.members_file = Some(members_file.clone());
-        let text = match std::fs::read_to_string(self.root.join(&members_file)) {
+        let text = match crate::confine::read_to_string(self.root, &members_file) {
             Ok(t) => t,
             Err(e) => {
                 self.error(

@@ -456,7 +456,7 @@ impl Lint<'_> {
                 return None;
             }
             for (file, _) in files {
-                let text = std::fs::read_to_string(self.root.join(&file)).ok()?;
+                let text = crate::confine::read_to_string(self.root, &file).ok()?;
                 let stream = crate::yaml::parse_stream(&text).ok()?;
                 for doc in stream.documents.iter().filter(|d| !d.is_null()) {
                     let value = doc.to_json();

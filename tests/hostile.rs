@@ -1,0 +1,430 @@
+//! A repository written by an attacker (or broken by accident): platc gives a clear error and
+//! never reads or writes outside the repository. Each test keeps a canary file outside the
+//! repository and checks its content never reaches an output and nothing is written beside it.
+#![cfg(unix)]
+
+mod common;
+
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+use common::{files_under, platc};
+
+const CANARY: &str = "canary-content-outside-the-repository";
+
+/// A folder outside the repository holding the canary file.
+fn outside() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("canary"), CANARY).unwrap();
+    dir
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const SPEC_HEAD: &str = "apiVersion: platc.io/v1alpha1
+kind: Platform
+metadata: {name: demo}
+spec:
+  repo: {url: https://git.example.org/demo.git, revision: v1.0.0}
+  environments:
+    - {name: prod}
+";
+
+/// A repository with one local component (`apps/api`, copied into the generated tree since
+/// it adds labels) and one blueprint tenant.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "platform/platform.yaml",
+        &format!(
+            "{SPEC_HEAD}  components:
+    - name: api
+      namespace: api
+      resources: [apps/api]
+      labels: {{team: web}}
+  blueprints:
+    site:
+      path: blueprints/site
+      params:
+        club: {{type: dns-label, required: true}}
+  tenants:
+    - name: alpha
+      blueprint: site
+      params: {{club: alpha}}
+"
+        ),
+    );
+    write(
+        root,
+        "platform/apps/api/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  a: b\n",
+    );
+    write(
+        root,
+        "platform/blueprints/site/config.yaml.j2",
+        "{% include '_partial.j2' %}\n",
+    );
+    write(
+        root,
+        "platform/blueprints/site/_partial.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\n",
+    );
+    dir
+}
+
+/// No file under `dir` (links aside) holds the canary's content.
+fn assert_no_canary(dir: &Path) {
+    for file in files_under(dir) {
+        // The planted link itself holds it, of course: judge what platc wrote.
+        if std::fs::symlink_metadata(dir.join(&file)).is_ok_and(|m| m.file_type().is_symlink()) {
+            continue;
+        }
+        let text = std::fs::read(dir.join(&file)).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&text).contains(CANARY),
+            "{file} holds the content of a file outside the repository"
+        );
+    }
+}
+
+/// Only the canary is in the outside folder: nothing was written there.
+fn assert_untouched(outside: &Path) {
+    assert_eq!(files_under(outside), vec!["canary".to_string()]);
+}
+
+#[test]
+fn the_repository_builds_as_a_baseline() {
+    let repo = repo();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+    assert!(repo.path().join("overlays/prod").is_dir());
+}
+
+#[test]
+fn a_blueprint_partial_linked_outside_is_refused() {
+    let repo = repo();
+    let out = outside();
+    let partial = repo.path().join("platform/blueprints/site/_partial.j2");
+    std::fs::remove_file(&partial).unwrap();
+    symlink(out.path().join("canary"), &partial).unwrap();
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stdout.contains("leads outside the repository"),
+        "{stdout}{stderr}"
+    );
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
+    assert_no_canary(repo.path());
+}
+
+#[test]
+fn a_component_file_linked_outside_is_refused() {
+    let repo = repo();
+    let out = outside();
+    symlink(
+        out.path().join("canary"),
+        repo.path().join("platform/apps/api/leak.yaml"),
+    )
+    .unwrap();
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("spec/unreadable"), "{stdout}");
+    assert!(stdout.contains("platform/apps/api/leak.yaml"), "{stdout}");
+    assert!(!stdout.contains(CANARY));
+    assert_no_canary(repo.path());
+}
+
+#[test]
+fn a_link_inside_the_repository_is_followed() {
+    let repo = repo();
+    write(
+        repo.path(),
+        "shared/extra.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+    );
+    symlink(
+        repo.path().join("shared/extra.yaml"),
+        repo.path().join("platform/apps/api/extra.yaml"),
+    )
+    .unwrap();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+}
+
+#[test]
+fn build_never_writes_through_a_linked_output_folder() {
+    for link in ["overlays", "overlays/prod/apps"] {
+        let repo = repo();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("canary"), CANARY).unwrap();
+        if link != "overlays" {
+            platc()
+                .arg("-C")
+                .arg(repo.path())
+                .arg("build")
+                .assert()
+                .success();
+            std::fs::remove_dir_all(repo.path().join(link)).unwrap();
+        }
+        symlink(out.path(), repo.path().join(link)).unwrap();
+
+        let assert = platc()
+            .arg("-C")
+            .arg(repo.path())
+            .arg("build")
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("`{link}` is a symbolic link")),
+            "{link}: {stderr}"
+        );
+        assert_untouched(out.path());
+
+        let assert = platc()
+            .arg("-C")
+            .arg(repo.path())
+            .args(["build", "--check"])
+            .assert()
+            .code(1);
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        assert!(stdout.contains("build/link"), "{link}: {stdout}");
+    }
+}
+
+#[test]
+fn a_generated_file_replaced_by_a_link_is_reported_not_replaced() {
+    let repo = repo();
+    let out = outside();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+    let generated = files_under(&repo.path().join("overlays"))
+        .into_iter()
+        .find(|f| f.ends_with("config.yaml"))
+        .expect("a generated config.yaml");
+    let path = repo.path().join("overlays").join(&generated);
+    std::fs::remove_file(&path).unwrap();
+    symlink(out.path().join("canary"), &path).unwrap();
+
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["build", "--check"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("build/link"));
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2);
+    assert!(path.symlink_metadata().unwrap().file_type().is_symlink());
+    assert_untouched(out.path());
+}
+
+#[test]
+fn temporary_files_of_an_interrupted_build_are_reported_and_removed() {
+    let repo = repo();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+    let leftover = repo
+        .path()
+        .join("overlays/prod/.kustomization.yaml.platc-4242.tmp");
+    std::fs::write(&leftover, "half a file").unwrap();
+
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["build", "--check"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("build/interrupted"))
+        .stdout(predicates::str::contains(
+            ".kustomization.yaml.platc-4242.tmp",
+        ));
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("interrupted build"));
+    assert!(!leftover.exists());
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["build", "--check"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_template_that_would_run_for_hours_stops_with_an_error() {
+    let repo = repo();
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}{% endfor %}{% endfor %}{% endfor %}\n",
+    );
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains(
+            "more work than platc allows one render",
+        ));
+}
+
+#[test]
+fn a_template_rendering_a_huge_file_is_refused() {
+    let repo = repo();
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "data: {{ 'x' * 9000000 }}\n",
+    );
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("more than the 8388608 platc writes for one file"),
+        "{stdout}"
+    );
+    assert!(!repo.path().join("overlays").exists());
+}
+
+#[test]
+fn schemas_import_builds_output_paths_from_valid_names_only() {
+    for (group, kind, version) in [
+        ("../../../escaped", "Thing", "v1"),
+        ("/etc", "Thing", "v1"),
+        ("example.com", "../Thing", "v1"),
+        ("example.com", "Thing", "../v1"),
+    ] {
+        let repo = tempfile::tempdir().unwrap();
+        let crd = format!(
+            "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: things.example.com
+spec:
+  group: \"{group}\"
+  names: {{kind: \"{kind}\", plural: things}}
+  scope: Namespaced
+  versions:
+    - name: \"{version}\"
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {{type: object}}
+"
+        );
+        write(repo.path(), "crd.yaml", &crd);
+        let before = files_under(repo.path());
+        let assert = platc()
+            .arg("-C")
+            .arg(repo.path())
+            .args(["schemas", "import", "crd.yaml", "--out", "out/a/b"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains("nothing was imported"), "{group}: {stderr}");
+        assert_eq!(files_under(repo.path()), before, "{group} {kind} {version}");
+        assert!(!repo.path().parent().unwrap().join("escaped").exists());
+    }
+}
+
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "bad\nerror: forged line \u{1b}[31m.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n",
+    );
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("validate")
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("bad\\nerror: forged line \\u{1b}[31m.yaml"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(!stdout.lines().any(|l| l.starts_with("error: forged line")));
+}
+
+#[test]
+fn the_plugin_never_prints_a_file_linked_outside() {
+    let repo = tempfile::tempdir().unwrap();
+    let out = outside();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    );
+    symlink(
+        out.path().join("canary"),
+        repo.path().join("apps/web/leak.yaml"),
+    )
+    .unwrap();
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .failure();
+    let output = assert.get_output();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(all.contains("leads outside the repository"), "{all}");
+    assert!(!all.contains(CANARY), "{all}");
+}
