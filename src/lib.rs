@@ -7,6 +7,8 @@ pub mod commands;
 pub mod compile;
 pub mod config;
 pub mod confine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod kustomize;
 pub mod manifest;

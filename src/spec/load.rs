@@ -55,8 +55,20 @@ pub fn load(root: &Path, spec_file: &str, sources: &mut Sources) -> Result<Spec,
                 .with_help("run platc in the repository root (or pass it with -C), or point --spec at the spec file"),
         )
     })?;
-    sources.insert(spec_file, text.as_str());
-    let stream = yaml::parse_stream(&text).map_err(|e| {
+    load_text(root, spec_file, &text, sources)
+}
+
+/// [`load`] for a spec already read (`text` is the content of `spec_file`). Paths in it are
+/// still looked up under `root`.
+pub fn load_text(
+    root: &Path,
+    spec_file: &str,
+    text: &str,
+    sources: &mut Sources,
+) -> Result<Spec, LoadError> {
+    let fail = |f: Finding| LoadError { findings: vec![f] };
+    sources.insert(spec_file, text);
+    let stream = yaml::parse_stream(text).map_err(|e| {
         fail(
             Finding::error(
                 "spec/yaml",

@@ -10,7 +10,7 @@ pub mod params;
 pub mod paths;
 pub mod projects;
 
-pub use load::{LoadError, Spec, load};
+pub use load::{LoadError, Spec, load, load_text};
 pub use model::*;
 
 /// The default location of the spec, relative to the repository root.
