@@ -48,7 +48,13 @@ fn resolve_number(text: &str) -> Option<Value> {
         return Some(i);
     }
     if is_yaml_float(&plain) {
-        return plain.parse::<f64>().ok().map(Value::Float);
+        // Go's ParseFloat fails with ErrRange past the largest float, and go-yaml then keeps
+        // the scalar as a string: a 400-digit number is text to Kubernetes, not infinity.
+        return plain
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::Float);
     }
     None
 }
@@ -183,6 +189,11 @@ mod tests {
             assert!(matches!(resolve_plain(t), Value::Str { .. }), "{t}");
         }
         assert_eq!(resolve_plain("~"), Value::Null);
+        // Past the largest float, go-yaml keeps the text (ParseFloat's ErrRange).
+        let huge = "9".repeat(400);
+        for t in [huge.as_str(), "1e400", "-1e400"] {
+            assert!(matches!(resolve_plain(t), Value::Str { .. }), "{t}");
+        }
         assert!(plain_would_change("0755"));
         assert!(!plain_would_change("main"));
     }
