@@ -428,3 +428,22 @@ fn the_plugin_never_prints_a_file_linked_outside() {
     assert!(all.contains("leads outside the repository"), "{all}");
     assert!(!all.contains(CANARY), "{all}");
 }
+
+#[test]
+fn a_finding_far_along_a_huge_line_is_reported_without_a_snippet() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "flow.yaml",
+        &format!("a: [{}}}]\n", "1,".repeat(40_000)),
+    );
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "flow.yaml:1:80005: not valid YAML",
+        ));
+}

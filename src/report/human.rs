@@ -114,6 +114,10 @@ impl FindingDiagnostic {
             f.file.as_ref() == Some(&r.file)
                 && f.line.is_some_and(|l| l.abs_diff(r.line) <= SNIPPET_SPREAD)
         };
+        let text = text.filter(|text| {
+            f.pos()
+                .is_none_or(|pos| line_fits_a_snippet(text, byte_offset(text, pos)))
+        });
         if let (Some(text), Some(pos), Some(file)) = (text, f.pos(), &f.file) {
             let start = byte_offset(text, pos);
             // A span over many lines (a whole object) is shown by its first token: the
@@ -181,6 +185,18 @@ impl FindingDiagnostic {
 
 /// How many lines a snippet's labels may spread over (beyond miette's one line of context).
 const SNIPPET_SPREAD: u32 = 3;
+
+/// The longest line shown in a snippet. A longer one (minified JSON, a huge flow sequence)
+/// would bury the report, and past 65,535 columns the renderer cannot even pad to it.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// Whether the line holding byte `at` is short enough to show.
+fn line_fits_a_snippet(text: &str, at: usize) -> bool {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    end - start <= MAX_SNIPPET_LINE
+}
 
 /// How much of the text at a position to underline: the token that starts there.
 fn token_len(rest: &str) -> usize {

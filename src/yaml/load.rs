@@ -18,6 +18,11 @@ pub const MAX_DEPTH: usize = 128;
 /// How many nodes aliases may copy in one file ("billion laughs" protection).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
+/// How many nodes one file may hold. Each costs about 50 bytes in memory, where the text of
+/// `1,` in a flow sequence is 2: past this, a file is refused rather than read into gigabytes.
+/// The largest real files (CRD bundles of a few MB) hold a few hundred thousand.
+pub const MAX_NODES: usize = 2_000_000;
+
 /// A YAML stream: its documents and any duplicate keys met on the way.
 #[derive(Debug, Default)]
 pub struct Stream {
@@ -78,7 +83,14 @@ fn span(s: EventSpan) -> Span {
 
 /// Parse a whole stream of YAML documents.
 pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
-    let mut builder = Builder::default();
+    parse_stream_limited(text, MAX_NODES)
+}
+
+fn parse_stream_limited(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
+    let mut builder = Builder {
+        max_nodes,
+        ..Builder::default()
+    };
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
         let (event, event_span) = event.map_err(|e| YamlError {
@@ -98,6 +110,8 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
+    nodes: usize,
+    max_nodes: usize,
     documents: Vec<Node>,
     duplicates: Vec<DuplicateKey>,
 }
@@ -186,6 +200,16 @@ impl Builder {
     }
 
     fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        self.nodes += 1;
+        if self.nodes > self.max_nodes {
+            return Err(YamlError {
+                message: format!(
+                    "more than {} YAML nodes in one file; platc stops reading it",
+                    self.max_nodes
+                ),
+                pos: node.span.start,
+            });
+        }
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -428,6 +452,17 @@ mod tests {
         }
         let err = parse_stream(&text).unwrap_err();
         assert!(err.message.contains("aliases expand"), "{err}");
+    }
+
+    #[test]
+    fn files_with_millions_of_nodes_are_refused() {
+        let text = format!("a: [{}1]\n", "1,".repeat(1000));
+        let e = parse_stream_limited(&text, 1000).unwrap_err();
+        assert_eq!(
+            e.message,
+            "more than 1000 YAML nodes in one file; platc stops reading it"
+        );
+        assert!(parse_stream_limited(&text, 1003).is_ok());
     }
 
     #[test]
