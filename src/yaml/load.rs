@@ -462,7 +462,8 @@ mod tests {
             e.message,
             "more than 1000 YAML nodes in one file; platc stops reading it"
         );
-        assert!(parse_stream_limited(&text, 1003).is_ok());
+        // 1,001 items, their sequence, the key `a` and the mapping.
+        assert!(parse_stream_limited(&text, 1004).is_ok());
     }
 
     #[test]
