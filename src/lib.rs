@@ -7,6 +7,7 @@ pub mod commands;
 pub mod compile;
 pub mod config;
 pub mod confine;
+pub mod diff;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod import;
