@@ -7,6 +7,7 @@ pub mod commands;
 pub mod compile;
 pub mod config;
 pub mod import;
+pub mod init;
 pub mod kustomize;
 pub mod manifest;
 pub mod policy;

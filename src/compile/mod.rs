@@ -53,6 +53,13 @@ pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
     for env in &spec.platform.spec.environments {
         c.environment(env, &rendered);
     }
+    // The Argo CD plugin's discovery claims a repository only where this marker is.
+    let marker = crate::cmp::plugin::marker_body(&spec.platform.metadata.name);
+    c.add(
+        crate::cmp::plugin::MARKER.to_string(),
+        &spec.file.clone(),
+        &marker,
+    );
     if c.findings.is_empty() {
         Ok(c.tree)
     } else {
