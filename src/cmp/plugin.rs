@@ -43,14 +43,19 @@ pub const PARAMETERS: [(&str, &str, &str); 3] = [
 /// The ConfigManagementPlugin, as `platc cmp plugin-yaml` prints it and the sidecar reads it
 /// at `/home/argocd/cmp-server/config/plugin.yaml`.
 pub fn plugin_yaml() -> String {
+    crate::yaml::emit::to_yaml(&plugin_config(NAME))
+}
+
+/// The ConfigManagementPlugin announced under `name`.
+pub fn plugin_config(name: &str) -> serde_json::Value {
     let parameters: Vec<_> = PARAMETERS
         .iter()
         .map(|(name, title, tooltip)| json!({"name": name, "title": title, "tooltip": tooltip}))
         .collect();
-    let plugin = json!({
+    json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ConfigManagementPlugin",
-        "metadata": {"name": NAME},
+        "metadata": {"name": name},
         "spec": {
             "generate": {"command": ["platc", "generate"]},
             // A command rather than `fileName`: the marker sits at the repository root, above
@@ -59,8 +64,7 @@ pub fn plugin_yaml() -> String {
             "parameters": {"static": parameters},
             "preserveFileMode": false,
         },
-    });
-    crate::yaml::emit::to_yaml(&plugin)
+    })
 }
 
 /// Whether the Application in `app_dir` (with `ARGOCD_APP_SOURCE_PATH` as `source_path`)
