@@ -168,6 +168,62 @@ pub enum Command {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+    /// Start a platform repository in DIR (default: the current folder): a small platform
+    /// spec that builds and checks clean, `.platc.yaml`, pre-commit hooks, a CI workflow and
+    /// `.gitignore`. Refuses to overwrite a file that exists.
+    Init {
+        /// The folder to scaffold (created if missing).
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+        /// The platform's name (default: the folder's name, made a DNS label).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print a shell completion script (`platc completions bash > /etc/bash_completion.d/platc`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print platc's man page (roff: `platc man > platc.1; man ./platc.1`).
+    Man,
+    /// The Argo CD Config Management Plugin's own files.
+    Cmp {
+        #[command(subcommand)]
+        command: CmpCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CmpCommand {
+    /// Print the ConfigManagementPlugin the repo-server sidecar reads
+    /// (`/home/argocd/cmp-server/config/plugin.yaml`).
+    PluginYaml,
+    /// The plugin's discovery, run by Argo CD in an Application's folder: prints the marker
+    /// `overlays/.platc` when the repository is one platc builds, nothing otherwise.
+    Discover,
+}
+
+/// `platc --version`: the package version and the commit it was built from; the long form
+/// (`--version`) adds the Kubernetes versions whose schemas are embedded.
+pub fn version() -> (String, String) {
+    let commit = env!("PLATC_COMMIT");
+    let short = format!(
+        "{} (commit {})",
+        env!("CARGO_PKG_VERSION"),
+        commit.get(..12).unwrap_or(commit)
+    );
+    let versions: Vec<&str> = crate::schema::core::versions().collect();
+    let long = format!("{short}\nKubernetes schemas: {}", versions.join(" "));
+    (short, long)
+}
+
+/// The command line with its version strings, for parsing and for the generated completions
+/// and man page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let (short, long) = version();
+    Cli::command().version(short).long_version(long)
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +247,8 @@ pub struct SchemaArgs {
 pub enum SchemasCommand {
     /// Print the JSON schema of the platform spec (what schemas/platform.schema.json holds).
     Spec,
+    /// Print the JSON schema of `.platc.yaml` (what schemas/platc-config.schema.json holds).
+    Config,
     /// Turn CustomResourceDefinitions into JSON schemas, one per served version
     /// (`kubectl get crd -o yaml | platc schemas import -`).
     Import {

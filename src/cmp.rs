@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod plugin;
+
 use crate::compile::OUT_DIR;
 use crate::kustomize::Kustomizations;
 use crate::report::Finding;
@@ -28,6 +30,10 @@ pub struct Request {
     pub app_path: String,
     /// The Kubernetes minor version to validate against (`KUBE_VERSION`, unless given).
     pub kubernetes_version: Option<String>,
+    /// The platform environment and the component (or tenant) of the Application, from the
+    /// plugin's parameters: named when platc refuses, so the message says what it is about.
+    pub environment: Option<String>,
+    pub component: Option<String>,
 }
 
 /// Why nothing was printed.
@@ -39,6 +45,21 @@ pub enum Refusal {
 }
 
 impl Request {
+    /// What the Application is, for messages: `component vault in prod`, or its folder.
+    pub fn describe(&self) -> String {
+        let folder = if self.app_path.is_empty() {
+            ".".to_string()
+        } else {
+            self.app_path.clone()
+        };
+        match (&self.component, &self.environment) {
+            (Some(c), Some(e)) => format!("`{c}` in `{e}` ({folder})"),
+            (Some(c), None) => format!("`{c}` ({folder})"),
+            (None, Some(e)) => format!("`{folder}` in `{e}`"),
+            (None, None) => format!("`{folder}`"),
+        }
+    }
+
     /// The request the repo-server makes: the folder platc runs in, and its environment.
     pub fn new(
         app_dir: &Path,
@@ -56,8 +77,16 @@ impl Request {
             .unwrap_or_default();
         // The cluster's own version (KUBE_VERSION) is not a choice: when platc has no schemas
         // for it, the nearest embedded ones are used rather than blocking every sync. A
-        // version given on the command line must be one platc has.
-        let kubernetes_version = kubernetes_version.or_else(|| {
+        // version given on the command line or as the plugin's parameter must be one platc has.
+        let asked = match plugin::parameter(&env, "kubernetes-version", None) {
+            Some(v) => Some(
+                crate::schema::core::pick(&v)
+                    .map_err(|e| format!("the plugin parameter kubernetes-version: {e}"))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let kubernetes_version = kubernetes_version.or(asked).or_else(|| {
             let cluster = minor_version(&env("KUBE_VERSION")?)?;
             Some(crate::schema::core::nearest(&cluster).to_string())
         });
@@ -66,6 +95,8 @@ impl Request {
             root,
             app_path,
             kubernetes_version,
+            environment: plugin::parameter(&env, "environment", Some(plugin::ENV_ENVIRONMENT)),
+            component: plugin::parameter(&env, "component", Some(plugin::ENV_COMPONENT)),
         })
     }
 }
@@ -73,7 +104,7 @@ impl Request {
 /// The repository root: the source folder with `ARGOCD_APP_SOURCE_PATH` taken off its end
 /// (how the repo-server lays the copy out), else the nearest folder above holding a
 /// platform spec, a `.platc.yaml` or `.git`, else the folder itself.
-fn root_of(app_dir: &Path, source_path: &str) -> PathBuf {
+pub(crate) fn root_of(app_dir: &Path, source_path: &str) -> PathBuf {
     let parts: Vec<&str> = source_path
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".")

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, FailOn, SchemaArgs, SchemasCommand};
+use crate::cli::{Cli, CmpCommand, Command, FailOn, SchemaArgs, SchemasCommand};
 use crate::compile::{self, OUT_DIR};
 use crate::repo::RootMark;
 use crate::report::{Finding, Format, Report, Severity};
@@ -147,6 +147,105 @@ pub fn run(cli: Cli) -> i32 {
         Command::Schemas {
             command: SchemasCommand::Import { source, out },
         } => import(&cx, &source, &out),
+        Command::Schemas {
+            command: SchemasCommand::Config,
+        } => {
+            print!("{}", config_schema());
+            CLEAN
+        }
+        Command::Init { folder, name } => init(&cx, folder.as_deref(), name),
+        Command::Completions { shell } => {
+            let mut command = crate::cli::command();
+            clap_complete::generate(shell, &mut command, "platc", &mut std::io::stdout());
+            CLEAN
+        }
+        Command::Man => man_page(),
+        Command::Cmp {
+            command: CmpCommand::PluginYaml,
+        } => {
+            print!("{}", crate::cmp::plugin::plugin_yaml());
+            CLEAN
+        }
+        // Argo CD's discovery: any output claims the Application, none leaves it to the
+        // other tools (an error would be logged for every Application of every repository).
+        Command::Cmp {
+            command: CmpCommand::Discover,
+        } => {
+            let source_path = std::env::var("ARGOCD_APP_SOURCE_PATH").unwrap_or_default();
+            if crate::cmp::plugin::claims(&cx.start, &source_path) {
+                println!("{}", crate::cmp::plugin::MARKER);
+            }
+            CLEAN
+        }
+    }
+}
+
+/// `platc man`: the man page, from the same clap definitions as `--help`.
+fn man_page() -> i32 {
+    let mut page = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(crate::cli::command()).render(&mut page) {
+        eprintln!("error: cannot render the man page: {e}");
+        return USAGE;
+    }
+    use std::io::Write as _;
+    match std::io::stdout().write_all(&page) {
+        Ok(()) => CLEAN,
+        Err(e) => {
+            eprintln!("error: cannot write the man page: {e}");
+            USAGE
+        }
+    }
+}
+
+/// The JSON schema of `.platc.yaml`, pretty-printed with a trailing newline.
+pub fn config_schema() -> String {
+    let schema = schemars::schema_for!(crate::config::Config);
+    let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
+    text.push('\n');
+    text
+}
+
+/// `platc init [DIR]`: scaffold a platform repository, never overwriting a file.
+fn init(cx: &Context, dir: Option<&Path>, name: Option<String>) -> i32 {
+    let dir = cx.start.join(dir.unwrap_or(Path::new(".")));
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    if dir.exists() && !dir.is_dir() {
+        eprintln!("error: `{}` is not a folder", dir.display());
+        return USAGE;
+    }
+    let name = name.unwrap_or_else(|| crate::init::name_from(&dir));
+    if crate::spec::params::check_dns_label(&name).is_err() {
+        eprintln!(
+            "error: `{name}` is not a DNS label (lower-case letters, digits and `-`, at most 63): name the platform with --name"
+        );
+        return USAGE;
+    }
+    let repo_url = crate::init::origin_url(&dir)
+        .unwrap_or_else(|| format!("https://git.example.org/{name}/platform.git"));
+    let opts = crate::init::Options {
+        dir: dir.clone(),
+        name,
+        repo_url,
+        spec_schema: spec_schema(),
+        config_schema: config_schema(),
+    };
+    match crate::init::scaffold(&opts) {
+        Ok(written) => {
+            if !cx.quiet {
+                for path in &written {
+                    println!("created {path}");
+                }
+                println!(
+                    "next: set spec.repo.url in platform/platform.yaml to the URL Argo CD clones, then `platc build && platc check` in {}",
+                    dir.display()
+                );
+            }
+            CLEAN
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            USAGE
+        }
     }
 }
 
@@ -253,6 +352,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
             USAGE
         }
         Err(Refusal::Findings(findings, sources)) => {
+            eprintln!("platc: not rendering {}:", request.describe());
             let mut report = Report {
                 findings,
                 sources: &sources,

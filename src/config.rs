@@ -29,26 +29,31 @@ use crate::yaml::{de::from_node, parse_stream};
 
 pub const FILE: &str = ".platc.yaml";
 
-#[derive(Debug, Default, Deserialize)]
+/// `.platc.yaml`; `schemas/platc-config.schema.json` is generated from these types
+/// (`platc schemas config`) so that editors complete and check the file.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "platc settings (.platc.yaml)")]
 pub struct Config {
     /// Paths no check reads, in .gitignore syntax, relative to the repository root.
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Severity per rule id.
+    /// Severity per rule id (or `family/*`): off, info, warning or error.
     #[serde(default)]
     pub rules: indexmap::IndexMap<String, Level>,
+    /// Accepted findings, each with a reason and an optional end date.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
     /// URLs Applications use for this repository, besides the spec's and the git remotes.
     #[serde(default, rename = "repoURLs")]
     pub repo_urls: Vec<String>,
+    /// Settings of the secret scan alone.
     #[serde(default)]
     pub secrets: SecretsConfig,
 }
 
 /// Settings of the secret scan alone.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SecretsConfig {
     /// Paths the secret scan skips, in .gitignore syntax (other checks still read them).
@@ -56,7 +61,9 @@ pub struct SecretsConfig {
     pub exclude: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A severity, or `off`. Deserialized by hand (YAML 1.1 reads a bare `off` as false).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     Off,
     Info,
@@ -100,7 +107,7 @@ impl<'de> Deserialize<'de> for Level {
 }
 
 /// An accepted finding.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Waiver {
     /// A rule id, or `family/*`.
@@ -111,9 +118,11 @@ pub struct Waiver {
     /// A gitignore-style pattern of the files it covers.
     #[serde(default)]
     pub path: Option<String>,
+    /// Why the finding is accepted.
     pub reason: String,
-    /// The last day it applies, `YYYY-MM-DD`.
+    /// The last day it applies, `YYYY-MM-DD` (after it, the waiver is an error).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
     pub expires: Option<String>,
 }
 

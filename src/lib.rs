@@ -11,6 +11,7 @@ pub mod diff;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod import;
+pub mod init;
 pub mod kustomize;
 pub mod manifest;
 pub mod policy;

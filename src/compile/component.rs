@@ -45,7 +45,10 @@ impl<'a> Compiler<'a> {
     /// vendor manifests, say) would only make the repository bigger.
     pub(super) fn in_place(&self, c: &Component, env: &str) -> Option<String> {
         let o = c.environments.get(env);
-        if !c.labels.is_empty()
+        // The plugin's sidecar is added to Argo CD's own manifests by a generated kustomization.
+        let gets_sidecar = self.gets_sidecar_component(c);
+        if gets_sidecar
+            || !c.labels.is_empty()
             || o.is_some_and(|o| !o.resources.is_empty() || !o.labels.is_empty())
             || patches_for(
                 c.patches.iter().chain(o.iter().flat_map(|o| &o.patches)),
@@ -65,6 +68,8 @@ impl<'a> Compiler<'a> {
     }
 
     pub(super) fn component(&mut self, cx: &mut EnvContext, c: &Component) {
+        let with_plugin = self.with_plugin_values(c);
+        let c = with_plugin.as_ref().unwrap_or(c);
         let spec = self.spec;
         let p = &spec.platform.spec;
         let argocd = &p.argocd;
@@ -156,7 +161,13 @@ impl<'a> Compiler<'a> {
                 None => {
                     let dir = format!("{}/components/{}", cx.dir, c.name);
                     let resources = self.component_resources(&env.name, c, &o.resources);
-                    let k = kustomize::kustomization(None, &resources, &labels_all, patches);
+                    let mut k = kustomize::kustomization(None, &resources, &labels_all, patches);
+                    if self.gets_sidecar_component(c)
+                        && let Some(k) = k.as_object_mut()
+                    {
+                        let sidecar = relative(&dir, super::plugin::SIDECAR_DIR);
+                        k.insert("components".into(), json!([sidecar]));
+                    }
                     self.add_yaml(format!("{dir}/kustomization.yaml"), &k);
                     dir
                 }
@@ -201,6 +212,34 @@ impl<'a> Compiler<'a> {
             ignore_differences: &c.ignore_differences,
         };
         self.application(cx, &app_name, meta, app_spec);
+    }
+
+    /// Whether the component is Argo CD installed from manifests in plugin mode: its
+    /// kustomization takes the sidecar's Kustomize component (a chart gets values instead).
+    fn gets_sidecar_component(&self, c: &Component) -> bool {
+        c.helm.is_none()
+            && self
+                .plugin_component()
+                .is_some_and(|(_, pc, _)| pc.name == c.name)
+    }
+
+    /// The Argo CD component in plugin mode, when it is the argo-cd Helm chart: a copy whose
+    /// inline values add the plugin (None for any other component).
+    fn with_plugin_values(&self, c: &Component) -> Option<Component> {
+        let (plugin, pc, image) = self.plugin_component()?;
+        if pc.name != c.name || c.helm.is_none() {
+            return None;
+        }
+        let mut c = c.clone();
+        let helm = c.helm.as_mut()?;
+        // A string of values is refused when the spec is compiled (`plugin_sidecar`).
+        let mut values = match helm.values_inline.take() {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        super::plugin::add_to_chart_values(&mut values, plugin, image);
+        helm.values_inline = Some(Value::Object(values));
+        Some(c)
     }
 
     /// The chart sources of a component, then the `ref` sources its value files read.

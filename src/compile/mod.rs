@@ -21,6 +21,7 @@ pub mod blueprint;
 mod component;
 pub mod kustomize;
 pub mod paths;
+pub mod plugin;
 mod sandbox;
 pub mod sync;
 mod tenant;
@@ -53,6 +54,14 @@ pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
     for env in &spec.platform.spec.environments {
         c.environment(env, &rendered);
     }
+    c.plugin_sidecar();
+    // The Argo CD plugin's discovery claims a repository only where this marker is.
+    let marker = crate::cmp::plugin::marker_body(&spec.platform.metadata.name);
+    c.add(
+        crate::cmp::plugin::MARKER.to_string(),
+        &spec.file.clone(),
+        &marker,
+    );
     if c.findings.is_empty() {
         Ok(c.tree)
     } else {
@@ -460,6 +469,7 @@ impl<'a> Compiler<'a> {
             "source".into(),
             argocd::repo_source(&p.repo.url, cx.revision, Some(&cx.dir), None),
         );
+        self.name_plugin(&mut root_spec, &env.name, "root");
         let root_policy = argocd
             .root_sync_policy
             .as_ref()
@@ -501,6 +511,7 @@ impl Compiler<'_> {
         mut spec: Map<String, Value>,
     ) {
         sync::insert(&mut spec, meta.policy, meta.namespace_metadata);
+        self.name_plugin(&mut spec, &cx.env.name, meta.part);
         if !meta.ignore_differences.is_empty() {
             spec.insert("ignoreDifferences".into(), json!(meta.ignore_differences));
         }
@@ -516,6 +527,39 @@ impl Compiler<'_> {
         });
         self.add_yaml(format!("{}/apps/{}.yaml", cx.dir, meta.part), &app);
         cx.apps.push(format!("apps/{}.yaml", meta.part));
+    }
+}
+
+impl<'a> Compiler<'a> {
+    /// In plugin mode, name the plugin in the Application's sources of this repository.
+    fn name_plugin(&self, spec: &mut Map<String, Value>, env: &str, part: &str) {
+        let p = &self.spec.platform.spec;
+        if let Some(plugin) = &p.argocd.plugin {
+            plugin::name_plugin(spec, &p.repo.url, plugin, env, part);
+        }
+    }
+
+    /// The plugin's component and image, when the plugin mode installs the sidecar.
+    fn plugin_component(
+        &self,
+    ) -> Option<(&'a crate::spec::Plugin, &'a crate::spec::Component, &'a str)> {
+        let p = &self.spec.platform.spec;
+        let plugin = p.argocd.plugin.as_ref()?;
+        let name = plugin.component.as_deref()?;
+        let c = p.components.iter().find(|c| c.name == name)?;
+        Some((plugin, c, plugin.image.as_deref()?))
+    }
+
+    /// The sidecar's Kustomize component, for an Argo CD installed from manifests (the spec
+    /// checks made sure the plugin's component and image exist).
+    fn plugin_sidecar(&mut self) {
+        if let Some((plugin, c, image)) = self.plugin_component()
+            && c.helm.is_none()
+        {
+            for (path, value) in plugin::sidecar_component(plugin, image) {
+                self.add_yaml(path, &value);
+            }
+        }
     }
 }
 

@@ -176,6 +176,7 @@ impl<'a> Checker<'a> {
         self.passthrough();
         self.dependency_graph();
         self.application_names();
+        self.plugin();
         self.findings.extend(super::lint::run(
             self.root, self.file, self.dir, self.node, p,
         ));
@@ -536,6 +537,49 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|e| e.name.as_str())
             .collect()
+    }
+
+    /// The plugin mode: the component that gets the sidecar exists, an image is named for
+    /// it, and its chart values can be added to.
+    fn plugin(&mut self) {
+        let p = self.p;
+        let Some(plugin) = &p.spec.argocd.plugin else {
+            return;
+        };
+        self.dns_label("/spec/argocd/plugin/name", &plugin.name);
+        let Some(name) = &plugin.component else {
+            return;
+        };
+        let pointer = "/spec/argocd/plugin/component";
+        let Some(c) = p.spec.components.iter().find(|c| c.name == *name) else {
+            let help = Self::suggest(name, p.spec.components.iter().map(|c| c.name.as_str()));
+            self.error(
+                "spec/unknown-reference",
+                pointer,
+                format!("the plugin's sidecar goes to component `{name}`, which the spec does not declare"),
+                help,
+            );
+            return;
+        };
+        if plugin.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
+            self.error(
+                "spec/empty",
+                pointer,
+                "the plugin's sidecar needs an image".into(),
+                Some("name it with `image:` beside `component:` (platc built from its Containerfile)".into()),
+            );
+        }
+        if c.helm
+            .as_ref()
+            .is_some_and(|h| matches!(h.values_inline, Some(serde_json::Value::String(_))))
+        {
+            self.error(
+                "spec/conflict",
+                pointer,
+                format!("the plugin's sidecar is added to the chart values of `{name}`, whose `valuesInline` is a string"),
+                Some("write `valuesInline` as a mapping".into()),
+            );
+        }
     }
 
     fn project_known(&mut self, pointer: &str, project: Option<&String>) {

@@ -130,6 +130,33 @@ pub struct ArgoCd {
     /// platform running).
     #[serde(default)]
     pub root_finalizers: Option<Vec<String>>,
+    /// Render this repository's folders with platc's Config Management Plugin: Applications
+    /// name it (`source.plugin`), so `platc generate` refuses stale trees, credentials and
+    /// invalid objects before Argo CD applies them.
+    #[serde(default)]
+    pub plugin: Option<Plugin>,
+}
+
+/// The plugin mode: how Applications name platc's Config Management Plugin and where its
+/// repo-server sidecar is installed.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Plugin {
+    /// The plugin's name, as the sidecar announces it (default `platc`).
+    #[serde(default = "default_plugin_name")]
+    pub name: String,
+    /// The component that installs Argo CD: platc adds the repo-server sidecar and the
+    /// plugin's configuration to it (values for the argo-cd Helm chart, a Kustomize
+    /// component for manifests).
+    #[serde(default)]
+    pub component: Option<String>,
+    /// The sidecar's image: platc built from its Containerfile (needed with `component`).
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+fn default_plugin_name() -> String {
+    "platc".into()
 }
 
 impl Default for ArgoCd {
@@ -146,6 +173,7 @@ impl Default for ArgoCd {
             root_project: None,
             root_sync_policy: None,
             root_finalizers: None,
+            plugin: None,
         }
     }
 }
