@@ -42,8 +42,12 @@ pub fn lines(out_dir: &str, envs: &[String], drifts: &[Drift]) -> Vec<String> {
         let p = by_env.entry(env).or_default();
         match d {
             Drift::Missing(_) => p.added.insert(part),
-            Drift::Stale(_) | Drift::HandEdited(_) | Drift::Foreign(_) => p.changed.insert(part),
+            Drift::Stale(_) | Drift::HandEdited(_) | Drift::Foreign(_) | Drift::Link(_) => {
+                p.changed.insert(part)
+            }
             Drift::Orphaned(_) => p.removed.insert(part),
+            // A leftover temporary file is removed, not part of the tree.
+            Drift::Interrupted(_) => false,
         };
     }
     by_env
