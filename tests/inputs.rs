@@ -315,3 +315,20 @@ fn only_files_that_do_not_parse_are_templates_and_a_templated_kustomization_says
         ]
     );
 }
+
+#[test]
+fn encrypted_documents_backstage_entities_and_function_configs_are_not_validated() {
+    let dir = fixture_repo("not-applied");
+    let r = run_in(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.findings(),
+        [
+            // One note for the whole skeleton (its kustomization is not built either).
+            found("yaml/template", "backstage/basic/skeleton", 0),
+            found("yaml/template", "backstage/rendered-elsewhere.yaml", 0),
+            // The ordinary object beside them is still checked.
+            found("metadata/invalid-name", "krm/plain.yaml", 5),
+        ]
+    );
+}

@@ -3,6 +3,8 @@
 //! Parse once: every check (schemas, rules, secrets) works on these objects and their
 //! positioned trees, never on the text again.
 
+pub mod applied;
+
 use std::sync::Arc;
 
 use crate::report::Finding;

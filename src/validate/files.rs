@@ -61,6 +61,31 @@ fn has_mapping_key(node: &Node) -> bool {
     }
 }
 
+/// The Backstage skeleton folders among `files`: a `skeleton/` folder beside a scaffolder
+/// `Template` holds the files the template renders (`${{ values.name }}`), not manifests.
+/// `read` gives a file's text.
+pub fn backstage_skeletons(files: &[String], read: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut candidates: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.find("skeleton/").map(|i| &f[..i + "skeleton".len()]))
+        .filter(|d| *d == "skeleton" || d.ends_with("/skeleton"))
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .filter(|skeleton| {
+            let parent = skeleton.strip_suffix("skeleton").unwrap_or_default();
+            files.iter().any(|f| {
+                f.strip_prefix(parent)
+                    .is_some_and(|name| !name.contains('/'))
+                    && read(f).is_some_and(|t| t.contains("scaffolder.backstage.io"))
+            })
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

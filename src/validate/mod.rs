@@ -223,10 +223,15 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
         return (Vec::new(), vec![template_note(&t.path)]);
     }
     let read = crate::manifest::objects_of(&t.path, parsed);
+    // `${{ values.x }}`: a Backstage template's placeholder, replaced when it renders.
+    if t.text.contains("${{") && read.objects.iter().any(|o| o.kind().is_some()) {
+        return (Vec::new(), vec![template_note(&t.path)]);
+    }
     let objects = read
         .objects
         .into_iter()
         .filter(|o| o.api_version().is_some() && o.kind().is_some())
+        .filter(|o| crate::manifest::applied::not_applied(o).is_none())
         .collect();
     (objects, read.findings)
 }
@@ -522,6 +527,20 @@ pub fn validate(
     }
     if all.len() < found {
         skipped.push(("excluded by .platc.yaml".to_string(), found - all.len()));
+    }
+    for skeleton in files::backstage_skeletons(&all, |f| read::read(&root.join(f)).ok()) {
+        let inside = format!("{skeleton}/");
+        let count = all.iter().filter(|f| f.starts_with(&inside)).count();
+        all.retain(|f| !f.starts_with(&inside));
+        findings.push(
+            Finding::new(
+                "yaml/template",
+                Severity::Info,
+                format!("skipped: `{skeleton}` is a Backstage template skeleton ({count} YAML file{}), not YAML until the template renders it", if count == 1 { "" } else { "s" }),
+            )
+            .at(&skeleton, None)
+            .with_help("check what the template renders, in the repository it creates"),
+        );
     }
     let charts = chart_dirs(root, &all);
     // Kustomizations first: they say which files are patches and generator inputs. One that
@@ -877,6 +896,9 @@ fn check_object(
     let (Some(api_version), Some(kind)) = (o.api_version(), o.kind()) else {
         return out;
     };
+    if crate::manifest::applied::not_applied(o).is_some() {
+        return out;
+    }
     let r = ObjectRef { object: o };
     if opts.lint {
         out.extend(crate::rules::check(lint, &r));
