@@ -332,3 +332,15 @@ fn encrypted_documents_backstage_entities_and_function_configs_are_not_validated
         ]
     );
 }
+
+#[test]
+fn an_istio_operator_needs_no_name_other_objects_do() {
+    let (_, findings) = validated("singles");
+    assert_eq!(
+        findings,
+        [
+            found("schema/missing", "istio-operator.yaml", 3),
+            found("metadata/missing-name", "istio-operator.yaml", 10)
+        ]
+    );
+}
