@@ -344,3 +344,17 @@ fn an_istio_operator_needs_no_name_other_objects_do() {
         ]
     );
 }
+
+#[test]
+fn flux_substitution_references_are_checked_as_flux_applies_them() {
+    let dir = fixture_repo("flux-substitution");
+    let r = run_in(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // Names, labels and the HPA's target are only known once substituted; a default is
+    // checked as the value Flux applies when the variable is unset.
+    assert_eq!(r.findings(), [found("schema/invalid", "pvc.yaml", 23)]);
+    assert!(
+        r.message_of("schema/invalid", "pvc.yaml")
+            .contains("\"lots\"")
+    );
+}

@@ -4,6 +4,7 @@
 //! positioned trees, never on the text again.
 
 pub mod applied;
+pub mod substitution;
 
 use std::sync::Arc;
 

@@ -691,7 +691,14 @@ pub fn validate(
             raw: &raw,
             builds: &builds,
         });
-        object_findings.extend(linted.findings);
+        // A target or selector that is a `${VAR}` reference is only known once Flux
+        // substitutes it.
+        object_findings.extend(
+            linted
+                .findings
+                .into_iter()
+                .filter(|f| !crate::manifest::substitution::mentions_reference(&f.message)),
+        );
         linted.explained
     } else {
         HashSet::new()
@@ -886,7 +893,32 @@ fn group_missing(findings: Vec<Finding>) -> Vec<Finding> {
     out
 }
 
+/// Check an object as Flux applies it: whole `${VAR:=default}` references hold their
+/// default, and what is said about a value that is still a bare `${VAR}` is dropped (it is
+/// only known once substituted).
 fn check_object(
+    registry: &Registry,
+    opts: &Options,
+    lint: &crate::rules::Context<'_>,
+    o: &Object,
+) -> Vec<Finding> {
+    use crate::manifest::substitution::{mentions_reference, whole_reference, with_defaults};
+    let substituted = with_defaults(&o.node).map(|node| Object { node, ..o.clone() });
+    let o = substituted.as_ref().unwrap_or(o);
+    let mut out = check_object_as_written(registry, opts, lint, o);
+    out.retain(|f| {
+        let at = f
+            .path
+            .as_deref()
+            .and_then(|p| p.strip_prefix(o.pointer_prefix.as_str()))
+            .and_then(|p| o.node.pointer(p))
+            .and_then(Node::as_str);
+        at.is_none_or(|v| whole_reference(v).is_none()) && !mentions_reference(&f.message)
+    });
+    out
+}
+
+fn check_object_as_written(
     registry: &Registry,
     opts: &Options,
     lint: &crate::rules::Context<'_>,
