@@ -358,3 +358,18 @@ fn flux_substitution_references_are_checked_as_flux_applies_them() {
             .contains("\"lots\"")
     );
 }
+
+#[test]
+fn a_flow_sequence_closed_at_its_key_and_the_documents_beside_a_broken_one_are_checked() {
+    let (code, findings) = validated("yaml-recovery");
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        [
+            found("metadata/invalid-name", "flow-bracket.yaml", 6),
+            found("metadata/invalid-name", "one-bad-document.yaml", 4),
+            found("yaml/syntax", "one-bad-document.yaml", 10),
+            found("metadata/invalid-name", "one-bad-document.yaml", 15),
+        ]
+    );
+}

@@ -74,6 +74,23 @@ pub fn read_objects(path: &str, text: &str) -> ManifestFile {
     objects_of(path, parse_stream(text))
 }
 
+/// [`read_objects`] for a stream that did not parse as a whole: the documents that parse on
+/// their own are read, and each one that does not is a `yaml/syntax` finding.
+pub fn objects_of_documents_apart(path: &str, text: &str) -> ManifestFile {
+    let (stream, errors) = crate::yaml::parse_documents_apart(text);
+    let mut out = objects_of(path, Ok(stream));
+    for e in errors {
+        out.findings.push(
+            Finding::error("yaml/syntax", format!("not valid YAML: {}", e.message))
+                .at(path, Some(e.pos))
+                .with_help(
+                    "fix the syntax; this document was not checked, the others of the file were",
+                ),
+        );
+    }
+    out
+}
+
 /// [`read_objects`] for a stream already parsed.
 pub fn objects_of(
     path: &str,

@@ -222,7 +222,11 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
     ) {
         return (Vec::new(), vec![template_note(&t.path)]);
     }
-    let read = crate::manifest::objects_of(&t.path, parsed);
+    let read = match parsed {
+        Ok(stream) => crate::manifest::objects_of(&t.path, Ok(stream)),
+        // One broken document does not hide the others.
+        Err(_) => crate::manifest::objects_of_documents_apart(&t.path, &t.text),
+    };
     // `${{ values.x }}`: a Backstage template's placeholder, replaced when it renders.
     if t.text.contains("${{") && read.objects.iter().any(|o| o.kind().is_some()) {
         return (Vec::new(), vec![template_note(&t.path)]);
