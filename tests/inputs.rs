@@ -373,3 +373,17 @@ fn a_flow_sequence_closed_at_its_key_and_the_documents_beside_a_broken_one_are_c
         ]
     );
 }
+
+#[test]
+fn crds_in_a_helm_charts_crds_folder_are_read_as_schemas() {
+    let (code, findings) = validated("chart-crds");
+    assert_eq!(code, 1);
+    // No `schema/missing`: the kind's schema comes from the chart; the templates stay skipped.
+    assert_eq!(
+        findings,
+        [
+            found("schema/missing-field", "examples/sealedsecret.yaml", 7),
+            found("schema/unknown-field", "examples/sealedsecret.yaml", 8),
+        ]
+    );
+}

@@ -192,10 +192,22 @@ fn read_text(
 ) -> Result<Text, (String, read::Unreadable)> {
     let text: Arc<str> =
         Arc::from(read::read(&root.join(path)).map_err(|e| (path.to_string(), e))?);
+    // The innermost chart holding the file, and the file's path inside it.
     let in_chart = charts
         .iter()
-        .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
-    let kind = if in_chart {
+        .filter_map(|d| {
+            if d.is_empty() {
+                Some(path)
+            } else {
+                path.strip_prefix(&format!("{d}/"))
+            }
+        })
+        .min_by_key(|inside| inside.len());
+    // Helm installs a chart's `crds/` verbatim (no templating): plain manifests, and the
+    // schemas of the chart's kinds.
+    let kind = if in_chart.is_some_and(|inside| inside.starts_with("crds/")) {
+        FileKind::Manifests
+    } else if in_chart.is_some() {
         FileKind::Chart
     } else if crate::kustomize::is_kustomization(path) {
         FileKind::Kustomization
