@@ -239,16 +239,17 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
         // One broken document does not hide the others.
         Err(_) => crate::manifest::objects_of_documents_apart(&t.path, &t.text),
     };
-    // `${{ values.x }}`: a Backstage template's placeholder, replaced when it renders.
-    if t.text.contains("${{") && read.objects.iter().any(|o| o.kind().is_some()) {
-        return (Vec::new(), vec![template_note(&t.path)]);
-    }
-    let objects = read
+    let objects: Vec<Object> = read
         .objects
         .into_iter()
         .filter(|o| o.api_version().is_some() && o.kind().is_some())
         .filter(|o| crate::manifest::applied::not_applied(o).is_none())
         .collect();
+    // `${{ values.x }}`: a Backstage template's placeholder, replaced when it renders (in a
+    // scaffolder Template itself, which is not applied, it is just a value).
+    if t.text.contains("${{") && !objects.is_empty() {
+        return (Vec::new(), vec![template_note(&t.path)]);
+    }
     (objects, read.findings)
 }
 
