@@ -320,6 +320,34 @@ fn nothing_read(cx: &Context, paths: &[String], files: usize, what: &str) -> Opt
     Some(USAGE)
 }
 
+/// Path arguments that hold none of the files a command reads are a usage error, named:
+/// with several paths, one typo must not hide behind the others.
+fn paths_without_files(empty: &[String], what: &str) -> Option<i32> {
+    if empty.is_empty() {
+        return None;
+    }
+    eprintln!(
+        "error: no {what} in `{}`: nothing there was checked",
+        empty.join("`, `")
+    );
+    Some(USAGE)
+}
+
+/// Under the summary: the files found but not checked, and why (each unreadable one also
+/// has its finding).
+fn print_skipped(cx: &Context, skipped: &[(String, usize)]) {
+    if skipped.is_empty() || cx.quiet || cx.format != Format::Human {
+        return;
+    }
+    let total: usize = skipped.iter().map(|s| s.1).sum();
+    let why: Vec<String> = skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    println!(
+        "{total} YAML file{} skipped: {}",
+        if total == 1 { "" } else { "s" },
+        why.join(", ")
+    );
+}
+
 /// The JSON schema of the platform spec, pretty-printed with a trailing newline.
 pub fn spec_schema() -> String {
     let schema = schemars::schema_for!(spec::Platform);
@@ -627,6 +655,9 @@ fn run_objects(
             if let Some(code) = nothing_read(cx, &paths, outcome.files, "YAML files") {
                 return code;
             }
+            if let Some(code) = paths_without_files(&outcome.empty_paths, "YAML files") {
+                return code;
+            }
             let findings =
                 crate::policy::apply(outcome.findings, &settings, &crate::policy::today(), ran);
             let code = exit_for(cx, &findings);
@@ -637,6 +668,7 @@ fn run_objects(
                 outcome.files,
                 outcome.objects,
             );
+            print_skipped(cx, &outcome.skipped);
             code
         }
         Err(e) => {
@@ -852,23 +884,32 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         };
     let mut opts = validate_options(cx, schemas);
     opts.lint = true;
-    match crate::validate::validate(&cx.root, &paths, &opts, &settings) {
-        Ok(outcome) => {
-            findings.extend(outcome.findings);
-            files += outcome.files;
-            objects += outcome.objects;
-            for (path, text) in outcome.sources.iter() {
-                sources.insert(path.clone(), text.clone());
+    let (skipped, mut without_yaml) =
+        match crate::validate::validate(&cx.root, &paths, &opts, &settings) {
+            Ok(outcome) => {
+                findings.extend(outcome.findings);
+                files += outcome.files;
+                objects += outcome.objects;
+                for (path, text) in outcome.sources.iter() {
+                    sources.insert(path.clone(), text.clone());
+                }
+                (outcome.skipped, outcome.empty_paths)
             }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return USAGE;
-        }
-    }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return USAGE;
+            }
+        };
     let secrets =
         crate::secrets::scan_tree(&cx.root, &paths, &settings).without_baseline(&accepted);
     if let Some(code) = nothing_read(cx, &paths, files + secrets.files, "files") {
+        return code;
+    }
+    // A path with no YAML is still checked when the secret scan reads files there.
+    without_yaml.retain(|p| {
+        crate::secrets::scan_tree(&cx.root, std::slice::from_ref(p), &settings).files == 0
+    });
+    if let Some(code) = paths_without_files(&without_yaml, "files") {
         return code;
     }
     findings.extend(secrets.findings);
@@ -876,6 +917,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
+    print_skipped(cx, &skipped);
     code
 }
 

@@ -3,6 +3,9 @@
 //! Parse once: every check (schemas, rules, secrets) works on these objects and their
 //! positioned trees, never on the text again.
 
+pub mod applied;
+pub mod substitution;
+
 use std::sync::Arc;
 
 use crate::report::Finding;
@@ -69,6 +72,23 @@ pub struct ManifestFile {
 /// and a syntax error is a finding rather than a failure.
 pub fn read_objects(path: &str, text: &str) -> ManifestFile {
     objects_of(path, parse_stream(text))
+}
+
+/// [`read_objects`] for a stream that did not parse as a whole: the documents that parse on
+/// their own are read, and each one that does not is a `yaml/syntax` finding.
+pub fn objects_of_documents_apart(path: &str, text: &str) -> ManifestFile {
+    let (stream, errors) = crate::yaml::parse_documents_apart(text);
+    let mut out = objects_of(path, Ok(stream));
+    for e in errors {
+        out.findings.push(
+            Finding::error("yaml/syntax", format!("not valid YAML: {}", e.message))
+                .at(path, Some(e.pos))
+                .with_help(
+                    "fix the syntax; this document was not checked, the others of the file were",
+                ),
+        );
+    }
+    out
 }
 
 /// [`read_objects`] for a stream already parsed.

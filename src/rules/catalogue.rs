@@ -161,6 +161,7 @@ pub const OTHER: &[Entry] = entries![
     // Reading manifests (validate, lint, check).
     "yaml/syntax", Files, Error, "A file is not valid YAML.", "Fix the syntax at the position shown.";
     "yaml/duplicate-key", Files, Error, "A key is given twice in one mapping.", "Keep one of them: Kubernetes and kubectl disagree on which wins.";
+    "io/unreadable", Files, Error, "A file could not be read or decoded (permission, invalid UTF-8, a NUL byte, over the 8 MiB read limit), so nothing in it was checked.", "Make it readable, or save it as UTF-8 (UTF-16 with a byte order mark is read too); exclude it in .platc.yaml if it holds no manifests.";
     "yaml/template", Files, Info, "A file holds template syntax (Helm, Jinja), so it is not YAML until rendered; it was skipped.", "Nothing to do; to validate it, render it first and check the output.";
     "kustomize/build-failed", Files, Error, "A kustomization fails to build.", "Run `kustomize build` on the folder to see the full error, and fix the kustomization.";
     "kustomize/not-found", Files, Info, "Neither kustomize nor kubectl is installed; kustomizations platc cannot build in process were not built.", "Install kustomize or kubectl (or pass `--kustomize BIN`), or pass `--no-build`.";

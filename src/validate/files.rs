@@ -38,76 +38,52 @@ pub fn looks_like_values(path: &str) -> bool {
 }
 
 /// Whether a text is a Helm, Go or Jinja template rather than YAML. A file that does not
-/// parse and holds `{{` or `{%` is one. A file that parses is one only when template
-/// *logic* stands outside YAML strings (`{{ if`, `{{ .Values`, `{{ include`, `{%`...):
-/// `{{.name}}` in an ApplicationSet or a Vault agent template in a block scalar is data.
+/// parse and holds `{{` or `{%` is one. A file that parses is YAML and is checked: `{{ }}`
+/// inside a string (an ApplicationSet's `{{.name}}`, a Vault agent template, a URL built by a
+/// chart's values) is data. The one exception is `{{ .x }}` standing where a value goes: YAML
+/// reads it as a mapping used as a key, which no manifest holds.
 pub fn holds_template_syntax(text: &str, parsed: Option<&[Node]>) -> bool {
     if !text.contains("{{") && !text.contains("{%") {
         return false;
     }
     let Some(documents) = parsed else { return true };
-    let mut string_lines: Vec<(u32, u32)> = Vec::new();
-    for doc in documents {
-        collect_string_spans(doc, &mut string_lines);
-    }
-    text.lines().enumerate().any(|(i, line)| {
-        let n = i as u32 + 1;
-        !line.trim_start().starts_with('#')
-            && has_template_logic(line)
-            && !string_lines.iter().any(|(a, b)| *a <= n && n <= *b)
-    })
+    documents.iter().any(has_mapping_key)
 }
 
-fn has_template_logic(line: &str) -> bool {
-    const LOGIC: [&str; 20] = [
-        "if",
-        "else",
-        "end",
-        "range",
-        "with",
-        "define",
-        "template",
-        "include",
-        "block",
-        "/*",
-        ".Values",
-        ".Release",
-        ".Chart",
-        ".Capabilities",
-        ".Files",
-        ".Template",
-        "toYaml",
-        "tpl",
-        "$",
-        "required",
-    ];
-    if line.contains("{%") {
-        return true;
-    }
-    let mut rest = line;
-    while let Some(i) = rest.find("{{") {
-        let after = rest[i + 2..].trim_start_matches('-').trim_start();
-        if LOGIC.iter().any(|w| after.starts_with(w)) {
-            return true;
-        }
-        rest = &rest[i + 2..];
-    }
-    false
-}
-
-fn collect_string_spans(node: &Node, out: &mut Vec<(u32, u32)>) {
+/// Whether a mapping in the tree has a key that is itself a mapping (`{{ x }}` parsed as YAML).
+fn has_mapping_key(node: &Node) -> bool {
     match &node.value {
-        Value::Str { plain: false, .. } => out.push((
-            node.span.start.line,
-            node.span.end.line.max(node.span.start.line),
-        )),
-        Value::Seq(items) => items.iter().for_each(|n| collect_string_spans(n, out)),
-        Value::Map(entries) => entries.iter().for_each(|(k, v)| {
-            collect_string_spans(k, out);
-            collect_string_spans(v, out);
-        }),
-        _ => {}
+        Value::Seq(items) => items.iter().any(has_mapping_key),
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| matches!(k.value, Value::Map(_)) || has_mapping_key(v)),
+        _ => false,
     }
+}
+
+/// The Backstage skeleton folders among `files`: a `skeleton/` folder beside a scaffolder
+/// `Template` holds the files the template renders (`${{ values.name }}`), not manifests.
+/// `read` gives a file's text.
+pub fn backstage_skeletons(files: &[String], read: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut candidates: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.find("skeleton/").map(|i| &f[..i + "skeleton".len()]))
+        .filter(|d| *d == "skeleton" || d.ends_with("/skeleton"))
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .filter(|skeleton| {
+            let parent = skeleton.strip_suffix("skeleton").unwrap_or_default();
+            files.iter().any(|f| {
+                f.strip_prefix(parent)
+                    .is_some_and(|name| !name.contains('/'))
+                    && read(f).is_some_and(|t| t.contains("scaffolder.backstage.io"))
+            })
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -151,6 +127,13 @@ mod tests {
         assert!(!holds_template_syntax(
             appset,
             Some(&parse_stream(appset).unwrap().documents)
+        ));
+        // Chart logic inside a plain string is still a string: the file is YAML.
+        let url =
+            "spec:\n  values:\n    url: http://prometheus.{{ .Release.Namespace }}.svc:9090\n";
+        assert!(!holds_template_syntax(
+            url,
+            Some(&parse_stream(url).unwrap().documents)
         ));
     }
 }

@@ -5,6 +5,7 @@ mod bundles;
 mod explain;
 pub mod files;
 pub(crate) mod meta;
+pub mod read;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,10 @@ pub struct Outcome {
     pub sources: Sources,
     pub files: usize,
     pub objects: usize,
+    /// Path arguments under which no YAML file was found.
+    pub empty_paths: Vec<String>,
+    /// Files found but not checked, by reason (`excluded by .platc.yaml`, `unreadable`).
+    pub skipped: Vec<(String, usize)>,
 }
 
 /// An object and the file it is in, for building findings.
@@ -90,29 +95,77 @@ struct Checked {
     raw: bundles::RawFile,
 }
 
-/// YAML files under the given paths (repo-relative), honouring .gitignore, sorted.
-fn yaml_files(root: &Path, paths: &[String]) -> Vec<String> {
+/// The YAML files under the given paths (repo-relative, sorted), honouring .gitignore; and
+/// how many were left out for being hidden.
+///
+/// Hidden files and folders (`.github/`, `.chainsaw-test/`, `.kyverno-test/`...) hold CI
+/// workflows and test fixtures, often deliberately broken objects, never what is deployed:
+/// they are not validated or linted unless named on the command line (a hidden folder named
+/// is read whole). They are counted, so the summary says how many were skipped. The secret
+/// scan does read them: a credential committed anywhere has leaked. Version-control folders
+/// are not walked at all.
+fn yaml_files(root: &Path, paths: &[String]) -> (Vec<String>, usize) {
     let mut out = Vec::new();
+    let mut hidden = Vec::new();
     let starts: Vec<PathBuf> = if paths.is_empty() {
         vec![root.to_path_buf()]
     } else {
         paths.iter().map(|p| root.join(p)).collect()
     };
     for start in starts {
-        let walker = ignore::WalkBuilder::new(&start).require_git(false).build();
+        let walker = ignore::WalkBuilder::new(&start)
+            .require_git(false)
+            .hidden(false)
+            .filter_entry(|e| !is_vcs_folder(e.file_name()))
+            .build();
         for entry in walker.flatten() {
             let p = entry.path();
             if !p.is_file() || !p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 continue;
             }
-            if let Ok(rel) = p.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
+            let Ok(rel) = p.strip_prefix(root) else {
+                continue;
+            };
+            if rel.components().any(|c| is_vcs_folder(c.as_os_str())) {
+                continue;
+            }
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let below_start = p.strip_prefix(&start).unwrap_or(p);
+            if below_start
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            {
+                hidden.push(rel);
+            } else {
+                out.push(rel);
             }
         }
     }
     out.sort();
     out.dedup();
-    out
+    hidden.sort();
+    hidden.dedup();
+    // A file both hidden below one path and named through another is read.
+    hidden.retain(|h| out.binary_search(h).is_err());
+    (out, hidden.len())
+}
+
+/// Version control's own folders: never manifests (the secret scan skips `.git` too).
+fn is_vcs_folder(name: &std::ffi::OsStr) -> bool {
+    [".git", ".hg", ".svn", ".jj"].iter().any(|v| name == *v)
+}
+
+/// The path arguments under which none of `files` lies.
+fn paths_without_files(paths: &[String], files: &[String]) -> Vec<String> {
+    paths
+        .iter()
+        .filter(|p| {
+            !files
+                .iter()
+                .any(|f| f == *p || f.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Folders that hold a Helm chart.
@@ -131,12 +184,30 @@ fn chart_dirs(root: &Path, files: &[String]) -> Vec<String> {
     dirs
 }
 
-fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String>) -> Option<Text> {
-    let text: Arc<str> = Arc::from(std::fs::read_to_string(root.join(path)).ok()?);
+fn read_text(
+    root: &Path,
+    path: &str,
+    charts: &[String],
+    inputs: &HashSet<String>,
+) -> Result<Text, (String, read::Unreadable)> {
+    let text: Arc<str> =
+        Arc::from(read::read(&root.join(path)).map_err(|e| (path.to_string(), e))?);
+    // The innermost chart holding the file, and the file's path inside it.
     let in_chart = charts
         .iter()
-        .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
-    let kind = if in_chart {
+        .filter_map(|d| {
+            if d.is_empty() {
+                Some(path)
+            } else {
+                path.strip_prefix(&format!("{d}/"))
+            }
+        })
+        .min_by_key(|inside| inside.len());
+    // Helm installs a chart's `crds/` verbatim (no templating): plain manifests, and the
+    // schemas of the chart's kinds.
+    let kind = if in_chart.is_some_and(|inside| inside.starts_with("crds/")) {
+        FileKind::Manifests
+    } else if in_chart.is_some() {
         FileKind::Chart
     } else if crate::kustomize::is_kustomization(path) {
         FileKind::Kustomization
@@ -147,7 +218,7 @@ fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String
     } else {
         FileKind::Manifests
     };
-    Some(Text {
+    Ok(Text {
         path: path.to_string(),
         text,
         kind,
@@ -161,18 +232,45 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
         &t.text,
         parsed.as_ref().ok().map(|s| s.documents.as_slice()),
     ) {
-        let note = Finding::new("yaml/template", Severity::Info, "skipped: the file holds template syntax, so it is not YAML until rendered")
-            .at(&t.path, None)
-            .with_help("platc validates what the templates render to when they are built (Helm charts through Argo CD, blueprints through `platc build`)");
-        return (Vec::new(), vec![note]);
+        return (Vec::new(), vec![template_note(&t.path)]);
     }
-    let read = crate::manifest::objects_of(&t.path, parsed);
-    let objects = read
+    let read = match parsed {
+        Ok(stream) => crate::manifest::objects_of(&t.path, Ok(stream)),
+        // One broken document does not hide the others.
+        Err(_) => crate::manifest::objects_of_documents_apart(&t.path, &t.text),
+    };
+    let objects: Vec<Object> = read
         .objects
         .into_iter()
         .filter(|o| o.api_version().is_some() && o.kind().is_some())
+        .filter(|o| crate::manifest::applied::not_applied(o).is_none())
         .collect();
+    // `${{ values.x }}`: a Backstage template's placeholder, replaced when it renders (in a
+    // scaffolder Template itself, which is not applied, it is just a value).
+    if t.text.contains("${{") && !objects.is_empty() {
+        return (Vec::new(), vec![template_note(&t.path)]);
+    }
     (objects, read.findings)
+}
+
+/// Why a kustomization cannot be read as YAML (kustomize fails on it too): a template, or a
+/// syntax error.
+fn unparsable_kustomization(t: &Text) -> Option<Finding> {
+    let e = crate::yaml::parse_stream(&t.text).err()?;
+    if files::holds_template_syntax(&t.text, None) {
+        return Some(template_note(&t.path));
+    }
+    crate::manifest::objects_of(&t.path, Err(e))
+        .findings
+        .into_iter()
+        .next()
+}
+
+/// The one note for a file that is a template rather than YAML.
+fn template_note(path: &str) -> Finding {
+    Finding::new("yaml/template", Severity::Info, "skipped: the file holds template syntax, so it is not YAML until rendered")
+        .at(path, None)
+        .with_help("platc validates what the templates render to when they are built (Helm charts through Argo CD, blueprints through `platc build`)")
 }
 
 /// A file named like Helm values that still holds top-level `apiVersion` and `kind` is a
@@ -433,13 +531,40 @@ pub fn validate(
         load_schema_dir(&mut registry, &root.join(dir))?;
     }
 
-    let mut all = yaml_files(root, paths);
+    let (mut all, hidden) = yaml_files(root, paths);
+    let empty_paths = paths_without_files(paths, &all);
+    let found = all.len();
     all.retain(|p| !settings.is_excluded(p));
+    let mut skipped = Vec::new();
+    if hidden > 0 {
+        skipped.push((
+            "in hidden files or folders (name one to check it)".to_string(),
+            hidden,
+        ));
+    }
+    if all.len() < found {
+        skipped.push(("excluded by .platc.yaml".to_string(), found - all.len()));
+    }
+    for skeleton in files::backstage_skeletons(&all, |f| read::read(&root.join(f)).ok()) {
+        let inside = format!("{skeleton}/");
+        let count = all.iter().filter(|f| f.starts_with(&inside)).count();
+        all.retain(|f| !f.starts_with(&inside));
+        findings.push(
+            Finding::new(
+                "yaml/template",
+                Severity::Info,
+                format!("skipped: `{skeleton}` is a Backstage template skeleton ({count} YAML file{}), not YAML until the template renders it", if count == 1 { "" } else { "s" }),
+            )
+            .at(&skeleton, None)
+            .with_help("check what the template renders, in the repository it creates"),
+        );
+    }
     let charts = chart_dirs(root, &all);
-    // Kustomizations first: they say which files are patches and generator inputs.
+    // Kustomizations first: they say which files are patches and generator inputs. One that
+    // does not parse is reported with the other manifests' reading problems below.
     let mut parsed = Vec::new();
     for k in all.iter().filter(|f| crate::kustomize::is_kustomization(f)) {
-        if let Ok(text) = std::fs::read_to_string(root.join(k))
+        if let Ok(text) = read::read(&root.join(k))
             && let Ok(mut stream) = crate::yaml::parse_stream(&text)
             && !stream.documents.is_empty()
         {
@@ -449,10 +574,27 @@ pub fn validate(
     }
     let kustomizations = Kustomizations::new(parsed);
     let inputs = kustomizations.inputs();
-    let texts: Vec<Text> = all
+    let (texts, unreadable): (Vec<_>, Vec<_>) = all
         .par_iter()
-        .filter_map(|p| read_text(root, p, &charts, &inputs))
-        .collect();
+        .map(|p| read_text(root, p, &charts, &inputs))
+        .partition(Result::is_ok);
+    let texts: Vec<Text> = texts.into_iter().flatten().collect();
+    if !unreadable.is_empty() {
+        skipped.push(("unreadable (io/unreadable)".to_string(), unreadable.len()));
+    }
+    findings.extend(
+        unreadable
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|(path, e)| e.finding(&path)),
+    );
+    findings.extend(
+        texts
+            .par_iter()
+            .filter(|t| t.kind == FileKind::Kustomization)
+            .filter_map(unparsable_kustomization)
+            .collect::<Vec<_>>(),
+    );
     let manifests: Vec<&Text> = texts
         .iter()
         .filter(|t| t.kind == FileKind::Manifests)
@@ -566,7 +708,14 @@ pub fn validate(
             raw: &raw,
             builds: &builds,
         });
-        object_findings.extend(linted.findings);
+        // A target or selector that is a `${VAR}` reference is only known once Flux
+        // substitutes it.
+        object_findings.extend(
+            linted
+                .findings
+                .into_iter()
+                .filter(|f| !crate::manifest::substitution::mentions_reference(&f.message)),
+        );
         linted.explained
     } else {
         HashSet::new()
@@ -594,6 +743,8 @@ pub fn validate(
         sources,
         files: texts.len(),
         objects: object_count,
+        empty_paths,
+        skipped,
     })
 }
 
@@ -759,7 +910,32 @@ fn group_missing(findings: Vec<Finding>) -> Vec<Finding> {
     out
 }
 
+/// Check an object as Flux applies it: whole `${VAR:=default}` references hold their
+/// default, and what is said about a value that is still a bare `${VAR}` is dropped (it is
+/// only known once substituted).
 fn check_object(
+    registry: &Registry,
+    opts: &Options,
+    lint: &crate::rules::Context<'_>,
+    o: &Object,
+) -> Vec<Finding> {
+    use crate::manifest::substitution::{mentions_reference, whole_reference, with_defaults};
+    let substituted = with_defaults(&o.node).map(|node| Object { node, ..o.clone() });
+    let o = substituted.as_ref().unwrap_or(o);
+    let mut out = check_object_as_written(registry, opts, lint, o);
+    out.retain(|f| {
+        let at = f
+            .path
+            .as_deref()
+            .and_then(|p| p.strip_prefix(o.pointer_prefix.as_str()))
+            .and_then(|p| o.node.pointer(p))
+            .and_then(Node::as_str);
+        at.is_none_or(|v| whole_reference(v).is_none()) && !mentions_reference(&f.message)
+    });
+    out
+}
+
+fn check_object_as_written(
     registry: &Registry,
     opts: &Options,
     lint: &crate::rules::Context<'_>,
@@ -769,6 +945,9 @@ fn check_object(
     let (Some(api_version), Some(kind)) = (o.api_version(), o.kind()) else {
         return out;
     };
+    if crate::manifest::applied::not_applied(o).is_some() {
+        return out;
+    }
     let r = ObjectRef { object: o };
     if opts.lint {
         out.extend(crate::rules::check(lint, &r));

@@ -81,12 +81,95 @@ fn span(s: EventSpan) -> Span {
     }
 }
 
+/// How many closing brackets [`parse_stream`] re-indents in one file before it gives up.
+const MAX_BRACKET_FIXES: usize = 100;
+
 /// Parse a whole stream of YAML documents.
+///
+/// go-yaml (what kubectl and the API server use) and PyYAML accept a flow sequence or mapping
+/// whose closing `]` or `}` sits at its key's indentation (`args: [` ... `]` under `args`);
+/// saphyr calls it invalid indentation. Such a closing line is indented by one space and the
+/// stream parsed again: only that line's columns move, and nothing there is reported on.
 pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
     parse_stream_limited(text, MAX_NODES)
 }
 
 fn parse_stream_limited(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
+    let original = match parse_exact(text, max_nodes) {
+        Ok(stream) => return Ok(stream),
+        Err(e) => e,
+    };
+    let mut first_error = original.clone();
+    let mut fixed = text.to_string();
+    for _ in 0..MAX_BRACKET_FIXES {
+        if !reindent_closing_bracket(&mut fixed, &first_error) {
+            break;
+        }
+        match parse_exact(&fixed, max_nodes) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if e.message == "invalid indentation" => first_error = e,
+            Err(_) => break,
+        }
+    }
+    Err(original)
+}
+
+/// Indent the line of an "invalid indentation" error by one space when it starts with a
+/// closing bracket; whether it did.
+fn reindent_closing_bracket(text: &mut String, e: &YamlError) -> bool {
+    if e.message != "invalid indentation" {
+        return false;
+    }
+    let line_start = if e.pos.line <= 1 {
+        Some(0)
+    } else {
+        text.match_indices('\n')
+            .nth(e.pos.line as usize - 2)
+            .map(|(i, _)| i + 1)
+    };
+    let Some(start) = line_start else {
+        return false;
+    };
+    let line = text[start..].split('\n').next().unwrap_or_default();
+    if !line.trim_start().starts_with([']', '}']) {
+        return false;
+    }
+    text.insert(start, ' ');
+    true
+}
+
+/// A stream that does not parse, read document by document: what the documents that do
+/// parse hold, and the error of each one that does not. Documents are split at `---` lines;
+/// positions stay those of the whole file.
+pub fn parse_documents_apart(text: &str) -> (Stream, Vec<YamlError>) {
+    let mut out = Stream::default();
+    let mut errors = Vec::new();
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && (line.trim_end() == "---" || line.starts_with("--- ")) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    for pair in starts.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        // Earlier lines as empty ones keep the line numbers of the whole file.
+        let mut chunk = "\n".repeat(text[..start].matches('\n').count());
+        chunk.push_str(&text[start..end]);
+        match parse_stream(&chunk) {
+            Ok(stream) => {
+                out.documents.extend(stream.documents);
+                out.duplicates.extend(stream.duplicates);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (out, errors)
+}
+
+fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
     let mut builder = Builder {
         max_nodes,
         ..Builder::default()
@@ -382,6 +465,25 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Pos) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_collection_may_close_at_its_key_indentation_as_go_yaml_allows() {
+        let text = "a:\n  args: [\n      \"x\", \"y\",\n  ]\n  env: {k: 1,\n  }\n  next: 2\n";
+        let doc = parse_stream(text).unwrap().documents.remove(0);
+        assert_eq!(doc.pointer("/a/args/1").unwrap().as_str(), Some("y"));
+        assert_eq!(doc.pointer("/a/next").unwrap().span.start.line, 7);
+        // Other indentation errors are still errors.
+        assert!(parse_stream("a:\n  b: 1\n c: 2\n").is_err());
+    }
+
+    #[test]
+    fn documents_apart_keep_their_lines() {
+        let text = "a: 1\n---\nb: [\n---\nc: 3\n";
+        let (stream, errors) = parse_documents_apart(text);
+        assert_eq!(stream.documents.len(), 2);
+        assert_eq!(stream.documents[1].get("c").unwrap().span.start.line, 5);
+        assert_eq!(errors.len(), 1);
+    }
 
     fn one(text: &str) -> Node {
         let mut s = parse_stream(text).unwrap();

@@ -6,5 +6,5 @@ pub mod load;
 pub mod node;
 pub mod resolve;
 
-pub use load::{DuplicateKey, Stream, YamlError, parse_stream};
+pub use load::{DuplicateKey, Stream, YamlError, parse_documents_apart, parse_stream};
 pub use node::{Node, Pos, Span, Value};

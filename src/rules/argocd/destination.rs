@@ -41,7 +41,12 @@ fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
     let Some(dest) = o.node().pointer("/spec/destination") else {
         return;
     };
-    match (dest.get("server"), dest.get("name")) {
+    // Argo CD reads an empty (or null) `server` or `name` as not given.
+    let given = |key: &str| {
+        dest.get(key)
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+    };
+    match (given("server"), given("name")) {
         (None, None) => out.push(report(
             &RULE,
             o,
