@@ -34,6 +34,8 @@ pub struct Input<'a> {
     /// Sorted by path.
     pub raw: &'a [RawFile],
     pub builds: &'a [Built],
+    /// Folders whose build needs what is not here (the network, a plugin, helm).
+    pub not_built: &'a [String],
 }
 
 /// What the rules found, and the builds whose failure a finding already explains.
@@ -111,10 +113,21 @@ pub fn lint(input: &Input<'_>) -> Linted {
         let facts = built_facts(b, objects, tree, input.raw);
         findings.extend(bundle::check_workloads(facts.iter()));
     }
+    // The files of a Component, or of a build that was not run, are part of objects platc
+    // does not have (the including kustomization's, a remote base's, a plugin's output):
+    // alone, they would select and target what is simply not in view.
+    let partial: HashSet<String> = ks
+        .all
+        .iter()
+        .filter(|k| k.is_component())
+        .map(|k| k.dir.as_str())
+        .chain(input.not_built.iter().map(String::as_str))
+        .flat_map(|dir| ks.tree(dir).files)
+        .collect();
     let loose = input
         .raw
         .iter()
-        .filter(|f| !covered.contains(f.path.as_str()))
+        .filter(|f| !covered.contains(f.path.as_str()) && !partial.contains(&f.path))
         .flat_map(|f| &f.facts);
     findings.extend(bundle::check_workloads(loose));
 

@@ -35,6 +35,8 @@ pub struct Options {
     pub kustomize: Option<PathBuf>,
     /// Validate the raw files only.
     pub no_build: bool,
+    /// Fetch remote bases, resources and Helm charts when building.
+    pub network: bool,
     /// Check objects against their schemas (`validate`).
     pub schemas: bool,
     /// Run the lint rules (`lint`).
@@ -528,6 +530,7 @@ pub fn validate(
     // Builds: every top-level kustomization (validated), and for the lint rules every
     // folder an Application deploys (to know what it deploys).
     let mut builds = Vec::new();
+    let mut not_built = Vec::new();
     if !opts.no_build && !kustomizations.is_empty() {
         let kustomize = build::Kustomize::find(opts.kustomize.as_deref());
         let roots = kustomizations.roots();
@@ -541,16 +544,23 @@ pub fn validate(
         }
         // A kustomize named on the command line builds everything: the user asked for it.
         let native = opts.kustomize.is_none();
-        let (built, missing) = build::run(
+        let allowed = crate::kustomize::needs::Allowed {
+            network: opts.network,
+            helm: crate::kustomize::needs::Allowed::helm_on_path(),
+        };
+        let ran = build::run(
             kustomize.as_ref(),
             native,
             root,
             &kustomizations,
             &registry,
             &dirs,
+            allowed,
         );
-        builds = built;
-        if missing {
+        builds = ran.built;
+        findings.extend(build::not_built_notes(&ran.not_built, &kustomizations));
+        not_built = ran.not_built.into_iter().map(|n| n.dir).collect();
+        if ran.missing {
             findings.push(
                 Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: the overlays that need them were not built, only their raw files were validated")
                     .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
@@ -565,6 +575,7 @@ pub fn validate(
             kustomizations: &kustomizations,
             raw: &raw,
             builds: &builds,
+            not_built: &not_built,
         });
         object_findings.extend(linted.findings);
         linted.explained
