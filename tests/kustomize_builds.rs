@@ -127,3 +127,28 @@ fn a_failing_build_is_still_an_error() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn files_a_kustomization_lists_are_manifests_beside_a_chart() {
+    // The folder holds a Chart.yaml, yet the kustomization lists upstream/rendered.yaml as a
+    // resource: its objects are judged where they are written, not only in the build output.
+    let dir = fixtures().join("rules/kustomize/patch-target/good-chart-folder");
+    let out = platc()
+        .arg("-C")
+        .arg(&dir)
+        .args(["lint", "--kubernetes-version", "1.33", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "workload/probes")
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        ["upstream/rendered.yaml"]
+    );
+}

@@ -345,6 +345,22 @@ impl Kustomizations {
         Kustomizations::new(all)
     }
 
+    /// Files listed as resources: manifests, whatever sits beside them (a `Chart.yaml`).
+    pub fn resource_files(&self) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        for k in &self.all {
+            for r in k.refs() {
+                if r.kind == RefKind::Resource
+                    && let Some(p) = k.local(&r)
+                    && !self.by_dir.contains_key(&p)
+                {
+                    out.insert(p);
+                }
+            }
+        }
+        out
+    }
+
     /// Files named as patches or data inputs: partial objects, not objects to validate.
     pub fn inputs(&self) -> std::collections::HashSet<String> {
         let mut out = std::collections::HashSet::new();
@@ -441,6 +457,9 @@ mod tests {
         files.sort();
         assert_eq!(files, ["base/a.yaml", "overlays/prod/extra.yaml"]);
         assert!(all.inputs().contains("overlays/prod/p.yaml"));
+        let mut resources: Vec<_> = all.resource_files().into_iter().collect();
+        resources.sort();
+        assert_eq!(resources, ["base/a.yaml", "overlays/prod/extra.yaml"]);
     }
 
     #[test]

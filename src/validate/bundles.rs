@@ -142,7 +142,7 @@ pub fn lint(input: &Input<'_>) -> Linted {
         .iter()
         .filter_map(|(b, tree)| b.result.as_ref().ok().map(|o| (tree, o.as_slice())))
         .collect();
-    patch_target::check(ks, &ok, &mut findings);
+    patch_target::check(input.root, ks, &ok, &mut findings);
     for (b, tree) in &roots {
         let Err(e) = &b.result else { continue };
         let Some(id) = duplicate_object::from_build_error(e) else {

@@ -133,11 +133,19 @@ fn chart_dirs(root: &Path, files: &[String]) -> Vec<String> {
     dirs
 }
 
-fn read_text(root: &Path, path: &str, charts: &[String], inputs: &HashSet<String>) -> Option<Text> {
+fn read_text(
+    root: &Path,
+    path: &str,
+    charts: &[String],
+    inputs: &HashSet<String>,
+    resources: &HashSet<String>,
+) -> Option<Text> {
     let text: Arc<str> = Arc::from(std::fs::read_to_string(root.join(path)).ok()?);
-    let in_chart = charts
-        .iter()
-        .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
+    // A file a kustomization lists as a resource is a manifest, even in a chart's folder.
+    let in_chart = !resources.contains(path)
+        && charts
+            .iter()
+            .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")));
     let kind = if in_chart {
         FileKind::Chart
     } else if crate::kustomize::is_kustomization(path) {
@@ -451,9 +459,10 @@ pub fn validate(
     }
     let kustomizations = Kustomizations::new(parsed);
     let inputs = kustomizations.inputs();
+    let resources = kustomizations.resource_files();
     let texts: Vec<Text> = all
         .par_iter()
-        .filter_map(|p| read_text(root, p, &charts, &inputs))
+        .filter_map(|p| read_text(root, p, &charts, &inputs, &resources))
         .collect();
     let manifests: Vec<&Text> = texts
         .iter()
