@@ -152,3 +152,61 @@ fn files_a_kustomization_lists_are_manifests_beside_a_chart() {
         ["upstream/rendered.yaml"]
     );
 }
+
+/// `platc validate --format json` on a folder: `rule file:line` of each finding.
+fn validate(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "validate",
+            "--kubernetes-version",
+            "1.33",
+            "--format",
+            "json",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap_or(""),
+                f["line"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn objects_a_build_deploys_are_judged_as_it_deploys_them() {
+    let dir = fixtures().join("kustomize-placeholders");
+    // kubectl agrees: every overlay replaces the base's placeholder, and `namespace:` renames
+    // the Namespace object.
+    for (overlay, size) in [("overlays/prod", "50Gi"), ("overlays/dev", "1Gi")] {
+        let out = kubectl_kustomize(&dir.join(overlay)).unwrap();
+        assert!(out.contains(&format!("storage: {size}")), "{out}");
+    }
+    let out = kubectl_kustomize(&dir.join("apps/cert-manager")).unwrap();
+    assert!(out.contains("name: cert-manager"), "{out}");
+    // Only the mistake the build keeps is reported, at its line.
+    assert_eq!(
+        validate(&dir, &[]),
+        ["metadata/invalid-name apps/cert-manager/settings.yaml:5"]
+    );
+    // The raw files alone hold the placeholder and the `_` name.
+    assert_eq!(
+        validate(&dir, &["--no-build"]),
+        [
+            "metadata/invalid-name apps/cert-manager/namespace.yaml:4",
+            "metadata/invalid-name apps/cert-manager/settings.yaml:5",
+            "schema/invalid base/claim.yaml:10",
+        ]
+    );
+}

@@ -576,7 +576,7 @@ pub fn validate(
             );
         }
     }
-    let explained = if opts.lint {
+    let (linted, explained) = if opts.lint {
         let linted = bundles::lint(&bundles::Input {
             root,
             repo: &repo,
@@ -586,20 +586,21 @@ pub fn validate(
             builds: &builds,
             not_built: &not_built,
         });
-        object_findings.extend(linted.findings);
-        linted.explained
+        (linted.findings, linted.explained)
     } else {
-        HashSet::new()
+        (Vec::new(), HashSet::new())
     };
     object_findings = built_findings(
         &registry,
         opts,
         &lint,
+        &kustomizations,
         &builds,
         &explained,
         object_findings,
         &mut findings,
     );
+    object_findings.extend(linted);
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
     findings.extend(object_findings);
@@ -656,18 +657,24 @@ pub fn check_rendered(
 }
 
 /// Validate what the top-level kustomizations render. Findings the raw files already gave
-/// are not repeated; the others point at the kustomization that was built.
+/// are not repeated; the others point at the kustomization that was built. An object of a
+/// file a build includes is judged as the build deploys it (an overlay replaces a base's
+/// placeholder, the kustomization's `namespace` renames a Namespace): its raw finding stays,
+/// at its line, only when some build's output has it too.
+#[allow(clippy::too_many_arguments)]
 fn built_findings(
     registry: &Registry,
     opts: &Options,
     lint: &crate::rules::Context<'_>,
+    kustomizations: &Kustomizations,
     builds: &[build::Built],
     explained: &HashSet<String>,
     raw: Vec<Finding>,
     findings: &mut Vec<Finding>,
 ) -> Vec<Finding> {
-    let seen = SeenRaw::of(&raw);
-    let mut added = Vec::new();
+    let mut covered: HashSet<String> = HashSet::new();
+    let mut built = Vec::new();
+    let mut built_dirs = Vec::new();
     for b in builds.iter().filter(|b| b.root) {
         let dir = &b.dir;
         match &b.result {
@@ -680,26 +687,47 @@ fn built_findings(
             ),
             Err(_) => {}
             Ok(objects) => {
+                covered.extend(kustomizations.tree(dir).files);
                 for o in objects {
-                    for mut f in check_object(registry, opts, lint, o) {
-                        if seen.contains(&f) {
-                            continue;
-                        }
-                        // Positions would be in the build output, which no one can open.
-                        f.line = None;
-                        f.column = None;
-                        f.end = None;
-                        f.message = format!("{} (in the output of building `{dir}`)", f.message);
-                        added.push(f);
+                    for f in check_object(registry, opts, lint, o) {
+                        built.push(f);
+                        built_dirs.push(dir.as_str());
                     }
                 }
             }
         }
     }
+    let in_builds = SeenRaw::of(&built);
+    let raw: Vec<Finding> = raw
+        .into_iter()
+        .filter(|f| !judged_on_builds(f, &covered) || in_builds.reproduces(f))
+        .collect();
+    let seen = SeenRaw::of(&raw);
+    let mut added = Vec::new();
+    for (mut f, dir) in built.iter().cloned().zip(built_dirs) {
+        if seen.contains(&f) {
+            continue;
+        }
+        // Positions would be in the build output, which no one can open.
+        f.line = None;
+        f.column = None;
+        f.end = None;
+        f.message = format!("{} (in the output of building `{dir}`)", f.message);
+        added.push(f);
+    }
     drop(seen);
+    drop(in_builds);
     let mut out = raw;
     out.extend(added);
     out
+}
+
+/// Whether a raw file's finding is about an object that successful builds deploy (file-level
+/// findings, such as YAML syntax, stay whatever the builds say).
+fn judged_on_builds(f: &Finding, covered: &HashSet<String>) -> bool {
+    f.object.is_some()
+        && !f.rule.starts_with("yaml/")
+        && f.file.as_deref().is_some_and(|file| covered.contains(file))
 }
 
 /// The findings of the raw files, to recognise them again in a build's output, where the
@@ -738,6 +766,21 @@ impl<'a> SeenRaw<'a> {
         // A kind without a schema is one finding whatever the object.
         self.names.get(&key).is_some_and(|names| {
             f.rule == "schema/missing" || names.iter().any(|n| name.contains(n))
+        })
+    }
+
+    /// Whether a raw file's finding is among these (a build's), on the object the raw one is
+    /// about (whose name the build may have prefixed or suffixed).
+    fn reproduces(&self, raw: &Finding) -> bool {
+        let (kind, name) = kind_and_name(raw.object.as_deref());
+        let key = (
+            raw.rule.as_str(),
+            kind,
+            raw.path.as_deref().unwrap_or(""),
+            raw.message.as_str(),
+        );
+        self.names.get(&key).is_some_and(|built| {
+            raw.rule == "schema/missing" || built.iter().any(|b| b.contains(name))
         })
     }
 }
