@@ -103,6 +103,9 @@ pub struct GitSource {
     pub path: String,
     /// `directory.recurse`: subfolders are read too.
     pub recurse: bool,
+    /// `directory.include` and `directory.exclude`: globs on paths relative to `path`.
+    pub include: Option<String>,
+    pub exclude: Option<String>,
     pub place: Place,
 }
 
@@ -348,6 +351,8 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
                                 .pointer("/directory/recurse")
                                 .and_then(Node::as_bool)
                                 .unwrap_or(false),
+                            include: glob_of(source, "/directory/include"),
+                            exclude: glob_of(source, "/directory/exclude"),
                             place: place(
                                 source.get("path").unwrap_or(source),
                                 &format!("{pointer}/path"),
@@ -388,6 +393,15 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         _ => {}
     }
     out
+}
+
+/// A non-empty `directory.include` / `exclude` glob.
+fn glob_of(source: &Node, pointer: &str) -> Option<String> {
+    source
+        .pointer(pointer)
+        .and_then(Node::as_str)
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
 }
 
 /// The cluster an Application deploys to. `in-cluster` is the name Argo CD gives its own
