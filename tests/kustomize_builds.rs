@@ -195,10 +195,14 @@ fn objects_a_build_deploys_are_judged_as_it_deploys_them() {
     }
     let out = kubectl_kustomize(&dir.join("apps/cert-manager")).unwrap();
     assert!(out.contains("name: cert-manager"), "{out}");
-    // Only the mistake the build keeps is reported, at its line.
+    // Only the mistakes the builds keep are reported, at their line, once (the prefixed
+    // build's message names `team-Options`).
     assert_eq!(
         validate(&dir, &[]),
-        ["metadata/invalid-name apps/cert-manager/settings.yaml:5"]
+        [
+            "metadata/invalid-name apps/cert-manager/settings.yaml:5",
+            "metadata/invalid-name apps/prefixed/options.yaml:4",
+        ]
     );
     // The raw files alone hold the placeholder and the `_` name.
     assert_eq!(
@@ -206,6 +210,7 @@ fn objects_a_build_deploys_are_judged_as_it_deploys_them() {
         [
             "metadata/invalid-name apps/cert-manager/namespace.yaml:4",
             "metadata/invalid-name apps/cert-manager/settings.yaml:5",
+            "metadata/invalid-name apps/prefixed/options.yaml:4",
             "schema/invalid base/claim.yaml:10",
         ]
     );

@@ -731,58 +731,64 @@ fn judged_on_builds(f: &Finding, covered: &HashSet<String>) -> bool {
 }
 
 /// The findings of the raw files, to recognise them again in a build's output, where the
-/// object may have gained a name prefix or suffix and a namespace.
+/// object may have gained a name prefix or suffix and a namespace (and a message quoting the
+/// name quotes the new one); or a build's findings, to find a raw file's again.
 struct SeenRaw<'a> {
-    /// (rule, kind, pointer, message) -> object names.
-    names: std::collections::HashMap<(&'a str, &'a str, &'a str, &'a str), Vec<&'a str>>,
+    /// (rule, kind, pointer) -> (object name, message).
+    names: std::collections::HashMap<FindingKey<'a>, Vec<(&'a str, &'a str)>>,
 }
+
+/// A finding's rule, object kind and pointer.
+type FindingKey<'a> = (&'a str, &'a str, &'a str);
 
 impl<'a> SeenRaw<'a> {
     fn of(raw: &'a [Finding]) -> SeenRaw<'a> {
-        let mut names: std::collections::HashMap<_, Vec<&str>> = std::collections::HashMap::new();
+        let mut names: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
         for f in raw {
             let (kind, name) = kind_and_name(f.object.as_deref());
             names
-                .entry((
-                    f.rule.as_str(),
-                    kind,
-                    f.path.as_deref().unwrap_or(""),
-                    f.message.as_str(),
-                ))
+                .entry((f.rule.as_str(), kind, f.path.as_deref().unwrap_or("")))
                 .or_default()
-                .push(name);
+                .push((name, f.message.as_str()));
         }
         SeenRaw { names }
     }
 
-    fn contains(&self, f: &Finding) -> bool {
+    /// Whether some entry for `f`'s rule, kind and pointer satisfies `matches(entry, name)`,
+    /// `name` being `f`'s object name.
+    fn any(&self, f: &Finding, matches: impl Fn(&(&str, &str), &str) -> bool) -> bool {
         let (kind, name) = kind_and_name(f.object.as_deref());
-        let key = (
-            f.rule.as_str(),
-            kind,
-            f.path.as_deref().unwrap_or(""),
-            f.message.as_str(),
-        );
+        let key = (f.rule.as_str(), kind, f.path.as_deref().unwrap_or(""));
+        self.names
+            .get(&key)
+            .is_some_and(|entries| entries.iter().any(|e| matches(e, name)))
+    }
+
+    /// Whether a build's finding is one of these (a raw file's).
+    fn contains(&self, f: &Finding) -> bool {
         // A kind without a schema is one finding whatever the object.
-        self.names.get(&key).is_some_and(|names| {
-            f.rule == "schema/missing" || names.iter().any(|n| name.contains(n))
+        self.any(f, |(n, m), name| {
+            (f.rule == "schema/missing" && *m == f.message) || same(n, m, name, &f.message)
         })
     }
 
     /// Whether a raw file's finding is among these (a build's), on the object the raw one is
-    /// about (whose name the build may have prefixed or suffixed).
+    /// about.
     fn reproduces(&self, raw: &Finding) -> bool {
-        let (kind, name) = kind_and_name(raw.object.as_deref());
-        let key = (
-            raw.rule.as_str(),
-            kind,
-            raw.path.as_deref().unwrap_or(""),
-            raw.message.as_str(),
-        );
-        self.names.get(&key).is_some_and(|built| {
-            raw.rule == "schema/missing" || built.iter().any(|b| b.contains(name))
+        self.any(raw, |(b, m), name| {
+            (raw.rule == "schema/missing" && *m == raw.message) || same(name, &raw.message, b, m)
         })
     }
+}
+
+/// Whether a raw finding (on `raw_name`) and a build's (on `built_name`, the raw name with
+/// a prefix or suffix) say the same, the build's message quoting the built name.
+fn same(raw_name: &str, raw_message: &str, built_name: &str, built_message: &str) -> bool {
+    built_name.contains(raw_name)
+        && (raw_message == built_message
+            || (!raw_name.is_empty()
+                && raw_name != built_name
+                && raw_message.replace(raw_name, built_name) == built_message))
 }
 
 /// The kind and name of `apps/v1 Deployment web/api`.
@@ -913,6 +919,21 @@ fn check_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_finding_quoting_the_prefixed_name_is_the_raw_one() {
+        let msg = |n: &str| format!("`{n}` is not a valid ConfigMap name");
+        assert!(same(
+            "Options",
+            &msg("Options"),
+            "team-Options",
+            &msg("team-Options")
+        ));
+        assert!(same("web", "no probe", "prod-web", "no probe"));
+        // Another object, or another message, is another finding.
+        assert!(!same("api", "no probe", "prod-web", "no probe"));
+        assert!(!same("_", &msg("_"), "cert-manager", &msg("cert-manager")));
+    }
 
     #[test]
     fn schema_file_names_in_both_layouts() {
