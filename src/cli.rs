@@ -241,6 +241,10 @@ pub struct SchemaArgs {
     /// Validate the raw files only; do not build kustomizations.
     #[arg(long)]
     pub no_build: bool,
+    /// Fetch remote bases, resources and Helm charts when building (offline, a kustomization
+    /// that needs one is not built and gets an info finding).
+    #[arg(long)]
+    pub network: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -533,6 +533,7 @@ fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Opti
         strict_missing: schemas.strict_missing,
         kustomize: schemas.kustomize.clone(),
         no_build: schemas.no_build,
+        network: schemas.network,
         schemas: true,
         lint: false,
     }

@@ -6,6 +6,7 @@
 
 pub mod fields;
 pub mod native;
+pub mod needs;
 pub mod select;
 
 use crate::yaml::Node;
@@ -153,6 +154,12 @@ impl Kustomization {
         crate::spec::paths::repo_relative(&self.dir, r.target).ok()
     }
 
+    /// A `kind: Component`: it patches what the kustomization that lists it brings, so it is
+    /// never built on its own.
+    pub fn is_component(&self) -> bool {
+        self.field("kind") == Some("Component")
+    }
+
     /// A string field (`namePrefix`, `namespace`...).
     pub fn field(&self, name: &str) -> Option<&str> {
         self.doc.get(name).and_then(Node::as_str)
@@ -239,8 +246,29 @@ impl Kustomizations {
     }
 
     /// Folders of the kustomizations no other kustomization includes: building those
-    /// covers every other one.
+    /// covers every other one. Components are never roots: they are built within the
+    /// kustomizations that list them.
     pub fn roots(&self) -> Vec<String> {
+        let included = self.included();
+        self.all
+            .iter()
+            .filter(|k| !k.is_component())
+            .map(|k| k.dir.clone())
+            .filter(|dir| !included.contains(dir))
+            .collect()
+    }
+
+    /// Components no kustomization (of those read) lists: nothing builds them.
+    pub fn unlisted_components(&self) -> Vec<&Kustomization> {
+        let included = self.included();
+        self.all
+            .iter()
+            .filter(|k| k.is_component() && !included.contains(&k.dir))
+            .collect()
+    }
+
+    /// Folders some kustomization includes as a resource, base or component.
+    fn included(&self) -> std::collections::HashSet<String> {
         let mut included = std::collections::HashSet::new();
         for k in &self.all {
             for r in k.refs() {
@@ -251,11 +279,7 @@ impl Kustomizations {
                 }
             }
         }
-        self.all
-            .iter()
-            .map(|k| k.dir.clone())
-            .filter(|dir| !included.contains(dir))
-            .collect()
+        included
     }
 
     /// What building the kustomization in `dir` reads (cycles are cut).
@@ -319,6 +343,22 @@ impl Kustomizations {
             all.push(k);
         }
         Kustomizations::new(all)
+    }
+
+    /// Files listed as resources: manifests, whatever sits beside them (a `Chart.yaml`).
+    pub fn resource_files(&self) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        for k in &self.all {
+            for r in k.refs() {
+                if r.kind == RefKind::Resource
+                    && let Some(p) = k.local(&r)
+                    && !self.by_dir.contains_key(&p)
+                {
+                    out.insert(p);
+                }
+            }
+        }
+        out
     }
 
     /// Files named as patches or data inputs: partial objects, not objects to validate.
@@ -417,6 +457,35 @@ mod tests {
         files.sort();
         assert_eq!(files, ["base/a.yaml", "overlays/prod/extra.yaml"]);
         assert!(all.inputs().contains("overlays/prod/p.yaml"));
+        let mut resources: Vec<_> = all.resource_files().into_iter().collect();
+        resources.sort();
+        assert_eq!(resources, ["base/a.yaml", "overlays/prod/extra.yaml"]);
+    }
+
+    #[test]
+    fn components_are_never_roots() {
+        let all = Kustomizations::new(vec![
+            at(
+                "app/kustomization.yaml",
+                "resources: [../base]\ncomponents: [../tls]\n",
+            ),
+            at("base/kustomization.yaml", "resources: [a.yaml]\n"),
+            at(
+                "tls/kustomization.yaml",
+                "kind: Component\npatches: [{path: p.yaml}]\n",
+            ),
+            at(
+                "lone/kustomization.yaml",
+                "kind: Component\nresources: [np.yaml]\n",
+            ),
+        ]);
+        assert_eq!(all.roots(), ["app"]);
+        let lone: Vec<&str> = all
+            .unlisted_components()
+            .iter()
+            .map(|k| k.dir.as_str())
+            .collect();
+        assert_eq!(lone, ["lone"]);
     }
 
     #[test]

@@ -541,12 +541,22 @@ fn remove(doc: &mut Value, path: &str) -> Option<Value> {
 /// `namespace:` on every namespaced object. kustomize knows which built-in kinds are
 /// cluster-scoped and takes every other kind as namespaced; a custom kind known to be
 /// cluster-scoped, and kinds whose fields name namespaces, are left to kustomize.
+/// kustomize also renames a `Namespace` object to the namespace (two of them would then
+/// collide: kustomize says how).
 fn set_namespace(registry: &Registry, namespace: &str, objects: &mut [Value]) -> Option<()> {
+    let is_namespace = |o: &Value| o["apiVersion"] == "v1" && o["kind"] == "Namespace";
+    if objects.iter().filter(|o| is_namespace(o)).count() > 1 {
+        return None;
+    }
     for o in objects.iter_mut() {
         let api = o["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = o["kind"].as_str().unwrap_or_default().to_string();
         if NAMESPACE_REFERENCES.contains(&kind.as_str()) {
             return None;
+        }
+        if is_namespace(o) {
+            metadata(o)?.insert("name".into(), Value::String(namespace.into()));
+            continue;
         }
         let namespaced = match registry.core_namespaced(&api, &kind) {
             Some(n) => n,

@@ -7,7 +7,9 @@ use std::process::Command;
 use rayon::prelude::*;
 
 use crate::kustomize::Kustomizations;
+use crate::kustomize::needs::{self, Allowed, Need};
 use crate::manifest::{Object, read_objects};
+use crate::report::{Finding, Severity};
 
 /// How to run kustomize.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +58,31 @@ impl Kustomize {
 
     /// Build a folder: the rendered YAML, or the first lines of the error.
     pub fn build(&self, dir: &Path) -> Result<String, String> {
-        let output = match self {
-            Kustomize::Standalone(bin) => Command::new(bin).arg("build").arg(dir).output(),
-            Kustomize::Kubectl(bin) => Command::new(bin).arg("kustomize").arg(dir).output(),
+        self.build_with(dir, false)
+    }
+
+    /// Build a folder; `helm`: inflate `helmCharts` (kustomize refuses them without
+    /// `--enable-helm`).
+    pub fn build_with(&self, dir: &Path, helm: bool) -> Result<String, String> {
+        let mut command = match self {
+            Kustomize::Standalone(bin) => {
+                let mut c = Command::new(bin);
+                c.arg("build");
+                c
+            }
+            Kustomize::Kubectl(bin) => {
+                let mut c = Command::new(bin);
+                c.arg("kustomize");
+                c
+            }
+        };
+        if helm {
+            command.arg("--enable-helm");
         }
-        .map_err(|e| format!("cannot run {}: {e}", self.name()))?;
+        let output = command
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.name()))?;
         if output.status.success() {
             String::from_utf8(output.stdout)
                 .map_err(|_| "the build output is not UTF-8".to_string())
@@ -84,9 +106,25 @@ pub struct Built {
     pub result: Result<Vec<Object>, String>,
 }
 
+/// A folder that was not built because its build needs what is not here (the network, a
+/// plugin, helm).
+pub struct NotBuilt {
+    pub dir: String,
+    pub needs: Vec<Need>,
+}
+
+/// What running the builds gave.
+pub struct Builds {
+    pub built: Vec<Built>,
+    /// Some folder needed kustomize and there is none.
+    pub missing: bool,
+    pub not_built: Vec<NotBuilt>,
+}
+
 /// Build the folders in parallel and read each output once: in process where platc can
 /// reproduce kustomize exactly (`native`), else with kustomize. A folder that needs kustomize
-/// when there is none is left out; the second value says whether that happened.
+/// when there is none is left out (`missing`); so is one that needs what `allowed` does not
+/// give (`not_built`).
 pub fn run(
     kustomize: Option<&Kustomize>,
     native: bool,
@@ -94,35 +132,89 @@ pub fn run(
     kustomizations: &Kustomizations,
     registry: &crate::schema::registry::Registry,
     dirs: &[(String, bool)],
-) -> (Vec<Built>, bool) {
-    let built: Vec<Option<Built>> = dirs
+    allowed: Allowed,
+) -> Builds {
+    let built: Vec<Result<Option<Built>, NotBuilt>> = dirs
         .par_iter()
         .map(|(dir, is_root)| {
             let kustomization = kustomizations
                 .in_dir(dir)
                 .map(|k| k.file.clone())
                 .unwrap_or_else(|| format!("{dir}/kustomization.yaml"));
+            let tree = kustomizations.tree(dir);
+            let needs = needs::unmet(root, kustomizations, &tree, allowed);
+            if !needs.is_empty() {
+                return Err(NotBuilt {
+                    dir: dir.clone(),
+                    needs,
+                });
+            }
+            let helm = needs::uses_helm(kustomizations, &tree);
             let in_process = native
                 .then(|| crate::kustomize::native::build(root, kustomizations, registry, dir))
                 .flatten();
             let result = match (in_process, kustomize) {
                 (Some(values), _) => Ok(objects_of(&kustomization, &values)),
                 (None, Some(k)) => k
-                    .build(&root.join(dir))
+                    .build_with(&root.join(dir), helm)
                     .map(|text| read_objects(&kustomization, &text).objects),
-                (None, None) => return None,
+                (None, None) => return Ok(None),
             };
-            Some(Built {
+            Ok(Some(Built {
                 dir: dir.clone(),
                 kustomization,
                 root: *is_root,
                 result,
-            })
+            }))
         })
         .collect();
-    let missing = built.iter().any(Option::is_none);
-    (built.into_iter().flatten().collect(), missing)
+    let mut out = Builds {
+        built: Vec::new(),
+        missing: false,
+        not_built: Vec::new(),
+    };
+    for b in built {
+        match b {
+            Ok(Some(b)) => out.built.push(b),
+            Ok(None) => out.missing = true,
+            Err(n) => out.not_built.push(n),
+        }
+    }
+    out
 }
+
+/// One info finding per thing a build needed and could not have (a base several overlays
+/// share is said once), and one per Component no kustomization lists.
+pub fn not_built_notes(not_built: &[NotBuilt], kustomizations: &Kustomizations) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for need in not_built.iter().flat_map(|n| &n.needs) {
+        if !seen.insert((need.file.clone(), need.pointer.clone())) {
+            continue;
+        }
+        out.push(
+            Finding::new(NOT_BUILT, Severity::Info, need.message.clone())
+                .at_span(need.file.clone(), Some(need.span))
+                .with_path(need.pointer.clone())
+                .with_help(need.help),
+        );
+    }
+    for k in kustomizations.unlisted_components() {
+        out.push(
+            Finding::new(
+                NOT_BUILT,
+                Severity::Info,
+                "a Component is built only within a kustomization that lists it in `components:`; none of those checked does, so it was not built".to_string(),
+            )
+            .at(k.file.clone(), None)
+            .with_help("list it in an overlay's `components:` to check it there; its files were checked on their own"),
+        );
+    }
+    out
+}
+
+/// The id of the notes on builds that were not run.
+pub const NOT_BUILT: &str = "kustomize/not-built";
 
 /// Objects for values built in process, attributed to the kustomization like kustomize's
 /// output is.

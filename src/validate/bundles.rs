@@ -9,7 +9,7 @@ use crate::kustomize::Kustomizations;
 use crate::manifest::Object;
 use crate::repo::Repo;
 use crate::report::Finding;
-use crate::rules::bundle::{self, Fact, ObjectId, Place, shared_object};
+use crate::rules::bundle::{self, Fact, GitSource, ObjectId, Place, shared_object};
 use crate::rules::kustomize::{duplicate_object, invalid, missing_file, patch_target};
 use crate::schema::registry::Registry;
 use crate::yaml::Span;
@@ -34,6 +34,8 @@ pub struct Input<'a> {
     /// Sorted by path.
     pub raw: &'a [RawFile],
     pub builds: &'a [Built],
+    /// Folders whose build needs what is not here (the network, a plugin, helm).
+    pub not_built: &'a [String],
 }
 
 /// What the rules found, and the builds whose failure a finding already explains.
@@ -111,10 +113,21 @@ pub fn lint(input: &Input<'_>) -> Linted {
         let facts = built_facts(b, objects, tree, input.raw);
         findings.extend(bundle::check_workloads(facts.iter()));
     }
+    // The files of a Component, or of a build that was not run, are part of objects platc
+    // does not have (the including kustomization's, a remote base's, a plugin's output):
+    // alone, they would select and target what is simply not in view.
+    let partial: HashSet<String> = ks
+        .all
+        .iter()
+        .filter(|k| k.is_component())
+        .map(|k| k.dir.as_str())
+        .chain(input.not_built.iter().map(String::as_str))
+        .flat_map(|dir| ks.tree(dir).files)
+        .collect();
     let loose = input
         .raw
         .iter()
-        .filter(|f| !covered.contains(f.path.as_str()))
+        .filter(|f| !covered.contains(f.path.as_str()) && !partial.contains(&f.path))
         .flat_map(|f| &f.facts);
     findings.extend(bundle::check_workloads(loose));
 
@@ -129,7 +142,7 @@ pub fn lint(input: &Input<'_>) -> Linted {
         .iter()
         .filter_map(|(b, tree)| b.result.as_ref().ok().map(|o| (tree, o.as_slice())))
         .collect();
-    patch_target::check(ks, &ok, &mut findings);
+    patch_target::check(input.root, ks, &ok, &mut findings);
     for (b, tree) in &roots {
         let Err(e) = &b.result else { continue };
         let Some(id) = duplicate_object::from_build_error(e) else {
@@ -267,7 +280,7 @@ fn shared_objects(input: &Input<'_>, out: &mut Vec<Finding>) {
                 input
                     .raw
                     .iter()
-                    .filter(|f| in_folder(&f.path, &dir, source.recurse))
+                    .filter(|f| in_source(&f.path, &dir, source))
                     .flat_map(|f| f.ids.iter().map(|(id, _)| id))
                     .collect()
             };
@@ -297,15 +310,33 @@ fn shared_objects(input: &Input<'_>, out: &mut Vec<Finding>) {
 /// Whether a file is read by a plain-folder source of `dir` (subfolders only with
 /// `directory.recurse`).
 fn in_folder(path: &str, dir: &str, recurse: bool) -> bool {
-    let rest = if dir.is_empty() {
-        path
+    relative_in(path, dir).is_some_and(|rest| recurse || !rest.contains('/'))
+}
+
+/// `path` relative to `dir`, when it is inside.
+fn relative_in<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
+    if dir.is_empty() {
+        Some(path)
     } else {
-        match path.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
-            Some(r) => r,
-            None => return false,
-        }
+        path.strip_prefix(dir).and_then(|r| r.strip_prefix('/'))
+    }
+}
+
+/// Whether Argo CD reads a file for a plain-folder source: in the folder (or below, with
+/// `recurse`), not excluded, and included when `include` is set. Argo CD matches both globs
+/// against the path relative to the source folder, `*` crossing `/`, `{a,b}` alternatives.
+fn in_source(path: &str, dir: &str, source: &GitSource) -> bool {
+    if !in_folder(path, dir, source.recurse) {
+        return false;
+    }
+    let rest = relative_in(path, dir).unwrap_or(path);
+    let matches = |glob: &Option<String>| {
+        glob.as_deref().map(|g| {
+            // A glob that does not compile matches nothing, as in Argo CD.
+            globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(rest))
+        })
     };
-    recurse || !rest.contains('/')
+    matches(&source.exclude) != Some(true) && matches(&source.include) != Some(false)
 }
 
 #[cfg(test)]
@@ -318,6 +349,41 @@ mod tests {
         assert_eq!(folder(".").as_deref(), Some(""));
         assert_eq!(folder("apps/{{.name}}"), None);
         assert_eq!(folder("../elsewhere"), None);
+    }
+
+    #[test]
+    fn directory_include_and_exclude_as_argo_cd_matches_them() {
+        let source = |include: Option<&str>, exclude: Option<&str>| GitSource {
+            repo_url: String::new(),
+            path: "apps/web".into(),
+            recurse: true,
+            include: include.map(str::to_string),
+            exclude: exclude.map(str::to_string),
+            place: Place {
+                file: String::new(),
+                span: Span::default(),
+                object: String::new(),
+                pointer: String::new(),
+                waived: Vec::new(),
+                kind: String::new(),
+                name: String::new(),
+                built: None,
+            },
+        };
+        let read = |s: &GitSource, path: &str| in_source(path, "apps/web", s);
+        let all = source(None, None);
+        assert!(read(&all, "apps/web/a.yaml") && read(&all, "apps/web/sub/b.yaml"));
+        let no_settings = source(None, Some("{settings.yaml,*.json}"));
+        assert!(!read(&no_settings, "apps/web/settings.yaml"));
+        assert!(read(&no_settings, "apps/web/deploy.yaml"));
+        let only_sub = source(Some("sub/*"), None);
+        assert!(!read(&only_sub, "apps/web/a.yaml"));
+        assert!(
+            read(&only_sub, "apps/web/sub/deep/b.yaml"),
+            "`*` crosses `/`"
+        );
+        let both = source(Some("*.yaml"), Some("*secret*"));
+        assert!(!read(&both, "apps/web/secret.yaml") && read(&both, "apps/web/cm.yaml"));
     }
 
     #[test]

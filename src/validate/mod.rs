@@ -36,6 +36,8 @@ pub struct Options {
     pub kustomize: Option<PathBuf>,
     /// Validate the raw files only.
     pub no_build: bool,
+    /// Fetch remote bases, resources and Helm charts when building.
+    pub network: bool,
     /// Check objects against their schemas (`validate`).
     pub schemas: bool,
     /// Run the lint rules (`lint`).
@@ -189,12 +191,15 @@ fn read_text(
     path: &str,
     charts: &[String],
     inputs: &HashSet<String>,
+    resources: &HashSet<String>,
 ) -> Result<Text, (String, read::Unreadable)> {
     let text: Arc<str> =
         Arc::from(read::read(&root.join(path)).map_err(|e| (path.to_string(), e))?);
-    // The innermost chart holding the file, and the file's path inside it.
+    // The innermost chart holding the file, and the file's path inside it. A file a
+    // kustomization lists as a resource is a manifest, even in a chart's folder.
     let in_chart = charts
         .iter()
+        .filter(|_| !resources.contains(path))
         .filter_map(|d| {
             if d.is_empty() {
                 Some(path)
@@ -574,9 +579,10 @@ pub fn validate(
     }
     let kustomizations = Kustomizations::new(parsed);
     let inputs = kustomizations.inputs();
+    let resources = kustomizations.resource_files();
     let (texts, unreadable): (Vec<_>, Vec<_>) = all
         .par_iter()
-        .map(|p| read_text(root, p, &charts, &inputs))
+        .map(|p| read_text(root, p, &charts, &inputs, &resources))
         .partition(Result::is_ok);
     let texts: Vec<Text> = texts.into_iter().flatten().collect();
     if !unreadable.is_empty() {
@@ -670,6 +676,7 @@ pub fn validate(
     // Builds: every top-level kustomization (validated), and for the lint rules every
     // folder an Application deploys (to know what it deploys).
     let mut builds = Vec::new();
+    let mut not_built = Vec::new();
     if !opts.no_build && !kustomizations.is_empty() {
         let kustomize = build::Kustomize::find(opts.kustomize.as_deref());
         let roots = kustomizations.roots();
@@ -683,23 +690,30 @@ pub fn validate(
         }
         // A kustomize named on the command line builds everything: the user asked for it.
         let native = opts.kustomize.is_none();
-        let (built, missing) = build::run(
+        let allowed = crate::kustomize::needs::Allowed {
+            network: opts.network,
+            helm: crate::kustomize::needs::Allowed::helm_on_path(),
+        };
+        let ran = build::run(
             kustomize.as_ref(),
             native,
             root,
             &kustomizations,
             &registry,
             &dirs,
+            allowed,
         );
-        builds = built;
-        if missing {
+        builds = ran.built;
+        findings.extend(build::not_built_notes(&ran.not_built, &kustomizations));
+        not_built = ran.not_built.into_iter().map(|n| n.dir).collect();
+        if ran.missing {
             findings.push(
                 Finding::new("kustomize/not-found", Severity::Info, "neither kustomize nor kubectl is installed: the overlays that need them were not built, only their raw files were validated")
                     .with_help("install kustomize or kubectl, or name one with --kustomize BIN"),
             );
         }
     }
-    let explained = if opts.lint {
+    let (linted, explained) = if opts.lint {
         let linted = bundles::lint(&bundles::Input {
             root,
             repo: &repo,
@@ -707,28 +721,30 @@ pub fn validate(
             kustomizations: &kustomizations,
             raw: &raw,
             builds: &builds,
+            not_built: &not_built,
         });
         // A target or selector that is a `${VAR}` reference is only known once Flux
         // substitutes it.
-        object_findings.extend(
-            linted
-                .findings
-                .into_iter()
-                .filter(|f| !crate::manifest::substitution::mentions_reference(&f.message)),
-        );
-        linted.explained
+        let findings: Vec<Finding> = linted
+            .findings
+            .into_iter()
+            .filter(|f| !crate::manifest::substitution::mentions_reference(&f.message))
+            .collect();
+        (findings, linted.explained)
     } else {
-        HashSet::new()
+        (Vec::new(), HashSet::new())
     };
     object_findings = built_findings(
         &registry,
         opts,
         &lint,
+        &kustomizations,
         &builds,
         &explained,
         object_findings,
         &mut findings,
     );
+    object_findings.extend(linted);
     let object_findings = group_missing(object_findings);
     let mut sources = Sources::default();
     findings.extend(object_findings);
@@ -787,18 +803,24 @@ pub fn check_rendered(
 }
 
 /// Validate what the top-level kustomizations render. Findings the raw files already gave
-/// are not repeated; the others point at the kustomization that was built.
+/// are not repeated; the others point at the kustomization that was built. An object of a
+/// file a build includes is judged as the build deploys it (an overlay replaces a base's
+/// placeholder, the kustomization's `namespace` renames a Namespace): its raw finding stays,
+/// at its line, only when some build's output has it too.
+#[allow(clippy::too_many_arguments)]
 fn built_findings(
     registry: &Registry,
     opts: &Options,
     lint: &crate::rules::Context<'_>,
+    kustomizations: &Kustomizations,
     builds: &[build::Built],
     explained: &HashSet<String>,
     raw: Vec<Finding>,
     findings: &mut Vec<Finding>,
 ) -> Vec<Finding> {
-    let seen = SeenRaw::of(&raw);
-    let mut added = Vec::new();
+    let mut covered: HashSet<String> = HashSet::new();
+    let mut built = Vec::new();
+    let mut built_dirs = Vec::new();
     for b in builds.iter().filter(|b| b.root) {
         let dir = &b.dir;
         match &b.result {
@@ -811,66 +833,108 @@ fn built_findings(
             ),
             Err(_) => {}
             Ok(objects) => {
+                covered.extend(kustomizations.tree(dir).files);
                 for o in objects {
-                    for mut f in check_object(registry, opts, lint, o) {
-                        if seen.contains(&f) {
-                            continue;
-                        }
-                        // Positions would be in the build output, which no one can open.
-                        f.line = None;
-                        f.column = None;
-                        f.end = None;
-                        f.message = format!("{} (in the output of building `{dir}`)", f.message);
-                        added.push(f);
+                    for f in check_object(registry, opts, lint, o) {
+                        built.push(f);
+                        built_dirs.push(dir.as_str());
                     }
                 }
             }
         }
     }
+    let in_builds = SeenRaw::of(&built);
+    let raw: Vec<Finding> = raw
+        .into_iter()
+        .filter(|f| !judged_on_builds(f, &covered) || in_builds.reproduces(f))
+        .collect();
+    let seen = SeenRaw::of(&raw);
+    let mut added = Vec::new();
+    for (mut f, dir) in built.iter().cloned().zip(built_dirs) {
+        if seen.contains(&f) {
+            continue;
+        }
+        // Positions would be in the build output, which no one can open.
+        f.line = None;
+        f.column = None;
+        f.end = None;
+        f.message = format!("{} (in the output of building `{dir}`)", f.message);
+        added.push(f);
+    }
     drop(seen);
+    drop(in_builds);
     let mut out = raw;
     out.extend(added);
     out
 }
 
-/// The findings of the raw files, to recognise them again in a build's output, where the
-/// object may have gained a name prefix or suffix and a namespace.
-struct SeenRaw<'a> {
-    /// (rule, kind, pointer, message) -> object names.
-    names: std::collections::HashMap<(&'a str, &'a str, &'a str, &'a str), Vec<&'a str>>,
+/// Whether a raw file's finding is about an object that successful builds deploy (file-level
+/// findings, such as YAML syntax, stay whatever the builds say).
+fn judged_on_builds(f: &Finding, covered: &HashSet<String>) -> bool {
+    f.object.is_some()
+        && !f.rule.starts_with("yaml/")
+        && f.file.as_deref().is_some_and(|file| covered.contains(file))
 }
+
+/// The findings of the raw files, to recognise them again in a build's output, where the
+/// object may have gained a name prefix or suffix and a namespace (and a message quoting the
+/// name quotes the new one); or a build's findings, to find a raw file's again.
+struct SeenRaw<'a> {
+    /// (rule, kind, pointer) -> (object name, message).
+    names: std::collections::HashMap<FindingKey<'a>, Vec<(&'a str, &'a str)>>,
+}
+
+/// A finding's rule, object kind and pointer.
+type FindingKey<'a> = (&'a str, &'a str, &'a str);
 
 impl<'a> SeenRaw<'a> {
     fn of(raw: &'a [Finding]) -> SeenRaw<'a> {
-        let mut names: std::collections::HashMap<_, Vec<&str>> = std::collections::HashMap::new();
+        let mut names: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
         for f in raw {
             let (kind, name) = kind_and_name(f.object.as_deref());
             names
-                .entry((
-                    f.rule.as_str(),
-                    kind,
-                    f.path.as_deref().unwrap_or(""),
-                    f.message.as_str(),
-                ))
+                .entry((f.rule.as_str(), kind, f.path.as_deref().unwrap_or("")))
                 .or_default()
-                .push(name);
+                .push((name, f.message.as_str()));
         }
         SeenRaw { names }
     }
 
-    fn contains(&self, f: &Finding) -> bool {
+    /// Whether some entry for `f`'s rule, kind and pointer satisfies `matches(entry, name)`,
+    /// `name` being `f`'s object name.
+    fn any(&self, f: &Finding, matches: impl Fn(&(&str, &str), &str) -> bool) -> bool {
         let (kind, name) = kind_and_name(f.object.as_deref());
-        let key = (
-            f.rule.as_str(),
-            kind,
-            f.path.as_deref().unwrap_or(""),
-            f.message.as_str(),
-        );
+        let key = (f.rule.as_str(), kind, f.path.as_deref().unwrap_or(""));
+        self.names
+            .get(&key)
+            .is_some_and(|entries| entries.iter().any(|e| matches(e, name)))
+    }
+
+    /// Whether a build's finding is one of these (a raw file's).
+    fn contains(&self, f: &Finding) -> bool {
         // A kind without a schema is one finding whatever the object.
-        self.names.get(&key).is_some_and(|names| {
-            f.rule == "schema/missing" || names.iter().any(|n| name.contains(n))
+        self.any(f, |(n, m), name| {
+            (f.rule == "schema/missing" && *m == f.message) || same(n, m, name, &f.message)
         })
     }
+
+    /// Whether a raw file's finding is among these (a build's), on the object the raw one is
+    /// about.
+    fn reproduces(&self, raw: &Finding) -> bool {
+        self.any(raw, |(b, m), name| {
+            (raw.rule == "schema/missing" && *m == raw.message) || same(name, &raw.message, b, m)
+        })
+    }
+}
+
+/// Whether a raw finding (on `raw_name`) and a build's (on `built_name`, the raw name with
+/// a prefix or suffix) say the same, the build's message quoting the built name.
+fn same(raw_name: &str, raw_message: &str, built_name: &str, built_message: &str) -> bool {
+    built_name.contains(raw_name)
+        && (raw_message == built_message
+            || (!raw_name.is_empty()
+                && raw_name != built_name
+                && raw_message.replace(raw_name, built_name) == built_message))
 }
 
 /// The kind and name of `apps/v1 Deployment web/api`.
@@ -1029,6 +1093,21 @@ fn check_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_finding_quoting_the_prefixed_name_is_the_raw_one() {
+        let msg = |n: &str| format!("`{n}` is not a valid ConfigMap name");
+        assert!(same(
+            "Options",
+            &msg("Options"),
+            "team-Options",
+            &msg("team-Options")
+        ));
+        assert!(same("web", "no probe", "prod-web", "no probe"));
+        // Another object, or another message, is another finding.
+        assert!(!same("api", "no probe", "prod-web", "no probe"));
+        assert!(!same("_", &msg("_"), "cert-manager", &msg("cert-manager")));
+    }
 
     #[test]
     fn schema_file_names_in_both_layouts() {

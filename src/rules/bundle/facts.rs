@@ -103,6 +103,9 @@ pub struct GitSource {
     pub path: String,
     /// `directory.recurse`: subfolders are read too.
     pub recurse: bool,
+    /// `directory.include` and `directory.exclude`: globs on paths relative to `path`.
+    pub include: Option<String>,
+    pub exclude: Option<String>,
     pub place: Place,
 }
 
@@ -122,6 +125,11 @@ pub enum Fact {
         namespace: Option<String>,
         kind: String,
         selector: Labels,
+        place: Place,
+    },
+    /// A Helm release installed by an object of the repository (a Flux HelmRelease, a k3s
+    /// HelmChart): its chart creates pods platc cannot see.
+    ChartPods {
         place: Place,
     },
     /// An HPA's target.
@@ -164,6 +172,7 @@ macro_rules! place_of {
             | Fact::ScaleTarget { place, .. }
             | Fact::UsesProject { place, .. }
             | Fact::Release { place, .. }
+            | Fact::ChartPods { place }
             | Fact::Application { place, .. } => Some(place),
             Fact::Pods { .. } | Fact::AppProject { .. } => None,
         }
@@ -228,6 +237,36 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
             kind: kind.into(),
             name,
             labels: labels(node.pointer("/spec/template/metadata/labels")),
+        }),
+        // An Argo Rollout owns pods like a Deployment (with `spec.workloadRef`, the pods take
+        // the labels of the Deployment it names, which is a pod owner of its own).
+        // Canary steps may run experiments whose pods get the labels of their templates.
+        "Rollout" if api.starts_with("argoproj.io/") => {
+            let steps = node
+                .pointer("/spec/strategy/canary/steps")
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            let experiments = steps
+                .iter()
+                .filter_map(|s| s.pointer("/experiment/templates").and_then(Node::as_seq))
+                .flatten()
+                .map(|t| labels(t.pointer("/metadata/labels")))
+                .filter(|l| !l.is_empty());
+            let own = labels(node.pointer("/spec/template/metadata/labels"));
+            for l in std::iter::once(own).chain(experiments) {
+                out.push(Fact::Pods {
+                    namespace: namespace.clone(),
+                    kind: kind.into(),
+                    name: name.clone(),
+                    labels: l,
+                });
+            }
+        }
+        "HelmRelease" if api.starts_with("helm.toolkit.fluxcd.io/") => out.push(Fact::ChartPods {
+            place: place(node, ""),
+        }),
+        "HelmChart" if api.starts_with("helm.cattle.io/") => out.push(Fact::ChartPods {
+            place: place(node, ""),
         }),
         "CronJob" => out.push(Fact::Pods {
             namespace,
@@ -312,6 +351,8 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
                                 .pointer("/directory/recurse")
                                 .and_then(Node::as_bool)
                                 .unwrap_or(false),
+                            include: glob_of(source, "/directory/include"),
+                            exclude: glob_of(source, "/directory/exclude"),
                             place: place(
                                 source.get("path").unwrap_or(source),
                                 &format!("{pointer}/path"),
@@ -352,6 +393,15 @@ pub fn facts_of(o: &ObjectRef<'_>) -> Vec<Fact> {
         _ => {}
     }
     out
+}
+
+/// A non-empty `directory.include` / `exclude` glob.
+fn glob_of(source: &Node, pointer: &str) -> Option<String> {
+    source
+        .pointer(pointer)
+        .and_then(Node::as_str)
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
 }
 
 /// The cluster an Application deploys to. `in-cluster` is the name Argo CD gives its own

@@ -1,7 +1,7 @@
 use crate::report::{Finding, Severity};
 use crate::rules::Rule;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::facts::{Fact, Labels, same_namespace};
 
@@ -33,31 +33,95 @@ spec:
   selector: {app: website}
 ```
 
+Pods of Deployments, StatefulSets, DaemonSets, Jobs, CronJobs and Argo Rollouts count, with
+the labels their controllers add at run time (`statefulset.kubernetes.io/pod-name`,
+`apps.kubernetes.io/pod-index`, `controller-revision-hash`, `pod-template-hash`,
+`batch.kubernetes.io/job-name`, `job-name`, `controller-uid`). Selectors in a folder that
+installs a Helm chart (a Flux `HelmRelease`), and selectors of the control plane's static pods
+(`tier: control-plane`, `component: kube-apiserver`), are not judged: their pods are not in
+the repository.
+
 ## Fix
 Align the selector with the pod template's labels. Objects whose pods come from elsewhere
-(a Helm chart, an operator) can waive with `platc.io/ignore: workload/selects-nothing`.
+(an operator) can waive with `platc.io/ignore: workload/selects-nothing`.
 "#,
     check: crate::rules::bundle::per_object,
 };
 
-/// A pod template's namespace and labels.
-type PodRef<'a> = (&'a Option<String>, &'a Labels);
+/// A pod template's namespace, owner kind and labels.
+type PodRef<'a> = (&'a Option<String>, &'a str, &'a Labels);
+
+/// Labels the controllers add to the pods they create, which no template shows: by the kinds
+/// whose pods carry them (per-pod Services select `statefulset.kubernetes.io/pod-name`).
+const CONTROLLER_LABELS: &[(&str, &[&str])] = &[
+    ("statefulset.kubernetes.io/pod-name", &["StatefulSet"]),
+    ("apps.kubernetes.io/pod-index", &["StatefulSet"]),
+    ("controller-revision-hash", &["StatefulSet", "DaemonSet"]),
+    ("pod-template-generation", &["DaemonSet"]),
+    ("pod-template-hash", &["Deployment"]),
+    ("rollouts-pod-template-hash", &["Rollout"]),
+    ("batch.kubernetes.io/job-name", &["Job", "CronJob"]),
+    ("job-name", &["Job", "CronJob"]),
+    ("batch.kubernetes.io/controller-uid", &["Job", "CronJob"]),
+    ("controller-uid", &["Job", "CronJob"]),
+    (
+        "batch.kubernetes.io/job-completion-index",
+        &["Job", "CronJob"],
+    ),
+];
+
+/// Whether the controller of `kind` puts label `key` on its pods.
+fn added_by_controller(key: &str, kind: &str) -> bool {
+    CONTROLLER_LABELS
+        .iter()
+        .any(|(k, kinds)| *k == key && kinds.contains(&kind))
+}
+
+/// The labels of the control plane's static pods (kubeadm), which no manifest of a
+/// repository holds: a Service in front of the API server selects them.
+fn selects_control_plane(selector: &Labels) -> bool {
+    selector.iter().any(|(k, v)| {
+        (k == "tier" && v == "control-plane")
+            || (matches!(k.as_str(), "component" | "k8s-app")
+                && matches!(
+                    v.as_str(),
+                    "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "etcd"
+                ))
+    })
+}
+
+/// The folder of a repo-relative file.
+fn folder(file: &str) -> &str {
+    file.rsplit_once('/').map_or("", |(d, _)| d)
+}
 
 pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Finding>) {
     // Index pod templates by each of their labels: a selector then only looks at the pods
-    // that carry its first label (a repository can hold thousands of both).
+    // that carry one of its labels (a repository can hold thousands of both).
     let mut by_label: HashMap<(&str, &str), Vec<PodRef<'_>>> = HashMap::new();
+    let mut all: Vec<PodRef<'_>> = Vec::new();
+    // Folders that install a Helm chart: its pods are not in view.
+    let mut charts: HashSet<&str> = HashSet::new();
     for f in facts.clone() {
-        if let Fact::Pods {
-            namespace, labels, ..
-        } = f
-        {
-            for (k, v) in labels {
-                by_label
-                    .entry((k.as_str(), v.as_str()))
-                    .or_default()
-                    .push((namespace, labels));
+        match f {
+            Fact::Pods {
+                namespace,
+                kind,
+                labels,
+                ..
+            } => {
+                for (k, v) in labels {
+                    by_label
+                        .entry((k.as_str(), v.as_str()))
+                        .or_default()
+                        .push((namespace, kind, labels));
+                }
+                all.push((namespace, kind, labels));
             }
+            Fact::ChartPods { place } => {
+                charts.insert(folder(&place.file));
+            }
+            _ => {}
         }
     }
     for fact in facts {
@@ -70,17 +134,28 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
         else {
             continue;
         };
-        let Some((k0, v0)) = selector.iter().next() else {
+        if selector.is_empty()
+            || selects_control_plane(selector)
+            || charts.contains(folder(&place.file))
+        {
             continue;
+        }
+        // Look pods up by a label templates can show; with controller labels only, any pod.
+        let lookup = selector
+            .iter()
+            .find(|(k, _)| !CONTROLLER_LABELS.iter().any(|(c, _)| c == k));
+        let candidates: &[PodRef<'_>] = match lookup {
+            Some((k, v)) => by_label
+                .get(&(k.as_str(), v.as_str()))
+                .map_or(&[], Vec::as_slice),
+            None => &all,
         };
-        let matched = by_label
-            .get(&(k0.as_str(), v0.as_str()))
-            .is_some_and(|pods| {
-                pods.iter().any(|(ns, labels)| {
-                    same_namespace(namespace, ns)
-                        && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-                })
-            });
+        let matched = candidates.iter().any(|(ns, owner, labels)| {
+            same_namespace(namespace, ns)
+                && selector
+                    .iter()
+                    .all(|(k, v)| labels.get(k) == Some(v) || added_by_controller(k, owner))
+        });
         if !matched {
             let wanted: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let message = format!(

@@ -1,4 +1,5 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use crate::kustomize::select::{Renames, Selector};
 use crate::kustomize::{BuildTree, Kustomizations};
@@ -53,14 +54,19 @@ struct Seen<'a> {
     matched: bool,
 }
 
-/// Match every targeted patch of each build's kustomizations against that build's output.
+/// Match every targeted patch of each build's kustomizations against that build's output,
+/// and, as kustomize matches before the patch applies, against the objects as the build's
+/// resource files declare them (a JSON 6902 patch may rename or re-kind its own target).
 /// A patch in a base several overlays include is unused only if no overlay's build matches.
 pub fn check(
+    root: &Path,
     kustomizations: &Kustomizations,
     builds: &[(&BuildTree, &[Object])],
     out: &mut Vec<Finding>,
 ) {
     let mut seen: BTreeMap<(usize, String), Seen<'_>> = BTreeMap::new();
+    // Resource files read on demand (only for targets the output does not match), once.
+    let mut declared: HashMap<String, Vec<Object>> = HashMap::new();
     for (tree, objects) in builds {
         let renames = Renames::of(kustomizations, tree);
         for &i in &tree.kustomizations {
@@ -90,6 +96,17 @@ pub fn check(
                     if !entry.matched {
                         entry.matched = objects.iter().any(|o| selector.matches(o, &renames));
                     }
+                    if !entry.matched {
+                        let mut files: Vec<&String> = tree.files.iter().collect();
+                        files.sort();
+                        entry.matched = files.into_iter().any(|f| {
+                            declared
+                                .entry(f.clone())
+                                .or_insert_with(|| read_declared(root, f))
+                                .iter()
+                                .any(|o| selector.matches(o, &renames))
+                        });
+                    }
                 }
             }
         }
@@ -109,6 +126,14 @@ pub fn check(
             .with_help("correct the target's kind, name or selector, or remove the patch"),
         );
     }
+}
+
+/// The objects of a resource file as written (none when it cannot be read: the build read
+/// it, so the output already holds what could be matched).
+fn read_declared(root: &Path, file: &str) -> Vec<Object> {
+    std::fs::read_to_string(root.join(file))
+        .map(|text| crate::manifest::read_objects(file, &text).objects)
+        .unwrap_or_default()
 }
 
 /// `kind: Deployment, name: web` as written.
