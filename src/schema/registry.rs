@@ -2,7 +2,9 @@
 //!
 //! Lookup order: CRDs found in the repository or given with `--schemas`, then the schemas
 //! imported under `schemas/crds/`, then the schemas shipped with platc (Argo CD's kinds),
-//! then the embedded built-in Kubernetes schemas.
+//! then the embedded built-in Kubernetes schemas, then the embedded CRD catalog
+//! (cert-manager, prometheus-operator, Gateway API...). A later source replaces an earlier
+//! one by being inserted after it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +25,8 @@ enum Body {
 
 enum LazySchema {
     Shipped(&'static [u8]),
+    /// A kind of the embedded CRD catalog (an index into its kinds).
+    Catalog(usize),
 }
 
 struct Entry {
@@ -46,6 +50,14 @@ pub struct Registry {
     entries: HashMap<String, Entry>,
     /// Lowercased keys, for schema folders that name kinds in lowercase.
     lowercase: HashMap<String, String>,
+}
+
+/// One served version of a CRD the registry learned.
+pub struct AddedKind {
+    /// `apiVersion Kind`.
+    pub key: String,
+    /// `pattern` keywords left out because they cannot compile.
+    pub dropped_patterns: Vec<super::re2::DroppedPattern>,
 }
 
 /// `apiVersion Kind`, the registry's key.
@@ -101,6 +113,20 @@ impl Registry {
                 namespaced,
             );
         }
+        // The CRD catalog: never in place of a built-in kind.
+        let catalog = super::catalog::embedded();
+        for (i, k) in catalog.kinds.iter().enumerate() {
+            let key = key(&k.api_version, &k.kind);
+            if r.entries.contains_key(&key) {
+                continue;
+            }
+            r.insert(
+                key,
+                Body::Lazy(LazySchema::Catalog(i)),
+                format!("platc's CRD catalog ({})", catalog.origin(k)),
+                Some(k.namespaced),
+            );
+        }
         // platc's own kind: the platform spec.
         let spec: Value = serde_json::to_value(schemars::schema_for!(crate::spec::Platform))
             .expect("the spec schema serializes");
@@ -127,7 +153,13 @@ impl Registry {
     }
 
     fn insert(&mut self, key: String, body: Body, origin: String, namespaced: Option<bool>) {
-        self.lowercase.insert(key.to_lowercase(), key.clone());
+        // A schema folder may name a kind in lowercase: it still replaces the same kind from
+        // an earlier source (the catalog's `Certificate` gives way to a folder's `certificate`).
+        if let Some(previous) = self.lowercase.insert(key.to_lowercase(), key.clone())
+            && previous != key
+        {
+            self.entries.remove(&previous);
+        }
         self.entries.insert(
             key,
             Entry {
@@ -139,8 +171,8 @@ impl Registry {
         );
     }
 
-    /// Learn every served version of a CRD. Returns the keys added.
-    pub fn add_crd(&mut self, crd_object: &Value, origin: &str) -> Result<Vec<String>, String> {
+    /// Learn every served version of a CRD. Returns the kinds added.
+    pub fn add_crd(&mut self, crd_object: &Value, origin: &str) -> Result<Vec<AddedKind>, String> {
         let namespaced =
             crd_object.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
         let mut added = Vec::new();
@@ -152,7 +184,10 @@ impl Registry {
                 origin.to_string(),
                 Some(namespaced),
             );
-            added.push(k);
+            added.push(AddedKind {
+                key: k,
+                dropped_patterns: version.dropped_patterns,
+            });
         }
         Ok(added)
     }
@@ -212,6 +247,10 @@ impl Registry {
                 ),
                 Body::Json(v) => v.clone(),
                 Body::Lazy(LazySchema::Shipped(bytes)) => Arc::new(shipped_schema(bytes)),
+                Body::Lazy(LazySchema::Catalog(i)) => {
+                    let catalog = super::catalog::embedded();
+                    Arc::new(catalog.schema(&catalog.kinds[*i])?)
+                }
             };
             Schema::compile(api_version, kind, doc).map(Arc::new)
         });

@@ -471,15 +471,27 @@ pub fn validate(
         .collect();
     for (path, objects) in &crds {
         for o in objects {
-            if let Err(e) = registry.add_crd(&o.node.to_json(), path) {
-                findings.push(
+            match registry.add_crd(&o.node.to_json(), path) {
+                // One info finding per keyword left out, at the CRD: never one per object.
+                Ok(added) => findings.extend(added.iter().flat_map(|a| {
+                    a.dropped_patterns.iter().map(|d| {
+                        Finding::new(
+                            "schema/pattern-unsupported",
+                            Severity::Info,
+                            d.message(&a.key),
+                        )
+                        .at(&*o.file, Some(o.node.span.start))
+                        .with_object(o.describe())
+                    })
+                })),
+                Err(e) => findings.push(
                     Finding::error(
                         "schema/invalid-crd",
                         format!("the CRD cannot be converted: {e}"),
                     )
                     .at(&*o.file, Some(o.node.span.start))
                     .with_object(o.describe()),
-                );
+                ),
             }
         }
     }
