@@ -1,11 +1,13 @@
 //! Findings and the renderers that show them.
 
 mod finding;
+pub mod fingerprint;
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod junit;
-mod sarif;
+pub mod sarif;
 
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
+    /// GitLab code quality (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// Counts shown under the findings.
@@ -89,6 +93,7 @@ impl Report<'_> {
             Format::Sarif => sarif::render(self),
             Format::Junit => junit::render(self),
             Format::Github => github::render(self),
+            Format::Gitlab => gitlab::render(self),
         }
     }
 }
