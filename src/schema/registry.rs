@@ -97,7 +97,18 @@ pub fn shipped_schema(bytes: &[u8]) -> Value {
 }
 
 impl Registry {
+    /// The built-in kinds, the shipped Argo CD kinds and the CRD catalog.
     pub fn new(core: Core) -> Registry {
+        Registry::build(core, true)
+    }
+
+    /// [`Registry::new`] without the CRD catalog: for a verdict that blocks a deployment
+    /// (the Argo CD plugin), where the catalog's version of a CRD may not be the cluster's.
+    pub fn without_catalog(core: Core) -> Registry {
+        Registry::build(core, false)
+    }
+
+    fn build(core: Core, with_catalog: bool) -> Registry {
         let mut r = Registry {
             core,
             entries: HashMap::new(),
@@ -115,7 +126,12 @@ impl Registry {
         }
         // The CRD catalog: never in place of a built-in kind.
         let catalog = super::catalog::embedded();
-        for (i, k) in catalog.kinds.iter().enumerate() {
+        let catalog_kinds = if with_catalog {
+            &catalog.kinds[..]
+        } else {
+            &[]
+        };
+        for (i, k) in catalog_kinds.iter().enumerate() {
             let key = key(&k.api_version, &k.kind);
             if r.entries.contains_key(&key) {
                 continue;
@@ -265,5 +281,58 @@ impl Registry {
         let mut keys: Vec<&str> = self.entries.keys().map(String::as_str).collect();
         keys.sort_unstable();
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(with_catalog: bool) -> Registry {
+        Registry::build(Core::load(super::super::core::newest()), with_catalog)
+    }
+
+    #[test]
+    fn catalog_kinds_are_known_unless_left_out() {
+        let r = registry(true);
+        assert!(matches!(
+            r.get("cert-manager.io/v1", "Certificate"),
+            Found::Schema(_)
+        ));
+        assert_eq!(
+            r.is_namespaced("cert-manager.io/v1", "ClusterIssuer"),
+            Some(false)
+        );
+        assert!(
+            r.origin("monitoring.coreos.com/v1", "ServiceMonitor")
+                .unwrap()
+                .contains("prometheus-operator")
+        );
+        let r = registry(false);
+        assert!(matches!(
+            r.get("cert-manager.io/v1", "Certificate"),
+            Found::Missing
+        ));
+    }
+
+    #[test]
+    fn a_schema_folder_replaces_the_catalog_whatever_the_case_of_its_kind() {
+        let mut r = registry(true);
+        // A CRDs-catalog folder names kinds in lowercase.
+        r.add_schema(
+            "cert-manager.io/v1",
+            "certificate",
+            serde_json::json!({"type": "object"}),
+            "schemas/crds",
+            Some(true),
+        );
+        assert_eq!(
+            r.origin("cert-manager.io/v1", "Certificate"),
+            Some("schemas/crds")
+        );
+        let Found::Schema(s) = r.get("cert-manager.io/v1", "Certificate") else {
+            panic!("the folder's schema");
+        };
+        assert!(s.is_valid(&serde_json::json!({"spec": {"anything": 1}})));
     }
 }
