@@ -98,3 +98,187 @@ fn junit_passes_warnings_with_their_output_unless_they_fail_the_run() {
     assert!(xml.contains("<failure type=\"warning\""), "{xml}");
     assert!(!xml.contains("failures=\"0\""), "{xml}");
 }
+
+fn report_schema(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(fixtures().join("report-schemas").join(name)).unwrap();
+    // The published SARIF schema's `language` pattern has a stray `]`, which the validator
+    // refuses to compile; platc never writes `language`.
+    let text = text.replace(
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn assert_valid(validator: &jsonschema::Validator, doc: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+}
+
+/// A made-up GitHub token's body (not a credential).
+const TOKEN_BODY: &str = "R7c9XqLm2Vt8bN4kPz6Hs1Jw3Dy5Fg0AeQuK";
+
+/// A repository with a schema error and a leaked token, and its findings in `format`.
+fn mixed_repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    // Assembled here, so that the project's own secret scan does not see a token in this file.
+    let token = ["ghp", "_", TOKEN_BODY].concat();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app, namespace: web}}\ndata:\n  token: {token}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: web}\nspec:\n  selector: {app: web}\n  portz: [{port: 80}]\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn run_in(dir: &std::path::Path, command: &str, format: &str) -> serde_json::Value {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args([command, "--format", format])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sarif_is_valid_sarif_2_1_0_with_docs_levels_and_fingerprints() {
+    let sarif_schema = report_schema("sarif-2.1.0.schema.json");
+    let dir = mixed_repository();
+    let secrets = run_in(dir.path(), "secrets", "sarif");
+    let validated = run_in(dir.path(), "validate", "sarif");
+    for doc in [
+        &secrets,
+        &validated,
+        &serde_json::from_str(&run("sarif")).unwrap(),
+    ] {
+        assert_valid(&sarif_schema, doc);
+    }
+    // Rules carry their docs from the catalogue, with levels; secrets a security severity.
+    let rule = &secrets["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], "secrets/github-token");
+    assert_eq!(rule["name"], "SecretsGithubToken");
+    assert!(
+        !rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .starts_with("# secrets/github-token"),
+        "{rule:#}"
+    );
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
+    assert_eq!(rule["properties"]["security-severity"], "9.0");
+    assert_eq!(rule["properties"]["tags"][0], "security");
+    let result = &secrets["runs"][0]["results"][0];
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["ruleIndex"], 0);
+    // The token itself is never in the report, not even in the fingerprint's input.
+    assert!(
+        !secrets.to_string().contains(&TOKEN_BODY[..16]),
+        "{secrets:#}"
+    );
+    let schema_rule = &validated["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(schema_rule["id"], "schema/unknown-field");
+    assert!(schema_rule["properties"].get("security-severity").is_none());
+
+    // Fingerprints follow the finding, not its line: a comment added above moves both
+    // findings and changes neither fingerprint.
+    let fingerprints = |doc: &serde_json::Value| -> Vec<String> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["platcFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let lines = |doc: &serde_json::Value| -> Vec<u64> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let before = (fingerprints(&secrets), fingerprints(&validated));
+    let before_lines = (lines(&secrets), lines(&validated));
+    for file in ["cm.yaml", "svc.yaml"] {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("# moved down\n#\n{text}")).unwrap();
+    }
+    let after_secrets = run_in(dir.path(), "secrets", "sarif");
+    let after_validated = run_in(dir.path(), "validate", "sarif");
+    assert_ne!(
+        before_lines,
+        (lines(&after_secrets), lines(&after_validated))
+    );
+    assert_eq!(
+        before,
+        (fingerprints(&after_secrets), fingerprints(&after_validated))
+    );
+    // A different mistake is a different alert.
+    let path = dir.path().join("svc.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("portz", "portss")).unwrap();
+    assert_ne!(
+        before.1,
+        fingerprints(&run_in(dir.path(), "validate", "sarif"))
+    );
+}
+
+#[test]
+fn gitlab_code_quality_has_the_documented_fields() {
+    let schema = report_schema("gitlab-codequality.schema.json");
+    let dir = mixed_repository();
+    let secrets = run_in(dir.path(), "secrets", "gitlab");
+    let validated = run_in(dir.path(), "validate", "gitlab");
+    let mistakes: serde_json::Value = serde_json::from_str(&run("gitlab")).unwrap();
+    for doc in [&secrets, &validated, &mistakes] {
+        assert_valid(&schema, doc);
+    }
+    assert_eq!(secrets[0]["check_name"], "secrets/github-token");
+    assert_eq!(secrets[0]["severity"], "critical");
+    assert_eq!(secrets[0]["location"]["path"], "cm.yaml");
+    assert_eq!(secrets[0]["location"]["lines"]["begin"], 5);
+    assert!(!secrets.to_string().contains(&TOKEN_BODY[..16]));
+    assert_eq!(validated[0]["severity"], "major");
+    // Fingerprints are unique within a report (GitLab compares reports by them).
+    let mut seen = std::collections::HashSet::new();
+    for issue in mistakes.as_array().unwrap() {
+        assert!(seen.insert(issue["fingerprint"].as_str().unwrap().to_string()));
+    }
+    insta::assert_json_snapshot!("gitlab_code_quality", mistakes);
+}

@@ -2,11 +2,13 @@
 
 mod escape;
 mod finding;
+pub mod fingerprint;
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod junit;
-mod sarif;
+pub mod sarif;
 
 use std::time::Duration;
 
@@ -26,6 +28,8 @@ pub enum Format {
     Github,
     /// A pull-request comment (`platc diff` only).
     Markdown,
+    /// GitLab code quality (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 /// Counts shown under the findings.
@@ -103,6 +107,7 @@ impl Report<'_> {
             Format::Github => github::render(self),
             // Only `platc diff` prints markdown; the other commands refuse it before running.
             Format::Markdown => human::render(self, false),
+            Format::Gitlab => gitlab::render(self),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct CrdSchema {
     pub version: String,
     pub kind: String,
     pub schema: Value,
+    /// `pattern` keywords left out because they cannot compile (each one unchecked).
+    pub dropped_patterns: Vec<super::re2::DroppedPattern>,
 }
 
 impl CrdSchema {
@@ -63,13 +65,14 @@ pub fn convert(crd: &Value) -> Result<Vec<CrdSchema>, String> {
             );
         let mut schema = convert_node(&open_api);
         // Go RE2 patterns the validator cannot read are rewritten, or dropped alone.
-        super::re2::fix_patterns(&mut schema);
+        let dropped_patterns = super::re2::fix_patterns(&mut schema);
         pin_type(&mut schema, &format!("{group}/{name}"), kind);
         out.push(CrdSchema {
             group: group.into(),
             version: name.into(),
             kind: kind.into(),
             schema,
+            dropped_patterns,
         });
     }
     Ok(out)

@@ -1,6 +1,7 @@
 //! JSON schemas for Kubernetes objects: built-in kinds embedded per Kubernetes version,
 //! CustomResourceDefinitions converted the way the API server reads them, and validation.
 
+pub mod catalog;
 pub mod core;
 pub mod crd;
 pub mod import;

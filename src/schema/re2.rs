@@ -7,43 +7,108 @@
 
 use serde_json::{Map, Value, json};
 
+/// A `pattern` keyword left out of a schema because it cannot compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedPattern {
+    /// JSON pointer to the schema node that held the keyword.
+    pub pointer: String,
+    pub pattern: String,
+}
+
 /// Rewrite or drop the `pattern`s of a converted schema that the validator cannot compile.
-/// Returns the patterns dropped.
-pub fn fix_patterns(schema: &mut Value) -> Vec<String> {
+/// Returns the patterns dropped, in document order.
+pub fn fix_patterns(schema: &mut Value) -> Vec<DroppedPattern> {
     let mut dropped = Vec::new();
-    walk(schema, &mut dropped);
+    walk(schema, &mut String::new(), &mut dropped);
     dropped
 }
 
-fn walk(node: &mut Value, dropped: &mut Vec<String>) {
+fn walk(node: &mut Value, pointer: &mut String, dropped: &mut Vec<DroppedPattern>) {
+    let len = pointer.len();
     match node {
         Value::Object(map) => {
-            fix_one(map, dropped);
-            for (_, v) in map.iter_mut() {
-                walk(v, dropped);
+            if let Some(pattern) = fix_one(map) {
+                dropped.push(DroppedPattern {
+                    pointer: pointer.clone(),
+                    pattern,
+                });
+            }
+            for (k, v) in map.iter_mut() {
+                pointer.push('/');
+                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                walk(v, pointer, dropped);
+                pointer.truncate(len);
             }
         }
         Value::Array(items) => {
-            for v in items {
-                walk(v, dropped);
+            for (i, v) in items.iter_mut().enumerate() {
+                pointer.push_str(&format!("/{i}"));
+                walk(v, pointer, dropped);
+                pointer.truncate(len);
             }
         }
         _ => {}
     }
 }
 
-fn fix_one(map: &mut Map<String, Value>, dropped: &mut Vec<String>) {
+/// Fix one schema node's `pattern`; the pattern, when it had to be dropped.
+fn fix_one(map: &mut Map<String, Value>) -> Option<String> {
     let Some(Value::String(pattern)) = map.get("pattern") else {
-        return;
+        return None;
     };
     if compiles(pattern) {
-        return;
+        return None;
     }
     let rewritten = fold_inline_case_flags(pattern);
     if let Some(r) = rewritten.filter(|r| compiles(r)) {
         map.insert("pattern".into(), Value::String(r));
-    } else if let Some(Value::String(p)) = map.remove("pattern") {
-        dropped.push(p);
+        None
+    } else {
+        match map.remove("pattern") {
+            Some(Value::String(p)) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl DroppedPattern {
+    /// The field the keyword applied to, as an object path (`spec.rules[].name`), from its
+    /// place in the schema.
+    pub fn field(&self) -> String {
+        let mut out = String::new();
+        let mut tokens = self.pointer.split('/').skip(1).peekable();
+        while let Some(token) = tokens.next() {
+            match token {
+                "properties" | "patternProperties" => {
+                    if let Some(name) = tokens.next() {
+                        if !out.is_empty() {
+                            out.push('.');
+                        }
+                        out.push_str(&name.replace("~1", "/").replace("~0", "~"));
+                    }
+                }
+                "items" => out.push_str("[]"),
+                "additionalProperties" => out.push_str(".*"),
+                _ => {}
+            }
+        }
+        if out.is_empty() {
+            "(the object)".into()
+        } else {
+            out
+        }
+    }
+
+    /// What to tell a person: which keyword is unchecked and why.
+    pub fn message(&self, kind: &str) -> String {
+        let mut shown: String = self.pattern.chars().take(80).collect();
+        if shown.len() < self.pattern.len() {
+            shown.push('…');
+        }
+        format!(
+            "the {kind} CRD's `pattern` for {} (`{shown}`) is not a regular expression platc can compile: that keyword is not checked, the rest of the schema is",
+            self.field()
+        )
     }
 }
 
@@ -219,8 +284,20 @@ mod tests {
             "c": {"type": "string", "pattern": "^[a-z]+$"},
         }});
         let dropped = fix_patterns(&mut schema);
-        assert_eq!(dropped, ["^(?P<x>a)(?m)$"]);
+        assert_eq!(
+            dropped,
+            [DroppedPattern {
+                pointer: "/properties/b".into(),
+                pattern: "^(?P<x>a)(?m)$".into()
+            }]
+        );
         assert!(schema.pointer("/properties/b/pattern").is_none());
+        assert_eq!(dropped[0].field(), "b");
+        let nested = DroppedPattern {
+            pointer: "/properties/spec/properties/rules/items/properties/name".into(),
+            pattern: "x".into(),
+        };
+        assert_eq!(nested.field(), "spec.rules[].name");
         assert_eq!(schema["properties"]["c"]["pattern"], "^[a-z]+$");
         assert!(
             schema["properties"]["a"]["pattern"]

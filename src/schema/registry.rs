@@ -2,7 +2,9 @@
 //!
 //! Lookup order: CRDs found in the repository or given with `--schemas`, then the schemas
 //! imported under `schemas/crds/`, then the schemas shipped with platc (Argo CD's kinds),
-//! then the embedded built-in Kubernetes schemas.
+//! then the embedded built-in Kubernetes schemas, then the embedded CRD catalog
+//! (cert-manager, prometheus-operator, Gateway API...). A later source replaces an earlier
+//! one by being inserted after it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +25,8 @@ enum Body {
 
 enum LazySchema {
     Shipped(&'static [u8]),
+    /// A kind of the embedded CRD catalog (an index into its kinds).
+    Catalog(usize),
 }
 
 struct Entry {
@@ -46,6 +50,14 @@ pub struct Registry {
     entries: HashMap<String, Entry>,
     /// Lowercased keys, for schema folders that name kinds in lowercase.
     lowercase: HashMap<String, String>,
+}
+
+/// One served version of a CRD the registry learned.
+pub struct AddedKind {
+    /// `apiVersion Kind`.
+    pub key: String,
+    /// `pattern` keywords left out because they cannot compile.
+    pub dropped_patterns: Vec<super::re2::DroppedPattern>,
 }
 
 /// `apiVersion Kind`, the registry's key.
@@ -85,7 +97,18 @@ pub fn shipped_schema(bytes: &[u8]) -> Value {
 }
 
 impl Registry {
+    /// The built-in kinds, the shipped Argo CD kinds and the CRD catalog.
     pub fn new(core: Core) -> Registry {
+        Registry::build(core, true)
+    }
+
+    /// [`Registry::new`] without the CRD catalog: for a verdict that blocks a deployment
+    /// (the Argo CD plugin), where the catalog's version of a CRD may not be the cluster's.
+    pub fn without_catalog(core: Core) -> Registry {
+        Registry::build(core, false)
+    }
+
+    fn build(core: Core, with_catalog: bool) -> Registry {
         let mut r = Registry {
             core,
             entries: HashMap::new(),
@@ -99,6 +122,25 @@ impl Registry {
                 Body::Core,
                 format!("Kubernetes {}", r.core.version),
                 namespaced,
+            );
+        }
+        // The CRD catalog: never in place of a built-in kind.
+        let catalog = super::catalog::embedded();
+        let catalog_kinds = if with_catalog {
+            &catalog.kinds[..]
+        } else {
+            &[]
+        };
+        for (i, k) in catalog_kinds.iter().enumerate() {
+            let key = key(&k.api_version, &k.kind);
+            if r.entries.contains_key(&key) {
+                continue;
+            }
+            r.insert(
+                key,
+                Body::Lazy(LazySchema::Catalog(i)),
+                format!("platc's CRD catalog ({})", catalog.origin(k)),
+                Some(k.namespaced),
             );
         }
         // platc's own kind: the platform spec.
@@ -127,7 +169,13 @@ impl Registry {
     }
 
     fn insert(&mut self, key: String, body: Body, origin: String, namespaced: Option<bool>) {
-        self.lowercase.insert(key.to_lowercase(), key.clone());
+        // A schema folder may name a kind in lowercase: it still replaces the same kind from
+        // an earlier source (the catalog's `Certificate` gives way to a folder's `certificate`).
+        if let Some(previous) = self.lowercase.insert(key.to_lowercase(), key.clone())
+            && previous != key
+        {
+            self.entries.remove(&previous);
+        }
         self.entries.insert(
             key,
             Entry {
@@ -139,8 +187,8 @@ impl Registry {
         );
     }
 
-    /// Learn every served version of a CRD. Returns the keys added.
-    pub fn add_crd(&mut self, crd_object: &Value, origin: &str) -> Result<Vec<String>, String> {
+    /// Learn every served version of a CRD. Returns the kinds added.
+    pub fn add_crd(&mut self, crd_object: &Value, origin: &str) -> Result<Vec<AddedKind>, String> {
         let namespaced =
             crd_object.pointer("/spec/scope").and_then(Value::as_str) != Some("Cluster");
         let mut added = Vec::new();
@@ -152,7 +200,10 @@ impl Registry {
                 origin.to_string(),
                 Some(namespaced),
             );
-            added.push(k);
+            added.push(AddedKind {
+                key: k,
+                dropped_patterns: version.dropped_patterns,
+            });
         }
         Ok(added)
     }
@@ -212,6 +263,10 @@ impl Registry {
                 ),
                 Body::Json(v) => v.clone(),
                 Body::Lazy(LazySchema::Shipped(bytes)) => Arc::new(shipped_schema(bytes)),
+                Body::Lazy(LazySchema::Catalog(i)) => {
+                    let catalog = super::catalog::embedded();
+                    Arc::new(catalog.schema(&catalog.kinds[*i])?)
+                }
             };
             Schema::compile(api_version, kind, doc).map(Arc::new)
         });
@@ -226,5 +281,58 @@ impl Registry {
         let mut keys: Vec<&str> = self.entries.keys().map(String::as_str).collect();
         keys.sort_unstable();
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(with_catalog: bool) -> Registry {
+        Registry::build(Core::load(super::super::core::newest()), with_catalog)
+    }
+
+    #[test]
+    fn catalog_kinds_are_known_unless_left_out() {
+        let r = registry(true);
+        assert!(matches!(
+            r.get("cert-manager.io/v1", "Certificate"),
+            Found::Schema(_)
+        ));
+        assert_eq!(
+            r.is_namespaced("cert-manager.io/v1", "ClusterIssuer"),
+            Some(false)
+        );
+        assert!(
+            r.origin("monitoring.coreos.com/v1", "ServiceMonitor")
+                .unwrap()
+                .contains("prometheus-operator")
+        );
+        let r = registry(false);
+        assert!(matches!(
+            r.get("cert-manager.io/v1", "Certificate"),
+            Found::Missing
+        ));
+    }
+
+    #[test]
+    fn a_schema_folder_replaces_the_catalog_whatever_the_case_of_its_kind() {
+        let mut r = registry(true);
+        // A CRDs-catalog folder names kinds in lowercase.
+        r.add_schema(
+            "cert-manager.io/v1",
+            "certificate",
+            serde_json::json!({"type": "object"}),
+            "schemas/crds",
+            Some(true),
+        );
+        assert_eq!(
+            r.origin("cert-manager.io/v1", "Certificate"),
+            Some("schemas/crds")
+        );
+        let Found::Schema(s) = r.get("cert-manager.io/v1", "Certificate") else {
+            panic!("the folder's schema");
+        };
+        assert!(s.is_valid(&serde_json::json!({"spec": {"anything": 1}})));
     }
 }

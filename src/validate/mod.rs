@@ -619,15 +619,27 @@ pub fn validate(
         .collect();
     for (path, objects) in &crds {
         for o in objects {
-            if let Err(e) = registry.add_crd(&o.node.to_json(), path) {
-                findings.push(
+            match registry.add_crd(&o.node.to_json(), path) {
+                // One info finding per keyword left out, at the CRD: never one per object.
+                Ok(added) => findings.extend(added.iter().flat_map(|a| {
+                    a.dropped_patterns.iter().map(|d| {
+                        Finding::new(
+                            "schema/pattern-unsupported",
+                            Severity::Info,
+                            d.message(&a.key),
+                        )
+                        .at(&*o.file, Some(o.node.span.start))
+                        .with_object(o.describe())
+                    })
+                })),
+                Err(e) => findings.push(
                     Finding::error(
                         "schema/invalid-crd",
                         format!("the CRD cannot be converted: {e}"),
                     )
                     .at(&*o.file, Some(o.node.span.start))
                     .with_object(o.describe()),
-                );
+                ),
             }
         }
     }
@@ -767,7 +779,8 @@ pub fn validate(
 /// Validate objects rendered outside a repository walk (what `platc generate` prints) against
 /// the core schemas of `version` (default: the newest embedded), the shipped ones, the
 /// repository's imported schemas (`schemas/crds`) and the CRDs among the objects. Kinds with
-/// no schema are let through: only errors are returned.
+/// no schema are let through: only errors are returned. The CRD catalog is left out: its
+/// version of a CRD may not be the cluster's, and this verdict blocks a sync.
 pub fn check_rendered(
     root: &Path,
     objects: &[Object],
@@ -777,7 +790,7 @@ pub fn check_rendered(
         Some(v) => core::pick(v)?,
         None => core::newest(),
     };
-    let mut registry = Registry::new(Core::load(version));
+    let mut registry = Registry::without_catalog(Core::load(version));
     let imported = root.join("schemas/crds");
     if imported.is_dir() {
         load_schema_dir(&mut registry, &imported)?;

@@ -1,5 +1,11 @@
 //! Generators for data platc commits and embeds.
 //!
+//!     cargo run -p xtask -- crd-catalog [CRDS_DIR]
+//!
+//! writes `schemas/crd-catalog/` (index, compressed schemas, SOURCES.md and licenses) from a
+//! folder of upstream CRDs laid out as `../shared/crds/` is (`<project>/<file>.yaml`, a
+//! SOURCES.md table and `_licenses/`); see `platc::schema::catalog`.
+//!
 //!     cargo run -p xtask --release -- k8s-schemas
 //!
 //! writes `schemas/kubernetes/v1.XX.json.gz` for every Kubernetes version k8s-openapi
@@ -8,16 +14,20 @@
 //! apiVersion and kind pinned. It builds itself once per version (k8s-openapi takes one
 //! version feature at a time).
 
+#[cfg(feature = "k8s")]
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[cfg(feature = "k8s")]
 use serde_json::{Map, Value, json};
 
+#[cfg(feature = "k8s")]
 include!(concat!(env!("OUT_DIR"), "/resources.rs"));
 
 const VERSIONS: [&str; 5] = ["v1_33", "v1_34", "v1_35", "v1_36", "v1_37"];
 
+#[cfg(feature = "k8s")]
 /// A Kubernetes quantity: `500m`, `1.5Gi`, `2e3`, or a plain number.
 const QUANTITY_PATTERN: &str =
     r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$";
@@ -47,9 +57,19 @@ fn main() {
                 assert!(status.success(), "generating {version} failed");
             }
         }
+        #[cfg(feature = "k8s")]
         Some("k8s-schema-one") => generate_one(Path::new(args.get(1).expect("output folder"))),
+        Some("crd-catalog") => {
+            let crds = args
+                .get(1)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| project_root().join("../shared/crds"));
+            crd_catalog(&crds, &project_root().join("schemas/crd-catalog"));
+        }
         _ => {
-            eprintln!("usage: cargo run -p xtask --release -- k8s-schemas");
+            eprintln!(
+                "usage: cargo run -p xtask --release -- k8s-schemas\n       cargo run -p xtask -- crd-catalog [CRDS_DIR]"
+            );
             std::process::exit(2);
         }
     }
@@ -62,6 +82,31 @@ fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The CRDs platc ships on their own (`schemas/argo-cd/`), left out of the catalog.
+const SHIPPED_PROJECTS: [&str; 1] = ["argo-cd"];
+
+fn crd_catalog(crds: &Path, out: &Path) {
+    let sources = std::fs::read_to_string(crds.join("SOURCES.md"))
+        .unwrap_or_else(|e| panic!("{}: {e}", crds.join("SOURCES.md").display()));
+    let built = platc::schema::catalog::build::build(crds, &sources, &SHIPPED_PROJECTS)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let licenses = out.join("licenses");
+    std::fs::create_dir_all(&licenses).unwrap();
+    std::fs::write(out.join("index.tsv"), &built.index).unwrap();
+    std::fs::write(out.join("catalog.bin"), &built.blob).unwrap();
+    std::fs::write(out.join("SOURCES.md"), &built.sources).unwrap();
+    for entry in std::fs::read_dir(crds.join("_licenses")).unwrap().flatten() {
+        std::fs::copy(entry.path(), licenses.join(entry.file_name())).unwrap();
+    }
+    let kinds = built.index.lines().filter(|l| l.starts_with("K\t")).count();
+    eprintln!(
+        "{}: {kinds} kinds, {} bytes compressed",
+        out.display(),
+        built.blob.len()
+    );
+}
+
+#[cfg(feature = "k8s")]
 fn enabled_version() -> &'static str {
     let versions: Vec<&str> = VERSIONS
         .into_iter()
@@ -84,6 +129,7 @@ fn enabled_version() -> &'static str {
 /// the upstream OpenAPI documents (checked by xtask/crosscheck_kubernetes_validate.py):
 /// `metadata` (platc checks the name itself), and the `name` of object references, which
 /// upstream documents as "effectively required, but ... allowed to be empty".
+#[cfg(feature = "k8s")]
 fn relax_required(schema: &mut Value) {
     let Some(obj) = schema.as_object_mut() else {
         return;
@@ -102,6 +148,7 @@ fn relax_required(schema: &mut Value) {
     }
 }
 
+#[cfg(feature = "k8s")]
 fn generate_one(out: &Path) {
     use k8s_openapi::Resource;
     let version = enabled_version().trim_start_matches('v').replace('_', ".");
