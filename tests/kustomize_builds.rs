@@ -215,3 +215,23 @@ fn objects_a_build_deploys_are_judged_as_it_deploys_them() {
         ]
     );
 }
+
+#[test]
+fn with_network_remote_bases_are_fetched() {
+    // The proxy refuses every connection, so the fetch `--network` allows fails: the build
+    // was run (a failure where the network is down is the user's to see when asked for).
+    let (code, findings) = check(&fixture(), &["--network"]);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("error kustomize/build-failed remote/kustomization.yaml")),
+        "{findings:#?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.contains("not-built remote/kustomization.yaml")),
+        "{findings:#?}"
+    );
+    assert_eq!(code, 1);
+}

@@ -13,7 +13,9 @@ pub const RULE: Rule = Rule {
 
 Two Applications deploy the same object (group, kind, namespace and name) into the same
 cluster. platc renders what each Application deploys from this repository (the kustomize
-build of its path, or the manifests of a plain folder) and compares.
+build of its path, or the manifests of a plain folder as Argo CD reads it: subfolders with
+`directory.recurse`, only the files `directory.include` matches and none `exclude` matches)
+and compares.
 
 ## Why
 Argo CD tracks each object by one Application. Two owners fight: each sync overwrites the
