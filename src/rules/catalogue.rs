@@ -307,6 +307,7 @@ const FAMILY_GLOBS: &[&str] = &[
     "config/*",
     "deprecated/*",
     "hygiene/*",
+    "io/*",
     "kustomize/*",
     "metadata/*",
     "schema/*",
