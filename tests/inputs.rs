@@ -329,6 +329,8 @@ fn encrypted_documents_backstage_entities_and_function_configs_are_not_validated
             found("yaml/template", "backstage/rendered-elsewhere.yaml", 0),
             // The ordinary object beside them is still checked.
             found("metadata/invalid-name", "krm/plain.yaml", 5),
+            // An encrypted Secret's metadata is in clear, and checked; its ciphertext is not.
+            found("metadata/invalid-name", "sops/upper.enc.yaml", 5),
         ]
     );
 }

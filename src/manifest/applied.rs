@@ -5,10 +5,8 @@ use super::Object;
 use crate::yaml::Node;
 
 /// Why an object is not one a cluster receives as written, if it is not.
+/// (A SOPS-encrypted document is applied, once decrypted: see [`is_sops_encrypted`].)
 pub fn not_applied(o: &Object) -> Option<&'static str> {
-    if is_sops_encrypted(&o.node) {
-        return Some("SOPS-encrypted: KSOPS or Flux decrypts it before it is applied");
-    }
     let api_version = o.api_version().unwrap_or_default();
     // Backstage's catalog entities and scaffolder templates are read by Backstage.
     let group = api_version.split('/').next().unwrap_or_default();
@@ -26,8 +24,9 @@ pub fn not_applied(o: &Object) -> Option<&'static str> {
 }
 
 /// A SOPS-encrypted document: its values are ciphertext and a top-level `sops` mapping holds
-/// the metadata (`mac`, `lastmodified`).
-fn is_sops_encrypted(node: &Node) -> bool {
+/// the metadata (`mac`, `lastmodified`). KSOPS or Flux decrypts it before it is applied, so
+/// only what SOPS leaves in clear (`apiVersion`, `kind`, `metadata`) can be checked.
+pub fn is_sops_encrypted(node: &Node) -> bool {
     node.get("sops")
         .is_some_and(|s| s.get("mac").is_some() || s.get("lastmodified").is_some())
 }
@@ -38,7 +37,11 @@ mod tests {
     use crate::manifest::read_objects;
 
     fn reason(text: &str) -> Option<&'static str> {
-        not_applied(&read_objects("x.yaml", text).objects[0])
+        let o = &read_objects("x.yaml", text).objects[0];
+        if is_sops_encrypted(&o.node) {
+            return Some("sops");
+        }
+        not_applied(o)
     }
 
     #[test]

@@ -311,6 +311,7 @@ const FAMILY_GLOBS: &[&str] = &[
     "config/*",
     "deprecated/*",
     "hygiene/*",
+    "io/*",
     "kustomize/*",
     "metadata/*",
     "schema/*",
