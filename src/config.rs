@@ -214,7 +214,13 @@ pub fn load_from(
         Some(f) => (f.to_path_buf(), display_name(root, f)),
         None => (root.join(FILE), FILE.to_string()),
     };
-    let text = match std::fs::read_to_string(&path) {
+    // The default file is the repository's own: it is not read through a link leading out.
+    let read = if file.is_some() {
+        std::fs::read_to_string(&path)
+    } else {
+        crate::confine::read_path_to_string(root, &path)
+    };
+    let text = match read {
         Ok(t) => t,
         Err(e) if file.is_some() => {
             return Err(vec![

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 pub fn within(root: &Path, path: &Path, shown: &str) -> io::Result<PathBuf> {
     let real = path.canonicalize()?;
     let real_root = root.canonicalize()?;
-    if real.starts_with(&real_root) {
+    // Git's own folder is not content: a link into it would copy `.git/config` (and the
+    // credentials a CI job leaves there) into the output.
+    if real.starts_with(&real_root) && !real.starts_with(real_root.join(".git")) {
         Ok(real)
     } else {
         Err(outside(shown))

@@ -412,12 +412,13 @@ fn list(root: &Path, dir: &str) -> Listing {
     out
 }
 
-/// The name [`write_atomic_in`] gives its temporary files: `.NAME.platc-PID.tmp`.
+/// The name [`write_atomic_in`] gives its temporary files: `.NAME.platc-ID.tmp` (the process
+/// id and a random number, in hexadecimal).
 fn is_temp_name(name: &str) -> bool {
     name.starts_with('.')
         && name.strip_suffix(".tmp").is_some_and(|rest| {
             rest.rsplit_once(".platc-")
-                .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+                .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit()))
         })
 }
 
@@ -638,22 +639,68 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// [`write_atomic`] into a folder that exists.
+///
+/// The temporary file is created new (`O_EXCL`: a link planted at its name is refused, never
+/// followed), under a name no one can guess ahead; a link where the file goes is refused
+/// rather than replaced or written through.
 fn write_atomic_in(path: &Path, bytes: &[u8]) -> Result<(), String> {
     static PID: OnceLock<u32> = OnceLock::new();
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let pid = *PID.get_or_init(std::process::id);
+    let shown = || crate::report::escape_control(&path.display().to_string()).into_owned();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "cannot write `{}`: it is a symbolic link, and platc never writes through links",
+            shown()
+        ));
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.platc-{pid}.tmp"));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write `{}`: {e}", path.display())
-    })
+    let mut last_error = None;
+    for _ in 0..8 {
+        let nonce = unguessable(SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let tmp: PathBuf = dir.join(format!(".{name}.platc-{pid}{nonce:08x}.tmp"));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                last_error = Some(e);
+                continue;
+            }
+            Err(e) => return Err(format!("cannot write `{}`: {e}", shown())),
+        };
+        let result = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, path));
+        return result.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write `{}`: {e}", shown())
+        });
+    }
+    Err(format!(
+        "cannot write `{}`: {}",
+        shown(),
+        last_error.map_or_else(String::new, |e| e.to_string())
+    ))
+}
+
+/// A number no one can predict from outside the process: the clock's nanoseconds and the
+/// address of a fresh allocation, mixed with a counter.
+fn unguessable(counter: u64) -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(counter);
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish() as u32
 }
 
 #[cfg(test)]

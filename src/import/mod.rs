@@ -83,6 +83,14 @@ pub fn import(root: &Path, out: &str, force: bool) -> Result<Report, ImportError
             root.display()
         )));
     }
+    // Nothing is written, or deleted on failure, through a link: it could lead outside.
+    for dir in [out.clone(), format!("{out}/passthrough")] {
+        if let Some(link) = crate::confine::first_link(root, &dir) {
+            return Err(ImportError::Input(format!(
+                "`{link}` is a symbolic link; platc import never writes through links: replace it with a folder, or choose another --out"
+            )));
+        }
+    }
     let existed = root.join(&out).exists();
     let result = import_objects(root, &out, &spec_file, &objects);
     if result.is_err() {

@@ -121,6 +121,12 @@ pub fn write_all(
         }
     }
     let mut written = Vec::new();
+    // Nothing is written or deleted through a link: it could lead outside the repository.
+    if let Some(link) = crate::confine::first_link(root, &format!("{out}/passthrough")) {
+        return Err(format!(
+            "`{link}` is a symbolic link; platc import never writes through links: replace it with a folder, or choose another --out"
+        ));
+    }
     // Files of an earlier round that are no longer kept must not linger.
     let _ = std::fs::remove_dir_all(root.join(out).join("passthrough"));
     for (path, f) in &files {

@@ -323,7 +323,7 @@ impl Kustomizations {
             let Some(file) = file_in(root, &d) else {
                 continue;
             };
-            let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            let Ok(text) = crate::confine::read_to_string(root, &file) else {
                 continue;
             };
             let Ok(mut stream) = crate::yaml::parse_stream(&text) else {

@@ -110,6 +110,9 @@ fn build_dir(
         }
         let target = k.local(&r)?;
         let full = root.join(&target);
+        // Nothing is read through a link leading out of the repository (kustomize's load
+        // restrictor refuses it too, once the build falls back to it).
+        crate::confine::within(root, &full, &target).ok()?;
         if full.is_dir() {
             objects.extend(build_dir(root, ks, registry, &target, stack)?);
         } else if full.is_file() {
@@ -117,7 +120,7 @@ fn build_dir(
             if !(k.dir.is_empty() || target.starts_with(&format!("{}/", k.dir))) {
                 return None;
             }
-            objects.extend(read_resources(&full)?);
+            objects.extend(read_resources(root, &target)?);
         } else {
             return None;
         }
@@ -343,8 +346,8 @@ fn retagged(reference: &str, image: &Image) -> Option<String> {
 
 /// The objects of a resource file (`List`s expanded); None for what kustomize would reject
 /// or treat specially.
-fn read_resources(path: &Path) -> Option<Vec<Value>> {
-    let text = std::fs::read_to_string(path).ok()?;
+fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
+    let text = crate::confine::read_to_string(root, rel).ok()?;
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut out = Vec::new();
     for doc in &stream.documents {
@@ -439,7 +442,7 @@ fn apply_patch(
         (Some(inline), None) => inline.as_str()?.to_string(),
         (None, Some(path)) => {
             let rel = crate::spec::paths::repo_relative(&k.dir, path.as_str()?).ok()?;
-            std::fs::read_to_string(root.join(rel)).ok()?
+            crate::confine::read_to_string(root, &rel).ok()?
         }
         _ => return None,
     };

@@ -155,14 +155,15 @@ fn config_texts(root: &Path, k: &Kustomization, target: &str) -> Vec<String> {
     let Ok(rel) = crate::spec::paths::repo_relative(&k.dir, target) else {
         return Vec::new();
     };
-    let full = root.join(&rel);
-    if full.is_file() {
-        return std::fs::read_to_string(full).into_iter().collect();
+    if root.join(&rel).is_file() {
+        return crate::confine::read_to_string(root, &rel)
+            .into_iter()
+            .collect();
     }
     let Some(file) = super::file_in(root, &rel) else {
         return Vec::new();
     };
-    let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+    let Ok(text) = crate::confine::read_to_string(root, &file) else {
         return Vec::new();
     };
     let Some(doc) = crate::yaml::parse_stream(&text)
@@ -177,7 +178,7 @@ fn config_texts(root: &Path, k: &Kustomization, target: &str) -> Vec<String> {
         .iter()
         .filter(|r| r.kind == RefKind::Resource)
         .filter_map(|r| inner.local(r))
-        .filter_map(|p| std::fs::read_to_string(root.join(p)).ok())
+        .filter_map(|p| crate::confine::read_to_string(root, &p).ok())
         .collect()
 }
 

@@ -37,6 +37,21 @@ fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` with each control character but newline and tab replaced by a printable one of the
+/// same UTF-8 length (`?` for C0, carriage return and DEL, `¿` for C1): for source snippets,
+/// whose byte offsets must not move.
+pub fn neutralise_control(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\r' => ' ',
+            c if c.is_control() && c.len_utf8() == 1 => '?',
+            c if c.is_control() => '¿',
+            c => c,
+        })
+        .collect()
+}
+
 /// `s` cut to [`MAX_MESSAGE_CHARS`] characters, with the count of what was left out.
 pub fn truncate_message(s: &str) -> Cow<'_, str> {
     match s.char_indices().nth(MAX_MESSAGE_CHARS) {
@@ -60,6 +75,14 @@ mod tests {
             escape_control("plain/path.yaml"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn snippets_keep_their_byte_offsets() {
+        let text = "a: b\u{1b}[2J\r\n\u{85}c\td\n";
+        let safe = neutralise_control(text);
+        assert_eq!(safe, "a: b?[2J \n¿c\td\n");
+        assert_eq!(safe.len(), text.len());
     }
 
     #[test]

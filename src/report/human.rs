@@ -93,7 +93,11 @@ impl FindingDiagnostic {
             Some(
                 masked
                     .entry(file.to_string())
-                    .or_insert_with(|| crate::secrets::redact::mask_credentials(text))
+                    .or_insert_with(|| {
+                        super::escape::neutralise_control(
+                            &crate::secrets::redact::mask_credentials(text),
+                        )
+                    })
                     .as_str(),
             )
         });

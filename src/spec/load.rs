@@ -48,7 +48,7 @@ pub struct LoadError {
 /// `sources` so that findings can show them.
 pub fn load(root: &Path, spec_file: &str, sources: &mut Sources) -> Result<Spec, LoadError> {
     let fail = |f: Finding| LoadError { findings: vec![f] };
-    let text = std::fs::read_to_string(root.join(spec_file)).map_err(|e| {
+    let text = crate::confine::read_to_string(root, spec_file).map_err(|e| {
         fail(
             Finding::error("spec/unreadable", format!("cannot read the platform spec: {e}"))
                 .at(spec_file, None)

@@ -193,8 +193,15 @@ fn read_text(
     inputs: &HashSet<String>,
     resources: &HashSet<String>,
 ) -> Result<Text, (String, read::Unreadable)> {
-    let text: Arc<str> =
-        Arc::from(read::read(&root.join(path)).map_err(|e| (path.to_string(), e))?);
+    let full = root.join(path);
+    // A link is read only when it stays in the repository: its target's lines would
+    // otherwise show in snippets and findings.
+    if std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink())
+        && let Err(e) = crate::confine::within(root, &full, path)
+    {
+        return Err((path.to_string(), read::Unreadable::Io(e.to_string())));
+    }
+    let text: Arc<str> = Arc::from(read::read(&full).map_err(|e| (path.to_string(), e))?);
     // The innermost chart holding the file, and the file's path inside it. A file a
     // kustomization lists as a resource is a manifest, even in a chart's folder.
     let in_chart = charts
@@ -302,7 +309,7 @@ struct SpecHints {
 
 impl SpecHints {
     fn read(root: &Path) -> SpecHints {
-        let Ok(text) = std::fs::read_to_string(root.join(crate::spec::DEFAULT_SPEC)) else {
+        let Ok(text) = crate::confine::read_to_string(root, crate::spec::DEFAULT_SPEC) else {
             return SpecHints::default();
         };
         let Ok(stream) = crate::yaml::parse_stream(&text) else {
