@@ -326,3 +326,108 @@ fn init_names_the_platform_after_its_folder() {
         .code(2);
     assert!(!Path::new(&parent.path().join("other/platform")).exists());
 }
+
+/// The first fenced block of `lang` after the README heading `heading`.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let section = &readme[readme.find(&format!("\n## {heading}\n")).expect(heading)..];
+    let start = section.find(&format!("```{lang}\n")).expect(lang) + lang.len() + 4;
+    let end = start + section[start..].find("```").unwrap();
+    section[start..end].to_string()
+}
+
+#[test]
+fn the_readme_starts_a_platform_as_it_shows() {
+    let parent = tempfile::tempdir().unwrap();
+    let (_bin, path) = path_with_platc();
+    let script = readme_block("Start a platform", "sh");
+    assert!(script.starts_with("platc init my-platform"), "{script}");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -euo pipefail\n{script}"))
+        .current_dir(parent.path())
+        .env("PATH", &path)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env(
+            "PRE_COMMIT_HOME",
+            project_root().join("target/pre-commit-home"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = parent.path().join("my-platform");
+    assert!(dir.join("overlays/prod/root.yaml").is_file());
+    assert!(dir.join(".git/hooks/pre-commit").is_file());
+}
+
+#[test]
+fn the_readme_ci_recipe_is_what_init_writes() {
+    let repo = scaffold();
+    let workflow =
+        std::fs::read_to_string(repo.path().join(".github/workflows/platc.yaml")).unwrap();
+    let recipe = readme_block("Use in CI", "yaml");
+    let mut platc_lines = 0;
+    for line in recipe.lines() {
+        let Some(run) = line.trim().strip_prefix("- run: ") else {
+            continue;
+        };
+        if run.starts_with("platc ") || run.starts_with("test ") {
+            platc_lines += 1;
+            assert!(
+                workflow.contains(run),
+                "{run} not in the workflow:\n{workflow}"
+            );
+        }
+    }
+    assert_eq!(platc_lines, 3, "{recipe}");
+    assert!(workflow.contains("github/codeql-action/upload-sarif@v3"));
+    // The workflow is YAML platc places (a CI workflow), and GitHub's schema basics hold.
+    let doc = platc::yaml::parse_stream(&workflow)
+        .unwrap()
+        .documents
+        .remove(0)
+        .to_json();
+    assert_eq!(doc["permissions"]["security-events"], "write");
+    assert!(doc["jobs"]["platc"]["steps"].as_array().unwrap().len() >= 6);
+}
+
+#[test]
+fn the_readme_plugin_definition_is_what_platc_prints() {
+    let shown = readme_block("Argo CD plugin", "yaml");
+    // The first yaml block of the section is the spec's plugin mode; the definition is the
+    // block holding the ConfigManagementPlugin.
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let at = readme.find("kind: ConfigManagementPlugin").unwrap();
+    let start = readme[..at].rfind("```yaml\n").unwrap() + 8;
+    let end = at + readme[at..].find("```").unwrap();
+    let parse = |t: &str| {
+        platc::yaml::parse_stream(t)
+            .unwrap()
+            .documents
+            .remove(0)
+            .to_json()
+    };
+    let mut readme_plugin = parse(&readme[start..end]);
+    let mut printed = parse(&stdout(&["cmp", "plugin-yaml"]));
+    // The README leaves the tooltips out.
+    for p in printed["spec"]["parameters"]["static"]
+        .as_array_mut()
+        .unwrap()
+    {
+        p.as_object_mut().unwrap().remove("tooltip");
+    }
+    readme_plugin["spec"]["parameters"]["static"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .for_each(|p| {
+            p.as_object_mut().unwrap().remove("tooltip");
+        });
+    assert_eq!(readme_plugin, printed);
+    assert!(shown.contains("plugin:"), "{shown}");
+}

@@ -84,10 +84,12 @@ pub fn parameter(
     plugin_env: Option<&str>,
 ) -> Option<String> {
     let key = format!("PARAM_{}", param.to_uppercase().replace('-', "_"));
-    env(&key)
-        .or_else(|| plugin_env.and_then(|name| env(&format!("ARGOCD_ENV_{name}"))))
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    let set = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    set(&key).or_else(|| plugin_env.and_then(|name| set(&format!("ARGOCD_ENV_{name}"))))
 }
 
 /// The marker's body: what a person finding it needs to know.

@@ -232,7 +232,7 @@ impl<'a> Compiler<'a> {
         }
         let mut c = c.clone();
         let helm = c.helm.as_mut()?;
-        // A string of values is refused when the spec is compiled (`plugin_sidecar`).
+        // The spec checks refuse a string of values here (it cannot be merged into).
         let mut values = match helm.values_inline.take() {
             Some(Value::Object(m)) => m,
             _ => Map::new(),
