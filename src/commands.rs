@@ -1,5 +1,16 @@
 //! What each command does, on top of the library.
 
+/// `error: MESSAGE` on standard error, with no control character from a file name or value
+/// (a name holding a newline or an escape must not forge log lines).
+macro_rules! print_error {
+    ($($arg:tt)*) => {
+        eprintln!(
+            "error: {}",
+            crate::report::escape_control_in_message(&format!($($arg)*))
+        )
+    };
+}
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,7 +73,7 @@ pub fn run(cli: Cli) -> i32 {
     let (start, root, mark) = match locate(&cli.global) {
         Ok(place) => place,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -93,7 +104,7 @@ pub fn run(cli: Cli) -> i32 {
         }
     ));
     if cx.format == Format::Markdown && !matches!(cli.command, Command::Diff { .. }) {
-        eprintln!("error: `--format markdown` is for `platc diff` only");
+        print_error!("`--format markdown` is for `platc diff` only");
         return USAGE;
     }
     match cli.command {
@@ -184,14 +195,14 @@ pub fn run(cli: Cli) -> i32 {
 fn man_page() -> i32 {
     let mut page = Vec::new();
     if let Err(e) = clap_mangen::Man::new(crate::cli::command()).render(&mut page) {
-        eprintln!("error: cannot render the man page: {e}");
+        print_error!("cannot render the man page: {e}");
         return USAGE;
     }
     use std::io::Write as _;
     match std::io::stdout().write_all(&page) {
         Ok(()) => CLEAN,
         Err(e) => {
-            eprintln!("error: cannot write the man page: {e}");
+            print_error!("cannot write the man page: {e}");
             USAGE
         }
     }
@@ -210,7 +221,7 @@ fn init(cx: &Context, dir: Option<&Path>, name: Option<String>) -> i32 {
     let dir = cx.start.join(dir.unwrap_or(Path::new(".")));
     let dir = std::path::absolute(&dir).unwrap_or(dir);
     if dir.exists() && !dir.is_dir() {
-        eprintln!("error: `{}` is not a folder", dir.display());
+        print_error!("`{}` is not a folder", dir.display());
         return USAGE;
     }
     let name = name.unwrap_or_else(|| crate::init::name_from(&dir));
@@ -243,7 +254,7 @@ fn init(cx: &Context, dir: Option<&Path>, name: Option<String>) -> i32 {
             CLEAN
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             USAGE
         }
     }
@@ -252,7 +263,7 @@ fn init(cx: &Context, dir: Option<&Path>, name: Option<String>) -> i32 {
 /// Print a listing in the human or JSON format (the others are for findings).
 fn listing(cx: &Context, text: impl FnOnce() -> String) -> i32 {
     if !matches!(cx.format, Format::Human | Format::Json) {
-        eprintln!("error: this command prints `--format human` or `--format json` only");
+        print_error!("this command prints `--format human` or `--format json` only");
         return USAGE;
     }
     print!("{}", text());
@@ -285,7 +296,7 @@ fn resolve(cx: &Context, paths: &[String]) -> Result<Vec<String>, i32> {
         match crate::repo::relative_to_root(&cx.start, &cx.root, arg) {
             Ok(rel) => out.push(rel),
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error!("{e}");
                 failed = true;
             }
         }
@@ -366,7 +377,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
     ) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -376,7 +387,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
             CLEAN
         }
         Err(Refusal::Input(e)) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             USAGE
         }
         Err(Refusal::Findings(findings, sources)) => {
@@ -451,7 +462,7 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
         })?;
     let baseline = cx.root.join(crate::secrets::baseline::DEFAULT_FILE);
     let accepted = crate::secrets::baseline::read(&baseline).map_err(|e| {
-        eprintln!("error: {e}");
+        print_error!("{e}");
         USAGE
     })?;
     let leaks = crate::secrets::scan_generated(&tree, &cx.root, &settings, &accepted);
@@ -519,7 +530,7 @@ fn build(cx: &Context, check: bool) -> i32 {
             if warned { FINDINGS } else { CLEAN }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             USAGE
         }
     }
@@ -673,7 +684,7 @@ fn run_objects(
             code
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             USAGE
         }
     }
@@ -685,7 +696,7 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
     let texts: Vec<(String, String)> = if source == "-" {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {e}");
+            print_error!("cannot read standard input: {e}");
             return USAGE;
         }
         vec![("-".into(), text)]
@@ -693,7 +704,7 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         // Typed relative to the current folder (DIR with -C), like every path argument.
         let path = &cx.start.join(source);
         if !path.exists() {
-            eprintln!("error: `{source}` does not exist");
+            print_error!("`{source}` does not exist");
             return USAGE;
         }
         crate::schema::import::yaml_files(path)
@@ -709,13 +720,13 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         match crate::schema::import::from_named(&name, &text) {
             Ok(list) => imported.extend(list),
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error!("{e}");
                 return USAGE;
             }
         }
     }
     if imported.is_empty() {
-        eprintln!("error: no CustomResourceDefinition found in `{source}`");
+        print_error!("no CustomResourceDefinition found in `{source}`");
         return USAGE;
     }
     let out_dir = cx.root.join(out);
@@ -723,7 +734,7 @@ fn import(cx: &Context, source: &str, out: &Path) -> i32 {
         if let Err(e) =
             crate::tree::write_if_changed(&out_dir.join(&schema.path), schema.text.as_bytes())
         {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
         if !cx.quiet {
@@ -761,7 +772,7 @@ fn secrets(
         use std::io::Read;
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {e}");
+            print_error!("cannot read standard input: {e}");
             return USAGE;
         }
         let findings = crate::secrets::scan_named("-", &text);
@@ -787,7 +798,7 @@ fn secrets(
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -814,7 +825,7 @@ fn secrets(
                 CLEAN
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error!("{e}");
                 USAGE
             }
         };
@@ -822,7 +833,7 @@ fn secrets(
     let accepted = match crate::secrets::baseline::read(&baseline_path) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -879,7 +890,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         {
             Ok(a) => a,
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error!("{e}");
                 return USAGE;
             }
         };
@@ -897,7 +908,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
                 (outcome.skipped, outcome.empty_paths)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error!("{e}");
                 return USAGE;
             }
         };
@@ -926,7 +937,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
 fn import_argocd(cx: &Context, dir: Option<&Path>, out: &str, force: bool) -> i32 {
     let root = dir.map_or_else(|| cx.root.clone(), |d| cx.root.join(d));
     if !root.is_dir() {
-        eprintln!("error: `{}` is not a folder", root.display());
+        print_error!("`{}` is not a folder", root.display());
         return USAGE;
     }
     let out = out.trim_matches('/');
@@ -948,7 +959,7 @@ fn import_argocd(cx: &Context, dir: Option<&Path>, out: &str, force: bool) -> i3
             return USAGE;
         }
         Err(crate::import::ImportError::Input(e)) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -1022,13 +1033,13 @@ fn diff(
         kustomize,
     };
     if !matches!(cx.format, Format::Human | Format::Json | Format::Markdown) {
-        eprintln!("error: `platc diff` prints `--format text`, `markdown` or `json`");
+        print_error!("`platc diff` prints `--format text`, `markdown` or `json`");
         return USAGE;
     }
     let diff = match crate::diff::run(&cx.root, &opts) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_error!("{e}");
             return USAGE;
         }
     };
@@ -1054,7 +1065,7 @@ fn diff(
     };
     print!("{out}");
     if diff.has_errors() {
-        eprintln!("error: some Applications could not be rendered: their diff is incomplete");
+        print_error!("some Applications could not be rendered: their diff is incomplete");
         USAGE
     } else if diff.is_empty() {
         CLEAN

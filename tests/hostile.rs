@@ -447,3 +447,61 @@ fn a_finding_far_along_a_huge_line_is_reported_without_a_snippet() {
             "flow.yaml:1:80005: not valid YAML",
         ));
 }
+
+#[test]
+fn errors_on_standard_error_never_carry_control_characters() {
+    let repo = repo();
+    let elsewhere = tempfile::tempdir().unwrap();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+    symlink(
+        elsewhere.path(),
+        repo.path().join("overlays/prod/x\u{1b}[31mRED"),
+    )
+    .unwrap();
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("x\\u{1b}[31mRED"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+#[test]
+fn a_planted_link_at_a_temporary_name_is_never_followed() {
+    // The temporary name holds a random part: a link planted at `.NAME.platc-PID.tmp` is
+    // not where platc writes, and the file it points to stays as it was.
+    let repo = tempfile::tempdir().unwrap();
+    let out = outside();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    for pid in 1..200 {
+        let _ = symlink(
+            out.path().join("canary"),
+            repo.path()
+                .join(format!("..platc-secrets-baseline.json.platc-{pid}.tmp")),
+        );
+    }
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["secrets", "--write-baseline"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("canary")).unwrap(),
+        CANARY
+    );
+    assert!(
+        !std::fs::symlink_metadata(repo.path().join(".platc-secrets-baseline.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

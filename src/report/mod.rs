@@ -12,7 +12,7 @@ pub mod sarif;
 
 use std::time::Duration;
 
-pub use escape::escape_control;
+pub use escape::{escape_control, escape_control_in_message};
 pub use finding::{Finding, Related, Severity};
 
 use crate::source::Sources;
