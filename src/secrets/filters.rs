@@ -67,7 +67,13 @@ pub fn is_placeholder(value: &str) -> bool {
     if v.starts_with('<') && v.ends_with('>') {
         return true; // <your-token>
     }
-    const WORDS: [&str; 22] = [
+    const WORDS: [&str; 28] = [
+        "foo",
+        "bar",
+        "baz",
+        "foobar",
+        "qux",
+        "test",
         "changeme",
         "change-me",
         "change_me",

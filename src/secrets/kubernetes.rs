@@ -9,10 +9,17 @@ use super::filters::{is_not_credential, is_placeholder, is_template_or_reference
 use super::scan::{Hit, Lines, docker_config_has_auth, is_public, scan_nested};
 
 /// The Secret objects of a YAML text: one `committed-secret` per object holding a value of
-/// its own, and a hit for each value that is (or holds) a credential.
-pub(super) fn secret_objects(text: &str, lines: &Lines<'_>, depth: u8, hits: &mut Vec<Hit>) {
+/// its own, and a hit for each value that is (or holds) a credential. Returns the lines
+/// their `data` and `stringData` span.
+pub(super) fn secret_objects(
+    text: &str,
+    lines: &Lines<'_>,
+    depth: u8,
+    hits: &mut Vec<Hit>,
+) -> Vec<(u32, u32)> {
+    let mut spans = Vec::new();
     let Ok(stream) = crate::yaml::parse_stream(text) else {
-        return;
+        return spans;
     };
     for doc in &stream.documents {
         let Some(kind) = doc.get("kind").filter(|k| k.as_str() == Some("Secret")) else {
@@ -23,7 +30,11 @@ pub(super) fn secret_objects(text: &str, lines: &Lines<'_>, depth: u8, hits: &mu
         }
         let mut holds_values = false;
         for (field, encoded) in [("data", true), ("stringData", false)] {
-            let Some(entries) = doc.get(field).and_then(|d| d.as_map()) else {
+            let Some(node) = doc.get(field) else {
+                continue;
+            };
+            spans.push((node.span.start.line, node.span.end.line));
+            let Some(entries) = node.as_map() else {
                 continue;
             };
             for (k, v) in entries {
@@ -68,6 +79,7 @@ pub(super) fn secret_objects(text: &str, lines: &Lines<'_>, depth: u8, hits: &mu
             });
         }
     }
+    spans
 }
 
 /// Where a value was written.
@@ -153,6 +165,22 @@ fn judge_value(
             hits.push(hit);
         }
         return;
+    }
+    // Encoded once more (a credentials file in base64 in `stringData`): judged decoded.
+    if depth < 2
+        && trimmed.len() >= 16
+        && let decoded = decode(trimmed)
+        && decoded != trimmed
+        && !decoded.contains('\u{fffd}')
+        && (decoded.trim_start().starts_with('{') || decoded.trim().contains('\n'))
+    {
+        let inner = Place {
+            line: at.line,
+            column: at.column,
+            block: false,
+            literal: false,
+        };
+        return judge_value(key, &decoded, &inner, lines, depth + 1, hits);
     }
     // One value: a credential of a known format, a password hash, or judged by its key.
     let found = scan_nested("-", value, depth + 1);

@@ -259,7 +259,17 @@ pub(super) fn scan_nested(name: &str, text: &str, depth: u8) -> Vec<Hit> {
         super::command_line::jaas_passwords(bytes, &lines, &mut hits);
     }
     if depth < 2 && text.contains("Secret") {
-        super::kubernetes::secret_objects(text, &lines, depth, &mut hits);
+        // A Secret's values are judged by what they are (decoded, by their key): the
+        // line-based rules' verdicts on them give way.
+        let mut own = Vec::new();
+        let values = super::kubernetes::secret_objects(text, &lines, depth, &mut own);
+        hits.retain(|h| {
+            !(matches!(
+                h.rule,
+                "generic-secret" | "command-line-secret" | "password-hash"
+            ) && values.iter().any(|(a, b)| *a <= h.line && h.line <= *b))
+        });
+        hits.extend(own);
     }
     let legacy_docker = name.ends_with(".dockercfg");
     if text.contains("\"auths\"") || legacy_docker {
@@ -472,7 +482,18 @@ fn secret_name_regex() -> &'static Regex {
 /// Keys that name or point at a secret rather than hold one.
 pub(super) fn is_reference_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    const SUFFIXES: [&str; 16] = [
+    const SUFFIXES: [&str; 27] = [
+        "namespace",
+        "url",
+        "uri",
+        "endpoint",
+        "header",
+        "prefix",
+        "dir",
+        "mount",
+        "version",
+        "store",
+        "provider",
         "name",
         "ref",
         "file",
@@ -536,6 +557,10 @@ impl Verdict {
 
 /// Judge `key: value`: a credential, a password hash, or neither.
 pub(super) fn judge(key: &str, value: &str) -> Option<Verdict> {
+    // `key: |` / `key: >-` starts a block, `*name` is an alias: the value is elsewhere.
+    if value.starts_with(['|', '>', '*', '&']) && value.len() <= 3 {
+        return None;
+    }
     if is_hash_under_password_key(key, value) {
         return Some(Verdict::Hash);
     }
@@ -612,7 +637,20 @@ fn is_env_literal(key: &str, value: &str) -> bool {
 /// stand-in, since generated credentials do not. A random value can hold such a word by
 /// chance: what is left without it must be short or plain too.
 pub(super) fn spells_its_name(secret: &str) -> bool {
-    let lower = secret.to_ascii_lowercase();
+    // Read as written in leetspeak too: `S3cr3tP@ss`, `P@ssw0rd`.
+    let lower: String = secret
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| match c {
+            '3' => 'e',
+            '0' => 'o',
+            '1' => 'i',
+            '@' | '4' => 'a',
+            '$' | '5' => 's',
+            '7' => 't',
+            c => c,
+        })
+        .collect();
     let mut rest = lower.clone();
     for w in ["secret", "password", "passwd", "token"] {
         rest = rest.replace(w, "");
