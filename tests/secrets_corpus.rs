@@ -860,6 +860,7 @@ fn negatives() -> Vec<(String, String)> {
         ("env-not-secret.yaml", "env:\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/db\n  - name: TOKEN_TTL\n    value: 24h\n  - name: SECRET_NAME\n    value: grafana-admin\n  - name: DB_PASSWORD\n    value: ${DB_PASSWORD}\n  - name: GITHUB_TOKEN\n    value: $(GITHUB_TOKEN)\n  - name: ADMIN_PASSWORD\n    value: changeme\n  - name: API_TOKEN\n    value: \"\"\n".to_string()),
         ("args-not-secret.yaml", "args:\n  - --client-secret=$(CLIENT_SECRET)\n  - --cookie-secret-file=/etc/proxy/cookie\n  - --token-ttl=1h\n  - --secret-name=oauth-proxy\n  - --password=${ADMIN_PASSWORD}\ncommand: [sh, -c, 'curl -u \"$USER:$PASSWORD\" https://x && curl -u admin https://y && mysql -h db -p app']\n".to_string()),
         ("jaas-placeholder.properties", "# example\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"app\" password=\"${KAFKA_PASSWORD}\";\n".to_string()),
+        ("external-secret-keys.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  data:\n    - secretKey: firstname\n      remoteRef: {key: people, property: first}\n    - secretKey: test-login-1\n      remoteRef: {key: logins, property: one}\n".to_string()),
         ("versions.yaml", "image:\n  tag: 1.2.3\napiToken:\n  version: v2.4.1\n".to_string()),
         ("tls-secret.yaml", format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: ca}}\ndata:\n  ca.crt: {}\n", b64(&format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n-----END CERTIFICATE-----\n")))),
     ];

@@ -671,9 +671,17 @@ pub(super) fn is_literal_secret(key: &str, secret: &str) -> bool {
             .iter()
             .any(|w| k.contains(w));
     let stand_in = spells_its_name(secret);
+    // `secretKey: firstname` (an ExternalSecret's `data`, a chart's `existingSecretKey`):
+    // the name of a key in a Secret, lowercase words; a generated key mixes cases.
+    let key_name = key.to_ascii_lowercase().ends_with("secretkey")
+        && secret.len() <= 32
+        && secret.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
     // `#ansiblue`, `#ff0000`: colours and anchors.
     if is_reference_key(key)
         || stand_in
+        || key_name
         || secret.starts_with('#')
         || is_placeholder(secret)
         || is_not_credential(secret)
