@@ -44,7 +44,11 @@ pub fn is_placeholder(value: &str) -> bool {
     if hcl_ref || store_path {
         return true;
     }
+    if is_template_or_reference(v) {
+        return true;
+    }
     if v.contains("${")
+        || v.contains("$(")
         || v.contains("{{")
         || v.contains("{%")
         || dollar_ref
@@ -52,14 +56,24 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.starts_with("vault:")
         || v.starts_with("ENC[")
         || lower.starts_with("ref+")
+        || lower.starts_with("op://")
         || lower.starts_with("secretref")
     {
+        return true;
+    }
+    if is_stand_in(v, &lower) {
         return true;
     }
     if v.starts_with('<') && v.ends_with('>') {
         return true; // <your-token>
     }
-    const WORDS: [&str; 22] = [
+    const WORDS: [&str; 28] = [
+        "foo",
+        "bar",
+        "baz",
+        "foobar",
+        "qux",
+        "test",
         "changeme",
         "change-me",
         "change_me",
@@ -93,7 +107,9 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     // Values vendors print in their documentation, copied into READMEs and tests everywhere.
-    const DOCUMENTED: [&str; 4] = [
+    const DOCUMENTED: [&str; 5] = [
+        // The password of the Kubernetes documentation's Secret examples.
+        "1f2d1e2e67df",
         // jwt.io's example token (its signature; the header and payload vary little).
         "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         // Stripe's API reference test keys.
@@ -125,6 +141,224 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     false
+}
+
+/// A value that another tool fills in or resolves: a template (`${VAR}`, `$(VAR)`,
+/// `{{ .x }}`), or a reference to a secret store (`op://`, `vault:`, `ref+`, `<path:...>`,
+/// SOPS's `ENC[...]`). A Secret holding only these holds no value of its own.
+pub fn is_template_or_reference(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let lower = v.to_ascii_lowercase();
+    v.contains("${")
+        || v.contains("$(")
+        || v.contains("{{")
+        || v.contains("{%")
+        || v.starts_with("<path:")
+        || v.starts_with("ENC[")
+        || ["vault:", "ref+", "op://", "secretref"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+}
+
+/// Values written to be replaced: `UPDATE_AWS_ACCESS_KEY_ID`, `__REPLACE_ME__`,
+/// `replacemeifneeded`, `change me`, `**access-token goes here**`, `the-api-key`,
+/// `my-secret-password`. Each shape is one a generated credential cannot take.
+fn is_stand_in(v: &str, lower: &str) -> bool {
+    // Separators and markup removed: `__REPLACE_ME__`, `change me`, `Fill-In`.
+    let squashed: String = lower
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.' | '*'))
+        .collect();
+    const INSTRUCTIONS: [&str; 10] = [
+        "changeme",
+        "replaceme",
+        "changethis",
+        "updateme",
+        "fillmein",
+        "fillin",
+        "goeshere",
+        "tobereplaced",
+        "insertyour",
+        "enteryour",
+    ];
+    if INSTRUCTIONS.iter().any(|w| squashed.contains(w)) {
+        return true;
+    }
+    // `__VALUE__` and `**value**`: markers around a name to substitute.
+    let wrapped = |m: &str| v.len() > 2 * m.len() && v.starts_with(m) && v.ends_with(m);
+    if wrapped("__") || wrapped("**") || wrapped("%%") || wrapped("@@") {
+        return true;
+    }
+    // `UPDATE_AWS_ACCESS_KEY_ID`: an instruction verb on an environment-variable name.
+    let constant = v.contains('_')
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    const VERBS: [&str; 9] = [
+        "UPDATE_", "REPLACE_", "CHANGE_", "SET_", "ENTER_", "INSERT_", "FILL_", "YOUR_", "PUT_",
+    ];
+    if constant && VERBS.iter().any(|p| v.starts_with(p)) {
+        return true;
+    }
+    // `the-api-key`, `my-secret-password`: lowercase words that describe the value.
+    ["the-", "the_", "my-", "my_", "some-", "some_"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+}
+
+/// Values that are not credentials whatever key holds them: paths and file names, host
+/// names, e-mail addresses, version numbers, Terraform expressions, durations.
+pub fn is_not_credential(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    if v.is_empty() {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~"
+    ) {
+        return true;
+    }
+    let file_name = |s: &str| {
+        s.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty()
+                && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        })
+    };
+    // A file name (`config.json`, the names of files a Vault agent writes) or a path to one
+    // (`/etc/kafka/secrets/kafka.keystore.jks`), in any case.
+    let path = (v.starts_with('/') || v.starts_with("./") || v.starts_with("~/"))
+        && v.split('/').filter(|s| !s.is_empty()).count() >= 2
+        && v.split('/').all(|s| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
+        })
+        && v.rsplit('/').next().is_some_and(file_name);
+    if file_name(v) || path {
+        return true;
+    }
+    if is_host_name(v) || is_email(v) || is_version(v) || is_duration(v) {
+        return true;
+    }
+    is_terraform_expression(v)
+}
+
+/// Extensions of files a value may name.
+const FILE_EXTENSIONS: [&str; 34] = [
+    "json",
+    "yaml",
+    "yml",
+    "txt",
+    "pem",
+    "crt",
+    "cer",
+    "key",
+    "jks",
+    "p12",
+    "pfx",
+    "keystore",
+    "truststore",
+    "conf",
+    "cfg",
+    "ini",
+    "properties",
+    "env",
+    "hcl",
+    "sh",
+    "toml",
+    "xml",
+    "tpl",
+    "ctmpl",
+    "tmpl",
+    "log",
+    "db",
+    "sqlite",
+    "csv",
+    "kubeconfig",
+    "der",
+    "pub",
+    "gpg",
+    "asc",
+];
+
+/// `db.example.org`, `postgres.db.svc.cluster.local`, with an optional port: lowercase
+/// labels ending in a word.
+fn is_host_name(v: &str) -> bool {
+    let host = match v.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => v,
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        && labels.last().is_some_and(|tld| {
+            (2..=24).contains(&tld.len()) && tld.bytes().all(|b| b.is_ascii_lowercase())
+        })
+}
+
+fn is_email(v: &str) -> bool {
+    v.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty()
+            && user
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'))
+            && is_host_name(&host.to_ascii_lowercase())
+    })
+}
+
+/// `v1.2.3`, `1.30`, `16.4-alpine`.
+fn is_version(v: &str) -> bool {
+    let core = v.strip_prefix('v').unwrap_or(v);
+    let (numbers, suffix) = core.split_once(['-', '+']).unwrap_or((core, ""));
+    numbers.contains('.')
+        && numbers
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+}
+
+/// `30s`, `24h`, `7d`.
+fn is_duration(v: &str) -> bool {
+    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &v[digits.len()..];
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && matches!(unit, "ms" | "s" | "m" | "h" | "d" | "w" | "y")
+}
+
+/// Terraform references and function calls: `aws_db_instance.main.password`,
+/// `random_password.db.result`, `base64encode(var.token)`.
+fn is_terraform_expression(v: &str) -> bool {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.as_bytes()[0].is_ascii_lowercase()
+            && s.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'_' | b'-' | b'[' | b']' | b'"' | b'*')
+            })
+    };
+    let reference = v.split('.').count() >= 3 && v.split('.').all(ident) && v.contains('_');
+    let call = v.ends_with(')')
+        && v.split_once('(').is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+    reference || call
 }
 
 /// Whether `word` stands in `text` between non-alphanumeric characters (or the ends).
@@ -356,10 +590,22 @@ mod tests {
             "123e4567-e89b-12d3-a456-426614174000",
             "1.2.3",
             "yegor256/home#assets/crates-credentials",
-            "$2a$10$Zk3q9VbT1xLm8RfY2wPa.u7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7",
-            "$argon2id$v=19$m=65536,t=3,p=4$C29tZXNhbHQ$eW91bGxORXZlckd1ZXNz",
         ] {
             assert!(is_identifier(v), "{v}");
+        }
+        // Password hashes are not credentials to the generic rules (the hash rule reports
+        // them). Assembled at run time: no hash is committed.
+        for v in [
+            format!(
+                "$2a$10${}",
+                "Zk3q9VbT1xLm8RfY2wPa.u7nC4tH6jK0sD5gU1iO3pE8rW2yT9uI7"
+            ),
+            format!(
+                "$argon2id$v=19$m=65536,t=3,p=4${}",
+                "C29tZXNhbHQ$eW91bGxORXZlckd1ZXNz"
+            ),
+        ] {
+            assert!(is_identifier(&v), "{v}");
         }
         assert!(!is_identifier("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEYx"));
     }
@@ -398,6 +644,59 @@ mod tests {
             "x7k2-m9p4-q8r3",
         ] {
             assert!(!is_name_like(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn stand_ins_and_references_are_placeholders() {
+        for v in [
+            "UPDATE_AWS_ACCESS_KEY_ID",
+            "__REPLACE_ME__",
+            "replaceme",
+            "replacemeifneeded",
+            "change me",
+            "**access-token goes here**",
+            "the-password-depot-password",
+            "my-secret-client-secret",
+            "op://platform/grafana/password",
+            "$(CLIENT_SECRET)",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        for v in [
+            "Q7hTz2KpWm4xRc9v",
+            "postgres",
+            "AWS_SECRET_ACCESS_KEY_VALUE9x",
+        ] {
+            assert!(!is_placeholder(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn paths_names_hosts_and_versions_are_not_credentials() {
+        for v in [
+            "/etc/kafka/secrets/kafka.keystore.jks",
+            "/vault/secrets/Config.JSON",
+            "db-creds.json",
+            "postgres.database.svc.cluster.local",
+            "smtp.example.org:587",
+            "ops@example.org",
+            "v16.4.2",
+            "1.30",
+            "24h",
+            "aws_db_instance.main.password",
+            "base64encode(random_password.db.result)",
+            "true",
+        ] {
+            assert!(is_not_credential(v), "{v}");
+        }
+        for v in [
+            "Q7hTz2KpWm4xRc9v",
+            "postgres",
+            "s3cr3t.Pa55",
+            "/Kx9aB2Zq+8mN",
+        ] {
+            assert!(!is_not_credential(v), "{v}");
         }
     }
 

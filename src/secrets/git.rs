@@ -147,12 +147,17 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
     {
         return Ok(Vec::new());
     }
+    // Paths in patch headers are C-quoted when they hold anything unusual (`-z` does not
+    // apply to them): `diff_path` reads every form back.
     let out = git(root, &args)?;
     let text = String::from_utf8_lossy(&out);
     let mut all: Vec<Added> = Vec::new();
     let mut commit = String::new();
     let mut current: Option<Added> = None;
     let mut next_line = 0u32;
+    // Between `diff --git` and the first hunk: `+++ ` names the file there, and is an added
+    // line `++ ...` anywhere else.
+    let mut in_header = false;
     let flush = |current: &mut Option<Added>, all: &mut Vec<Added>| {
         if let Some(a) = current.take().filter(|a| !a.lines.is_empty()) {
             all.push(a);
@@ -164,13 +169,15 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
             commit = sha.trim().to_string();
         } else if line.starts_with("diff --git ") {
             flush(&mut current, &mut all);
-        } else if let Some(path) = line.strip_prefix("+++ ") {
-            current = path.strip_prefix("b/").map(|p| Added {
+            in_header = true;
+        } else if in_header && let Some(path) = line.strip_prefix("+++ ") {
+            current = diff_path(path).map(|p| Added {
                 commit: commit.clone(),
-                path: p.to_string(),
+                path: p,
                 lines: Vec::new(),
             });
         } else if let Some(hunk) = line.strip_prefix("@@ ") {
+            in_header = false;
             // @@ -a,b +c,d @@
             next_line = hunk
                 .split(' ')
@@ -187,4 +194,76 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
     }
     flush(&mut current, &mut all);
     Ok(all)
+}
+
+/// The path of a `+++ ` header: `b/name` (followed by a tab when the name holds a space),
+/// `"b/na\tme"` in C quotes when it holds a control character, a quote, a backslash or
+/// (with `core.quotePath`) a byte past ASCII; None for `/dev/null` (a deleted file).
+fn diff_path(header: &str) -> Option<String> {
+    let path = if let Some(quoted) = header.strip_prefix('"') {
+        unquote_c(quoted.trim_end().strip_suffix('"')?)
+    } else {
+        header.strip_suffix('\t').unwrap_or(header).to_string()
+    };
+    path.strip_prefix("b/").map(str::to_string)
+}
+
+/// Git's C quoting undone: `\t`, `\n`, `\"`, `\\`, and octal bytes (`\303\251` is `é`).
+fn unquote_c(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 >= b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let c = b[i + 1];
+        let octal = b.len() >= i + 4 && b[i + 1..i + 4].iter().all(|d| (b'0'..=b'7').contains(d));
+        if octal {
+            let v = b[i + 1..i + 4]
+                .iter()
+                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            out.push(v as u8);
+            i += 4;
+            continue;
+        }
+        out.push(match c {
+            b'a' => 7,
+            b'b' => 8,
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'v' => 11,
+            b'f' => 12,
+            b'r' => b'\r',
+            other => other,
+        });
+        i += 2;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_form_of_a_header_path() {
+        assert_eq!(diff_path("b/apps/x.yaml").as_deref(), Some("apps/x.yaml"));
+        assert_eq!(diff_path("b/sp ace.yaml\t").as_deref(), Some("sp ace.yaml"));
+        assert_eq!(
+            diff_path("\"b/tab\\there.yaml\"").as_deref(),
+            Some("tab\there.yaml")
+        );
+        assert_eq!(
+            diff_path("\"b/qu\\\"ote.yaml\"").as_deref(),
+            Some("qu\"ote.yaml")
+        );
+        assert_eq!(
+            diff_path("\"b/\\303\\251t\\303\\251.yaml\"").as_deref(),
+            Some("\u{e9}t\u{e9}.yaml")
+        );
+        assert_eq!(diff_path("/dev/null"), None);
+    }
 }

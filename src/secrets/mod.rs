@@ -2,8 +2,12 @@
 //! credential's value is never printed, logged or reported: only a redacted form.
 
 pub mod baseline;
+mod command_line;
 mod filters;
 mod git;
+mod hashes;
+mod kubernetes;
+mod read;
 pub mod redact;
 mod rules;
 pub mod scan;
@@ -13,11 +17,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::report::Finding;
+use crate::report::{Finding, Severity};
 pub use scan::Hit;
-
-/// Files larger than this are not scanned (vendored archives, not configuration).
-const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// What a scan found.
 pub struct Outcome {
@@ -30,26 +31,68 @@ pub struct Outcome {
 
 /// The finding for a hit in `file`: where, which kind of credential, and its redacted form.
 pub fn finding(file: &str, hit: &Hit) -> Finding {
-    Finding::error(format!("secrets/{}", hit.rule), format!("{}: {}", hit.description, redact::redact(&hit.secret)))
-        .at(file, Some(crate::yaml::Pos { line: hit.line, col: hit.column }))
+    let at = Some(crate::yaml::Pos {
+        line: hit.line,
+        col: hit.column,
+    });
+    match hit.rule {
+        "committed-secret" => {
+            // The object's name, not a value: quoted unless it reads as a credential itself.
+            let name = hit.secret.rsplit('/').next().unwrap_or("");
+            Finding::new(
+                "secrets/committed-secret",
+                Severity::Warning,
+                format!(
+                    "{}: Secret `{}` (anyone who can read the repository can read its values)",
+                    hit.description,
+                    redact::quotable("name", name)
+                ),
+            )
+            .at(file, at)
+            .with_help(
+                "keep the Secret out of git: commit a SealedSecret (kubeseal), an ExternalSecret or a Vault agent template that references a secret store, or encrypt the file with SOPS; if its values are placeholders filled in at deploy time, say so with `# platc:allow secrets/committed-secret`",
+            )
+        }
+        "password-hash" => Finding::new(
+            "secrets/password-hash",
+            Severity::Warning,
+            format!("{}: {}", hit.description, redact::redact(&hit.secret)),
+        )
+        .at(file, at)
+        .with_help(
+            "a hash gives the password away to anyone who tries words against it offline (fast hashes in seconds): keep it in a secret store like the password itself, and change the password if it is weak; if it is not a real account's, add `# platc:allow secrets/password-hash` on the line",
+        ),
+        _ => Finding::error(
+            format!("secrets/{}", hit.rule),
+            format!("{}: {}", hit.description, redact::redact(&hit.secret)),
+        )
+        .at(file, at)
         .with_help(format!(
             "remove it and rotate it: it is compromised once pushed. Keep it in a secret store (an ExternalSecret, VaultSecret or SealedSecret references it), or, if it is not a credential, add `# platc:allow secrets/{}` on the line",
             hit.rule
-        ))
+        )),
+    }
 }
 
-/// Scan text read from somewhere other than a file (standard input).
+/// Whether a hit is a credential (or a hash of one), not the policy finding on a Secret.
+pub fn is_credential(hit: &Hit) -> bool {
+    hit.rule != "committed-secret"
+}
+
+/// Scan text read from somewhere other than a file (standard input, rendered manifests):
+/// its credentials and password hashes. A Secret in it is not committed, so it gets no
+/// `committed-secret`.
 pub fn scan_named(name: &str, text: &str) -> Vec<Finding> {
-    scan_fingerprinted(name, text)
-        .into_iter()
-        .map(|(f, _)| f)
+    scan::scan(name, text)
+        .iter()
+        .filter(|h| is_credential(h))
+        .map(|h| finding(name, h))
         .collect()
 }
 
 /// Findings with their baseline fingerprints.
-fn scan_fingerprinted(name: &str, text: &str) -> Vec<(Finding, String)> {
-    scan::scan(name, text)
-        .iter()
+fn fingerprinted(name: &str, hits: Vec<Hit>) -> Vec<(Finding, String)> {
+    hits.iter()
         .map(|h| {
             let f = finding(name, h);
             let fp = baseline::fingerprint(&f.rule, name, &h.secret);
@@ -93,10 +136,10 @@ pub fn scan_staged(root: &Path, settings: &Settings) -> Result<Outcome, String> 
         .filter(|(p, _)| !settings.is_excluded_from_secrets(p))
         .collect();
     let bytes = blobs.iter().map(|(_, b)| b.len() as u64).sum();
+    // Every blob, binary or not: what a commit adds is scanned as bytes.
     let pairs = blobs
         .par_iter()
-        .filter(|(_, b)| !b.contains(&0))
-        .flat_map_iter(|(path, b)| scan_fingerprinted(path, &String::from_utf8_lossy(b)))
+        .flat_map_iter(|(path, b)| fingerprinted(path, read::scan_bytes(path, b)))
         .collect();
     Ok(Outcome::from_pairs(pairs, blobs.len(), bytes))
 }
@@ -218,7 +261,12 @@ pub fn scan_generated(
     let mut findings: Vec<Finding> = files
         .par_iter()
         .flat_map_iter(|(path, text)| {
-            let hits = scan::scan(path, text);
+            // What the build would write that is a credential: the policy findings (committed
+            // Secrets, password hashes) are said where the sources are checked.
+            let hits: Vec<Hit> = scan::scan(path, text)
+                .into_iter()
+                .filter(|h| is_credential(h) && h.rule != "password-hash")
+                .collect();
             let source = tree.source_of(path).unwrap_or(path.as_str());
             // The source's own scan, read once per generated file that has hits.
             let source_hits = if hits.is_empty() {
@@ -294,19 +342,12 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     let results: Vec<(Vec<(Finding, String)>, u64)> = files
         .par_iter()
         .map(|rel| {
-            let full = root.join(rel);
-            if std::fs::metadata(&full).map_or(true, |m| m.len() > MAX_FILE_BYTES) {
-                return (Vec::new(), 0);
+            // Large files are streamed and binary ones read as bytes: none is left out. (A
+            // file that cannot be read at all is reported by the file checks.)
+            match read::scan_file(rel, &root.join(rel)) {
+                Ok((hits, bytes)) => (fingerprinted(rel, hits), bytes),
+                Err(_) => (Vec::new(), 0),
             }
-            let Ok(bytes) = std::fs::read(&full) else {
-                return (Vec::new(), 0);
-            };
-            // Binary files hold no configuration to leak from.
-            if bytes.contains(&0) {
-                return (Vec::new(), bytes.len() as u64);
-            }
-            let text = String::from_utf8_lossy(&bytes);
-            (scan_fingerprinted(rel, &text), bytes.len() as u64)
         })
         .collect();
     let bytes = results.iter().map(|r| r.1).sum();

@@ -11,7 +11,10 @@ pub fn redact(secret: &str) -> String {
 /// every credential the scanner finds in it redacted.
 pub fn redact_credentials(text: &str) -> String {
     let mut out = text.to_string();
-    for hit in super::scan::scan("-", text) {
+    for hit in super::scan::scan("-", text)
+        .iter()
+        .filter(|h| super::is_credential(h))
+    {
         out = out.replace(&hit.secret, &redact(&hit.secret));
     }
     out
@@ -21,9 +24,12 @@ pub fn redact_credentials(text: &str) -> String {
 /// scanner reads the pair as a credential (a label named `token` holding one).
 pub fn quotable(key: &str, value: &str) -> String {
     let line = format!("{key}: {value}\n");
-    if super::scan::scan("value.yaml", &line).is_empty()
-        && super::scan::scan("value", value).is_empty()
-    {
+    let credential = |name: &str, text: &str| {
+        super::scan::scan(name, text)
+            .iter()
+            .any(super::is_credential)
+    };
+    if !credential("value.yaml", &line) && !credential("value", value) {
         value.to_string()
     } else {
         redact(value)
@@ -35,7 +41,10 @@ pub fn quotable(key: &str, value: &str) -> String {
 /// snippet can be shown around a finding without showing a credential beside it).
 pub fn mask_credentials(text: &str) -> String {
     let mut out = text.to_string();
-    for hit in super::scan::scan("-", text) {
+    for hit in super::scan::scan("-", text)
+        .iter()
+        .filter(|h| super::is_credential(h))
+    {
         let keep: String = hit.secret.chars().take(4).collect();
         let masked = format!("{keep}{}", "*".repeat(hit.secret.len() - keep.len()));
         out = out.replace(&hit.secret, &masked);

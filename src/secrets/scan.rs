@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use regex::bytes::Regex;
 
-use super::filters::{entropy, is_identifier, is_placeholder};
+use super::filters::{entropy, is_identifier, is_not_credential, is_placeholder};
 use super::rules::Compiled;
 
 /// A credential found in a text. The value stays in memory only to be redacted and
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Hit {
 }
 
 /// Record a hit at byte `offset`, unless its line is a comment (a documented example).
-fn push_hit(
+pub(super) fn push_hit(
     lines: &Lines<'_>,
     hits: &mut Vec<Hit>,
     rule: &'static str,
@@ -62,13 +62,13 @@ fn compiled() -> &'static Compiled {
 }
 
 /// Line starts, for turning byte offsets into line and column.
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     text: &'a [u8],
-    starts: Vec<usize>,
+    pub(super) starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a [u8]) -> Lines<'a> {
+    pub(super) fn new(text: &'a [u8]) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(
             text.iter()
@@ -79,7 +79,7 @@ impl<'a> Lines<'a> {
         Lines { text, starts }
     }
 
-    fn locate(&self, offset: usize) -> (u32, u32) {
+    pub(super) fn locate(&self, offset: usize) -> (u32, u32) {
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let col = String::from_utf8_lossy(&self.text[self.starts[line]..offset])
             .chars()
@@ -88,14 +88,14 @@ impl<'a> Lines<'a> {
         (line as u32 + 1, col as u32)
     }
 
-    fn line(&self, n: u32) -> &'a [u8] {
+    pub(super) fn line(&self, n: u32) -> &'a [u8] {
         let i = n as usize - 1;
         let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
         &self.text[self.starts[i]..end.max(self.starts[i])]
     }
 }
 
-fn is_comment(line: &[u8]) -> bool {
+pub(super) fn is_comment(line: &[u8]) -> bool {
     let t = line.trim_ascii_start();
     // `//registry.npmjs.org/:_authToken=` is not a comment: `//` must be followed by a space.
     let slashes = t
@@ -164,7 +164,7 @@ pub fn is_config_file(name: &str) -> bool {
 pub fn scan_secret_objects(text: &str) -> Vec<Hit> {
     let lines = Lines::new(text.as_bytes());
     let mut hits = Vec::new();
-    kubernetes_secrets(text, &mut hits);
+    super::kubernetes::secret_objects(text, &lines, 0, &mut hits);
     let encrypted = encrypted_lines(text);
     hits.retain(|h| {
         !allowed(&lines, h.line, h.rule)
@@ -226,6 +226,12 @@ pub fn syntax_of(name: &str) -> Syntax {
 
 /// Scan one text; `name` (a file name, or `-`) decides which rules apply.
 pub fn scan(name: &str, text: &str) -> Vec<Hit> {
+    scan_nested(name, text, 0)
+}
+
+/// A scan of a text found inside another (a Secret's value holding a configuration file),
+/// `depth` levels down: Secrets inside Secrets are not unpacked forever.
+pub(super) fn scan_nested(name: &str, text: &str, depth: u8) -> Vec<Hit> {
     let bytes = text.as_bytes();
     let lines = Lines::new(bytes);
     let mut hits = Vec::new();
@@ -245,8 +251,25 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
     if is_netrc(name) {
         netrc_passwords(bytes, &lines, &mut hits);
     }
-    if text.contains("Secret") {
-        kubernetes_secrets(text, &mut hits);
+    super::hashes::password_hashes(bytes, &lines, &mut hits);
+    if matches!(syntax, Syntax::Config | Syntax::Shell) {
+        super::command_line::command_line_secrets(bytes, &lines, &mut hits);
+    }
+    if text.contains("LoginModule") {
+        super::command_line::jaas_passwords(bytes, &lines, &mut hits);
+    }
+    if depth < 2 && text.contains("Secret") {
+        // A Secret's values are judged by what they are (decoded, by their key): the
+        // line-based rules' verdicts on them give way.
+        let mut own = Vec::new();
+        let values = super::kubernetes::secret_objects(text, &lines, depth, &mut own);
+        hits.retain(|h| {
+            !(matches!(
+                h.rule,
+                "generic-secret" | "command-line-secret" | "password-hash"
+            ) && values.iter().any(|(a, b)| *a <= h.line && h.line <= *b))
+        });
+        hits.extend(own);
     }
     let legacy_docker = name.ends_with(".dockercfg");
     if text.contains("\"auths\"") || legacy_docker {
@@ -266,6 +289,7 @@ pub fn scan(name: &str, text: &str) -> Vec<Hit> {
 /// One finding per place: a specific format beats the generic and Kubernetes rules.
 fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
     let rank = |r: &str| match r {
+        "committed-secret" => 3,
         "generic-secret" => 2,
         "kubernetes-secret" => 1,
         _ => 0,
@@ -273,11 +297,15 @@ fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
     hits.sort_by_key(|a| (a.line, rank(a.rule), a.column));
     let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
     for h in hits {
+        // The policy finding on a Secret object stands beside its values' findings.
         let same_place = out.iter().any(|o| {
-            o.line == h.line
-                && (o.column == h.column
-                    || o.secret.contains(&h.secret)
-                    || h.secret.contains(&o.secret))
+            o == &h
+                || (h.rule != "committed-secret"
+                    && o.rule != "committed-secret"
+                    && o.line == h.line
+                    && (o.column == h.column
+                        || o.secret.contains(&h.secret)
+                        || h.secret.contains(&o.secret)))
         });
         if !same_place {
             out.push(h);
@@ -388,7 +416,7 @@ fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
 }
 
 /// The words that make a key secret-like.
-const SECRET_WORDS: &str = r"(?i:password|passwd|passphrase|pwd|secret|token|bearer|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|webhook[_\-]?url)";
+pub(super) const SECRET_WORDS: &str = r"(?i:password|passwd|passphrase|pwd|secret|token|bearer|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?|auth[_\-]?key|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|webhook[_\-]?url)";
 
 /// Private keys stored base64-encoded (`client-key-data` in a kubeconfig, `tls.key` in Helm
 /// values): `LS0tLS1CRUdJTi` is `-----BEGIN` in base64.
@@ -434,7 +462,7 @@ fn assignment_regex() -> &'static Regex {
         const KEY: &str = r"[A-Za-z0-9_.\-]*";
         let key = format!("{KEY}{SECRET_WORDS}{KEY}");
         Regex::new(&format!(
-            r#"(?-u)(?m)(?:^[ \t\-]*(?:(?:export|ENV|ARG|const|let|var|readonly|final|static)[ \t]+)?|[{{,][ \t]*)(?:"({key})"|'({key})'|({key}))[ \t]*(?::=|[:=])[ \t]*(?:"([^"\n]{{8,512}})"|'([^'\n]{{8,512}})'|([^\s"'#,{{}}\[\]][^\s"'#,{{}}\[\]]{{7,511}}))[ \t]*(?:[,}}]|;?[ \t]*(?:#.*|//.*)?$)"#
+            r#"(?-u)(?m)(?:^[ \t\-]*(?:(?:export|ENV|ARG|const|let|var|readonly|final|static)[ \t]+)?|[{{,][ \t]*)(?:"({key})"|'({key})'|({key}))[ \t]*(?::=|[:=])[ \t]*(?:"([^"\n]{{1,512}})"|'([^'\n]{{1,512}})'|([^\s"'#,{{}}\[\]][^\s"'#,{{}}\[\]]{{0,511}}))[ \t]*(?:[,}}]|;?[ \t]*(?:#.*|//.*)?$)"#
         ))
         .expect("the assignment pattern compiles")
     })
@@ -452,9 +480,20 @@ fn secret_name_regex() -> &'static Regex {
 }
 
 /// Keys that name or point at a secret rather than hold one.
-fn is_reference_key(key: &str) -> bool {
+pub(super) fn is_reference_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    const SUFFIXES: [&str; 16] = [
+    const SUFFIXES: [&str; 27] = [
+        "namespace",
+        "url",
+        "uri",
+        "endpoint",
+        "header",
+        "prefix",
+        "dir",
+        "mount",
+        "version",
+        "store",
+        "provider",
         "name",
         "ref",
         "file",
@@ -494,8 +533,133 @@ pub enum Syntax {
     Other,
 }
 
+/// What a value assigned to a key is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Verdict {
+    /// A credential.
+    Leak,
+    /// A password hash: not a credential itself, but one found offline from it.
+    Hash,
+}
+
+impl Verdict {
+    /// The rule and description of a finding for `key: value`, found by `how`.
+    pub(super) fn rule(self, how: &'static str) -> (&'static str, &'static str) {
+        match self {
+            Verdict::Leak => ("generic-secret", how),
+            Verdict::Hash => (
+                "password-hash",
+                "password hash (crackable offline) under a password key",
+            ),
+        }
+    }
+}
+
+/// Judge `key: value`: a credential, a password hash, or neither.
+pub(super) fn judge(key: &str, value: &str) -> Option<Verdict> {
+    // `key: |` / `key: >-` starts a block, `*name` is an alias: the value is elsewhere.
+    if value.starts_with(['|', '>', '*', '&']) && value.len() <= 3 {
+        return None;
+    }
+    if is_hash_under_password_key(key, value) {
+        return Some(Verdict::Hash);
+    }
+    if is_env_secret_name(key) {
+        return is_env_literal(key, value).then_some(Verdict::Leak);
+    }
+    is_literal_secret(key, value).then_some(Verdict::Leak)
+}
+
+/// `password_sha256_hex: 5e88...`, `passwordHash: ...`: a hex digest under a key that says it
+/// hashes a password (ClickHouse users, Mosquitto, custom apps).
+fn is_hash_under_password_key(key: &str, value: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let password = ["password", "passwd", "pwd", "passphrase"]
+        .iter()
+        .any(|w| k.contains(w));
+    let hashed = ["sha", "hash", "md5", "digest"]
+        .iter()
+        .any(|w| k.contains(w));
+    let v = value.trim();
+    password
+        && hashed
+        && matches!(v.len(), 32 | 40 | 56 | 64 | 96 | 128)
+        && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An environment variable that holds a credential by its name: `DB_PASSWORD`,
+/// `KAFKA_CLUSTER_PASSWORD`, `SSO_SECRET`, `GITHUB_TOKEN`, `STRIPE_API_KEY`. Not
+/// `DB_PASSWORD_FILE`, `TOKEN_TTL` or `SECRET_NAME`, which name or tune one.
+pub(super) fn is_env_secret_name(key: &str) -> bool {
+    if !key.bytes().any(|b| b.is_ascii_uppercase())
+        || key.bytes().any(|b| b.is_ascii_lowercase())
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return false;
+    }
+    let words: Vec<&str> = key.split('_').filter(|w| !w.is_empty()).collect();
+    let last = words.last().copied().unwrap_or("");
+    let pair = words.len().checked_sub(2).map(|i| (words[i], words[i + 1]));
+    matches!(
+        last,
+        "PASSWORD" | "PASSWD" | "PWD" | "PASS" | "PASSPHRASE" | "SECRET" | "TOKEN" | "APIKEY"
+    ) || matches!(
+        pair,
+        Some((
+            "API" | "SECRET" | "ACCESS" | "PRIVATE" | "MASTER" | "SIGNING" | "ENCRYPTION" | "AUTH",
+            "KEY"
+        ))
+    ) || key.ends_with("SECRET_KEY_BASE")
+}
+
+/// A literal under an environment-variable name that says it is a credential: a leak
+/// whatever its entropy (`DB_PASSWORD=postgres` is the password), unless it is a
+/// placeholder, a reference, or not a credential's shape at all.
+fn is_env_literal(key: &str, value: &str) -> bool {
+    let v = value.trim();
+    let hex = v.len() >= 16 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    !(v.is_empty()
+        || is_reference_key(key)
+        || is_placeholder(v)
+        || is_not_credential(v)
+        || (is_identifier(v) && !hex)
+        // `AWS_SECRET_ACCESS_KEY`, `adminPassword`: the name of another setting. Lowercase
+        // words (`sso-dev`) are a password as likely as a name here.
+        || (super::filters::is_name_like(v) && v.bytes().any(|b| b.is_ascii_uppercase()))
+        || spells_its_name(v)
+        || v.contains(' ')
+        || v.starts_with('#'))
+}
+
+/// A value that spells the word it stands for (`ABCSECRETKEY`, `my-password-here`): a
+/// stand-in, since generated credentials do not. A random value can hold such a word by
+/// chance: what is left without it must be short or plain too.
+pub(super) fn spells_its_name(secret: &str) -> bool {
+    // Read as written in leetspeak too: `S3cr3tP@ss`, `P@ssw0rd`.
+    let lower: String = secret
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| match c {
+            '3' => 'e',
+            '0' => 'o',
+            '1' => 'i',
+            '@' | '4' => 'a',
+            '$' | '5' => 's',
+            '7' => 't',
+            c => c,
+        })
+        .collect();
+    let mut rest = lower.clone();
+    for w in ["secret", "password", "passwd", "token"] {
+        rest = rest.replace(w, "");
+    }
+    rest.len() < lower.len() && (rest.len() <= 8 || entropy(&rest) < 3.0)
+}
+
 /// Whether a value assigned to a secret-like key is a credential.
-fn is_literal_secret(key: &str, secret: &str) -> bool {
+pub(super) fn is_literal_secret(key: &str, secret: &str) -> bool {
     // Under a secret-like key, a hex string is a credential (Twilio auth tokens, classic
     // GitHub tokens, many vendors' API keys), not a checksum; so is a UUID (npm's legacy
     // tokens, Heroku's API keys).
@@ -506,21 +670,21 @@ fn is_literal_secret(key: &str, secret: &str) -> bool {
         && ["password", "secret", "apikey", "api_key", "api-key", "auth"]
             .iter()
             .any(|w| k.contains(w));
-    // A value that spells the word it stands for (`ABCSECRETKEY`, `my-password-here`) is a
-    // stand-in: generated credentials do not.
-    // A random value can hold such a word by chance: what is left without it must be
-    // short or plain too.
-    let lower = secret.to_ascii_lowercase();
-    let mut rest = lower.clone();
-    for w in ["secret", "password", "passwd", "token"] {
-        rest = rest.replace(w, "");
-    }
-    let stand_in = rest.len() < lower.len() && (rest.len() <= 8 || entropy(&rest) < 3.0);
+    let stand_in = spells_its_name(secret);
+    // `secretKey: firstname` (an ExternalSecret's `data`, a chart's `existingSecretKey`):
+    // the name of a key in a Secret, lowercase words; a generated key mixes cases.
+    let key_name = key.to_ascii_lowercase().ends_with("secretkey")
+        && secret.len() <= 32
+        && secret.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
     // `#ansiblue`, `#ff0000`: colours and anchors.
     if is_reference_key(key)
         || stand_in
+        || key_name
         || secret.starts_with('#')
         || is_placeholder(secret)
+        || is_not_credential(secret)
         || (is_identifier(secret) && !hex && !uuid)
         || super::filters::is_name_like(secret)
     {
@@ -570,14 +734,15 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
         if syntax == Syntax::Shell && (secret.contains("$(") || secret.contains('`')) {
             continue;
         }
-        if !is_literal_secret(key, secret) {
+        let Some(verdict) = judge(key, secret) else {
             continue;
-        }
+        };
+        let (rule, description) = verdict.rule("secret-like key with a literal value");
         push_hit(
             lines,
             hits,
-            "generic-secret",
-            "secret-like key with a literal value",
+            rule,
+            description,
             value.start(),
             secret.to_string(),
         );
@@ -635,14 +800,18 @@ fn xml_elements(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         ) else {
             continue;
         };
-        if open.as_bytes() != close.as_bytes() || !is_literal_secret(key, secret) {
+        if open.as_bytes() != close.as_bytes() {
             continue;
         }
+        let Some(verdict) = judge(key, secret) else {
+            continue;
+        };
+        let (rule, description) = verdict.rule("secret-like element with a literal value");
         push_hit(
             lines,
             hits,
-            "generic-secret",
-            "secret-like element with a literal value",
+            rule,
+            description,
             value.start(),
             secret.to_string(),
         );
@@ -685,80 +854,20 @@ fn name_value_pairs(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
                 }
                 continue;
             };
-            if vindent < indent || !is_literal_secret(&name, &value) || value.is_empty() {
+            let verdict = judge(&name, &value);
+            let Some(verdict) = verdict.filter(|_| vindent >= indent && !value.is_empty()) else {
                 break;
-            }
+            };
             let offset = lines.starts[j] + next.find(value.as_str()).unwrap_or(0);
-            push_hit(
-                lines,
-                hits,
-                "generic-secret",
-                "secret-like name with a literal value",
-                offset,
-                value,
-            );
+            let (rule, description) = verdict.rule("secret-like name with a literal value");
+            push_hit(lines, hits, rule, description, offset, value);
             break;
         }
     }
 }
 
-/// Every value of a committed `kind: Secret` is a leak, whatever its format, unless it is
-/// empty, a template or a reference.
-fn kubernetes_secrets(text: &str, hits: &mut Vec<Hit>) {
-    let Ok(stream) = crate::yaml::parse_stream(text) else {
-        return;
-    };
-    for doc in &stream.documents {
-        if doc.get("kind").and_then(|k| k.as_str()) != Some("Secret") || doc.get("sops").is_some() {
-            continue;
-        }
-        for (field, encoded) in [("data", true), ("stringData", false)] {
-            let Some(entries) = doc.get(field).and_then(|d| d.as_map()) else {
-                continue;
-            };
-            for (k, v) in entries {
-                let Some(raw) = v.as_str() else { continue };
-                let value = if encoded {
-                    let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-                    match base64::engine::general_purpose::STANDARD.decode(cleaned.as_bytes()) {
-                        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                        Err(_) => raw.to_string(),
-                    }
-                } else {
-                    raw.to_string()
-                };
-                if is_placeholder(&value) || is_public(&value) {
-                    continue;
-                }
-                let key = k.key_text().unwrap_or_default();
-                let (rule, description) = if key == ".dockerconfigjson" || key == ".dockercfg" {
-                    if !docker_config_has_auth(&value) {
-                        continue;
-                    }
-                    (
-                        "docker-registry-auth",
-                        "container registry credentials in a dockerconfigjson",
-                    )
-                } else {
-                    (
-                        "kubernetes-secret",
-                        "value of a committed Kubernetes Secret",
-                    )
-                };
-                hits.push(Hit {
-                    rule,
-                    description,
-                    line: v.span.start.line,
-                    column: v.span.start.col,
-                    secret: value,
-                });
-            }
-        }
-    }
-}
-
 /// Certificates and public keys are meant to be shared.
-fn is_public(value: &str) -> bool {
+pub(super) fn is_public(value: &str) -> bool {
     let v = value.trim_start();
     v.starts_with("-----BEGIN CERTIFICATE")
         || v.starts_with("-----BEGIN PUBLIC KEY")
@@ -879,7 +988,7 @@ fn pgpass_passwords(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
 
 /// Whether a dockerconfigjson holds a usable credential (`auth`, `password` or
 /// `identitytoken` that is not a placeholder).
-fn docker_config_has_auth(json: &str) -> bool {
+pub(super) fn docker_config_has_auth(json: &str) -> bool {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
         return !is_placeholder(json);
     };

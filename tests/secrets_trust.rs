@@ -1,0 +1,359 @@
+//! `platc secrets` on the shapes real repositories hold: committed Secrets of placeholders
+//! and of configuration, environment literals, command-line credentials, password hashes,
+//! a JAAS block that says `example`, files with NUL bytes, in UTF-16, over the read limit,
+//! and history under file names git quotes. Each test asserts what is found and what is not.
+//! Every credential-shaped value is assembled at run time: none is committed.
+
+mod common;
+
+use base64::Engine as _;
+use common::*;
+use sha2::Digest as _;
+
+/// A value no placeholder rule knows, different per seed.
+fn password(seed: u8) -> String {
+    let body: String = (0..14)
+        .map(|i| (b'a' + ((i * 11 + seed as usize * 7) % 26) as u8) as char)
+        .collect();
+    format!("Q{}{}", &body, seed % 10)
+}
+
+fn token(seed: u8) -> String {
+    let body: String = (0..30)
+        .map(|i| (b'a' + ((i * 7 + seed as usize * 13) % 26) as u8) as char)
+        .collect();
+    format!("ghp_{body}Zq9X2k")
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// `platc secrets` on `dir` as JSON: exit code and findings as (rule, file, line).
+fn scan(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<(String, String, u64)>, String) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .arg("secrets")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), findings, text)
+}
+
+fn write(dir: &std::path::Path, name: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn rules_in<'a>(findings: &'a [(String, String, u64)], file: &str) -> Vec<(&'a str, u64)> {
+    findings
+        .iter()
+        .filter(|f| f.1 == file)
+        .map(|f| (f.0.as_str(), f.2))
+        .collect()
+}
+
+#[test]
+fn a_secret_of_placeholders_is_one_policy_warning_and_no_leak() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: crossplane-aws, namespace: infra}}\nstringData:\n  AWS_ACCESS_KEY_ID: UPDATE_AWS_ACCESS_KEY_ID\n  AWS_SECRET_ACCESS_KEY: __REPLACE_ME__\n  creds: replaceme\n  session: replacemeifneeded\n  token: \"**access-token goes here**\"\n  password: the-password-depot-password\n  client-secret: my-secret-client-secret\n  op: op://platform/grafana/password\n  keystore: /etc/kafka/secrets/kafka.keystore.jks\n  host: postgres.db.svc.cluster.local\n  username: grafana-admin\n  version: v1.2.3\n  tf: aws_db_instance.main.password\ndata:\n  changed: {}\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: only-templates}}\nstringData:\n  password: ${{GRAFANA_PASSWORD}}\n",
+            b64("change me")
+        ),
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(
+        findings,
+        vec![("secrets/committed-secret".into(), "secret.yaml".into(), 2)],
+        "{text}"
+    );
+    // A warning: reported, with the fix and the object's name; it fails the run only when
+    // warnings are asked to.
+    assert_eq!(code, 0);
+    assert_eq!(scan(dir.path(), &["--fail-on", "warning"]).0, 1);
+    assert!(
+        text.contains("\"severity\":\"warning\"") || text.contains("\"severity\": \"warning\"")
+    );
+    assert!(
+        text.contains("crossplane-aws") && text.contains("SealedSecret"),
+        "{text}"
+    );
+}
+
+#[test]
+fn configuration_in_a_secret_is_scanned_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = password(1);
+    let admin = password(2);
+    write(
+        dir.path(),
+        "monitoring.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: monitoring}}\nstringData:\n  alertmanager.yaml: |\n    global:\n      smtp_smarthost: smtp.example.org:587\n      smtp_auth_username: alerts\n      smtp_auth_password: {smtp}\n    route: {{receiver: team}}\n  log4j.properties: |\n    log4j.rootLogger=INFO, stdout\n  datasources.json: '{{\"apiVersion\": 1, \"datasources\": [{{\"name\": \"prometheus\", \"url\": \"http://prometheus:9090\"}}]}}'\ndata:\n  grafana.ini: {}\n  other.ini: {}\n",
+            b64(&format!(
+                "[server]\ndomain = grafana.example.org\n[security]\nadmin_user = admin\nadmin_password = {admin}\n"
+            )),
+            b64("[server]\nroot_url = https://grafana.example.org/\n"),
+        ),
+    );
+    let (_, findings, text) = scan(dir.path(), &[]);
+    // The password inside the alertmanager.yaml, on its own line; the grafana.ini's at its
+    // (base64) value; nothing for the rest of the configuration.
+    assert_eq!(
+        rules_in(&findings, "monitoring.yaml"),
+        vec![
+            ("secrets/committed-secret", 2),
+            ("secrets/generic-secret", 9),
+            ("secrets/generic-secret", 15),
+        ],
+        "{text}"
+    );
+    assert!(!text.contains(&smtp[4..]) && !text.contains(&admin[4..]));
+}
+
+#[test]
+fn env_literals_under_credential_names_are_leaks_whatever_their_entropy() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        "spec:\n  containers:\n    - name: app\n      env:\n        - name: DB_PASSWORD\n          value: postgres\n        - name: KAFKA_CLUSTER_PASSWORD\n          value: \"kafka\"\n        - name: SSO_SECRET\n          value: sso-dev\n        - name: DB_PASSWORD_FILE\n          value: /run/secrets/db\n        - name: TOKEN_TTL\n          value: 24h\n        - name: ADMIN_PASSWORD\n          value: changeme\n        - name: GITHUB_TOKEN\n          value: $(GITHUB_TOKEN)\n",
+    );
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD=postgres\n      - POSTGRES_USER=postgres\n",
+    );
+    let (_, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(
+        rules_in(&findings, "deploy.yaml"),
+        vec![
+            ("secrets/generic-secret", 6),
+            ("secrets/generic-secret", 8),
+            ("secrets/generic-secret", 10),
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "compose.yaml"),
+        vec![("secrets/generic-secret", 4)],
+        "{text}"
+    );
+}
+
+#[test]
+fn the_word_example_skips_a_value_never_a_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let pw = password(3);
+    write(
+        dir.path(),
+        "kafka.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: client}}\ndata:\n  client.properties: |\n    # example client configuration\n    bootstrap.servers=kafka.example.org:9093\n    sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"example-user\" password=\"{pw}\";\n    ssl.truststore.password=example-truststore-password\n"
+        ),
+    );
+    let (_, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(
+        rules_in(&findings, "kafka.yaml"),
+        vec![("secrets/generic-secret", 8)],
+        "{text}"
+    );
+}
+
+#[test]
+fn command_line_credentials_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let cookie = password(4);
+    write(
+        dir.path(),
+        "proxy.yaml",
+        format!(
+            "spec:\n  containers:\n    - name: proxy\n      args:\n        - --provider=github\n        - --cookie-secret={cookie}\n        - --client-secret=$(CLIENT_SECRET)\n        - --token-file=/var/run/token\n      command: [\"/bin/init\", \"--password={}\"]\n",
+            password(5)
+        ),
+    );
+    write(
+        dir.path(),
+        "backup.sh",
+        format!(
+            "#!/bin/sh\ncurl -fsS -u admin:{} https://grafana.example.org/api/health\ncurl -u \"$USER:$PASSWORD\" https://x\nmysqldump -h db -u root -p{} app > dump.sql\nmysql -h db -p app\n",
+            password(6),
+            password(7)
+        ),
+    );
+    let (_, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(
+        rules_in(&findings, "proxy.yaml"),
+        vec![
+            ("secrets/command-line-secret", 6),
+            ("secrets/command-line-secret", 9)
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "backup.sh"),
+        vec![
+            ("secrets/command-line-secret", 2),
+            ("secrets/command-line-secret", 4)
+        ],
+        "{text}"
+    );
+    assert!(!text.contains(&cookie[4..]));
+}
+
+#[test]
+fn password_hashes_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let crypt = |n: usize, seed: usize| -> String {
+        let a = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        (0..n)
+            .map(|i| a[(i * 17 + seed * 5) % a.len()] as char)
+            .collect()
+    };
+    write(
+        dir.path(),
+        "auth/.htpasswd",
+        format!(
+            "admin:$apr1${}${}\nops:{{SHA}}{}=\n",
+            crypt(8, 1),
+            crypt(22, 2),
+            &b64(&crypt(20, 3))[..27]
+        ),
+    );
+    write(
+        dir.path(),
+        "argocd.yaml",
+        format!(
+            "configs:\n  secret:\n    argocdServerAdminPassword: \"$2a$10${}\"\n",
+            crypt(53, 4)
+        ),
+    );
+    write(
+        dir.path(),
+        "users.yaml",
+        format!(
+            "users:\n  default:\n    password_sha256_hex: {}\n    networks: {{ip: 0.0.0.0/0}}\n",
+            // The digest of a trivial word, computed here (no hash is committed).
+            sha2::Sha256::digest(b"password")
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "warnings only");
+    let hashes: Vec<(&str, u64)> = findings
+        .iter()
+        .filter(|f| f.0 == "secrets/password-hash")
+        .map(|f| (f.1.as_str(), f.2))
+        .collect();
+    assert_eq!(
+        hashes,
+        vec![
+            ("argocd.yaml", 3),
+            ("auth/.htpasswd", 1),
+            ("auth/.htpasswd", 2),
+            ("users.yaml", 3)
+        ],
+        "{text}"
+    );
+    assert_eq!(findings.len(), 4, "{text}");
+}
+
+#[test]
+fn files_with_nul_bytes_utf16_and_over_the_read_limit_are_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nul = b"\x00\x01binary header\n".to_vec();
+    nul.extend(format!("GITHUB_TOKEN={}\n", token(1)).bytes());
+    write(dir.path(), "blob.bin", nul);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in format!("github:\n  token: {}\n", token(2)).encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    write(dir.path(), "utf16.yaml", utf16);
+    // 9 MiB: a token after the padding, and a Secret whose keys a comment pushes past the
+    // read limit.
+    let mut large = "x".repeat(9 * 1024 * 1024);
+    large.push_str(&format!("\ntoken: {}\n", token(3)));
+    write(dir.path(), "large.txt", large);
+    let padding = format!("# {}\n", "p".repeat(1000)).repeat(9500);
+    write(
+        dir.path(),
+        "padded.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: padded}}\n{padding}data:\n  deploy-key: {}\n",
+            b64(&format!("vk-{}", &token(4)[4..]))
+        ),
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        vec![
+            (
+                "secrets/github-token".to_string(),
+                "blob.bin".to_string(),
+                2
+            ),
+            ("secrets/github-token".into(), "large.txt".into(), 2),
+            ("secrets/committed-secret".into(), "padded.yaml".into(), 2),
+            (
+                "secrets/kubernetes-secret".into(),
+                "padded.yaml".into(),
+                9505
+            ),
+            ("secrets/github-token".into(), "utf16.yaml".into(), 2),
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn history_reads_every_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    let names = [
+        "caf\u{e9}/values.yaml",
+        "tab\there.env",
+        "quote\"d.env",
+        "back\\slash.env",
+        "with space.env",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        write(
+            dir.path(),
+            name,
+            format!("LOG=info\nGITHUB_TOKEN={}\n", token(10 + i as u8)),
+        );
+    }
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "names"]);
+    let (code, findings, text) = scan(dir.path(), &["--history"]);
+    assert_eq!(code, 1);
+    let mut found: Vec<&str> = findings.iter().map(|f| f.1.as_str()).collect();
+    found.sort_unstable();
+    let mut expected = names.to_vec();
+    expected.sort_unstable();
+    assert_eq!(found, expected, "{text}");
+    assert!(findings.iter().all(|f| f.2 == 2));
+}
