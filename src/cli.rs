@@ -144,6 +144,25 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// What a change does to the cluster: compare the work tree (staged and unstaged) with
+    /// a commit, per Application: objects added, changed and removed, field by field, and
+    /// chart settings and values. Exit code 0: no difference, 1: differences, 2: error.
+    /// `--format` is `text` (`human`), `markdown` (a pull-request comment) or `json`.
+    Diff {
+        /// Only Applications defined in, or deploying from, this path.
+        path: Option<String>,
+        /// The commit to compare with (default: the merge-base with the upstream branch,
+        /// else with main or master). Read from git's objects: nothing is checked out.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
+        /// Also print a unified diff of each changed object.
+        #[arg(long)]
+        unified: bool,
+        /// Build kustomizations platc does not build itself with BIN (default: kustomize,
+        /// else kubectl, on PATH).
+        #[arg(long, value_name = "BIN")]
+        kustomize: Option<PathBuf>,
+    },
     /// JSON schemas.
     Schemas {
         #[command(subcommand)]

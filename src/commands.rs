@@ -92,7 +92,17 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
     ));
+    if cx.format == Format::Markdown && !matches!(cli.command, Command::Diff { .. }) {
+        eprintln!("error: `--format markdown` is for `platc diff` only");
+        return USAGE;
+    }
     match cli.command {
+        Command::Diff {
+            path,
+            base,
+            unified,
+            kustomize,
+        } => diff(&cx, path.as_deref(), base, unified, kustomize),
         Command::Build { check } => build(&cx, check),
         Command::Check { paths, schemas } => check_all(&cx, &paths, &schemas),
         Command::Validate { paths, schemas } => validate(&cx, &paths, &schemas),
@@ -824,4 +834,73 @@ fn import_argocd(cx: &Context, dir: Option<&Path>, out: &str, force: bool) -> i3
         }
     }
     0
+}
+
+/// `platc diff`: the changes per Application, exit code 0 (none), 1 (some) or 2 (error).
+fn diff(
+    cx: &Context,
+    path: Option<&str>,
+    base: Option<String>,
+    unified: bool,
+    kustomize: Option<PathBuf>,
+) -> i32 {
+    let path = match path {
+        Some(p) => match resolve(cx, &[p.to_string()]) {
+            Ok(mut paths) => paths.pop(),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let mut sources = Sources::default();
+    let settings = match settings(cx, &mut sources, &[]) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = crate::diff::Options {
+        base,
+        path,
+        unified,
+        spec_file: cx.spec_file.clone(),
+        repo_urls: settings.config.repo_urls.clone(),
+        kustomize,
+    };
+    let diff = match crate::diff::run(&cx.root, &opts) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    if !cx.quiet {
+        eprintln!(
+            "platc diff: the work tree against {} ({}), {}",
+            diff.base.name,
+            crate::diff::side::short(&diff.base.commit),
+            diff.base.why
+        );
+        for note in &diff.notes {
+            cx.note(note);
+        }
+    }
+    let out = match cx.format {
+        Format::Json => crate::diff::json(&diff),
+        Format::Markdown => crate::diff::markdown::render(&diff),
+        Format::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            crate::diff::text::render(&diff, color)
+        }
+        _ => {
+            eprintln!("error: `platc diff` prints `--format text`, `markdown` or `json`");
+            return USAGE;
+        }
+    };
+    print!("{out}");
+    if diff.has_errors() {
+        eprintln!("error: some Applications could not be rendered: their diff is incomplete");
+        USAGE
+    } else if diff.is_empty() {
+        CLEAN
+    } else {
+        FINDINGS
+    }
 }

@@ -6,6 +6,7 @@ pub mod cmp;
 pub mod commands;
 pub mod compile;
 pub mod config;
+pub mod diff;
 pub mod import;
 pub mod kustomize;
 pub mod manifest;

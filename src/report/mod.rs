@@ -15,11 +15,15 @@ use crate::source::Sources;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// `text` is the same (for `platc diff`).
+    #[value(alias = "text")]
     Human,
     Json,
     Sarif,
     Junit,
     Github,
+    /// A pull-request comment (`platc diff` only).
+    Markdown,
 }
 
 /// Counts shown under the findings.
@@ -89,6 +93,8 @@ impl Report<'_> {
             Format::Sarif => sarif::render(self),
             Format::Junit => junit::render(self),
             Format::Github => github::render(self),
+            // Only `platc diff` prints markdown; the other commands refuse it before running.
+            Format::Markdown => human::render(self, false),
         }
     }
 }
