@@ -363,6 +363,11 @@ fn build(cx: &Context, check: bool) -> i32 {
     if !warnings.is_empty() {
         print_report(cx, warnings, &sources, tree.len());
     }
+    // What the write changes, per environment (read before it, for the summary).
+    let changes = (!cx.quiet).then(|| {
+        let envs = crate::diff::summary::environments(OUT_DIR, tree.files().keys());
+        crate::diff::summary::lines(OUT_DIR, &envs, &tree::check(&cx.root, OUT_DIR, &tree))
+    });
     match tree::write(&cx.root, OUT_DIR, &tree) {
         Ok(stats) => {
             if !cx.quiet {
@@ -373,6 +378,9 @@ fn build(cx: &Context, check: bool) -> i32 {
                     stats.deleted,
                     cx.started.elapsed().as_millis()
                 );
+            }
+            for line in changes.iter().flatten() {
+                eprintln!("  {line}");
             }
             if warned { FINDINGS } else { CLEAN }
         }
@@ -864,6 +872,10 @@ fn diff(
         repo_urls: settings.config.repo_urls.clone(),
         kustomize,
     };
+    if !matches!(cx.format, Format::Human | Format::Json | Format::Markdown) {
+        eprintln!("error: `platc diff` prints `--format text`, `markdown` or `json`");
+        return USAGE;
+    }
     let diff = match crate::diff::run(&cx.root, &opts) {
         Ok(d) => d,
         Err(e) => {
@@ -889,10 +901,7 @@ fn diff(
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             crate::diff::text::render(&diff, color)
         }
-        _ => {
-            eprintln!("error: `platc diff` prints `--format text`, `markdown` or `json`");
-            return USAGE;
-        }
+        _ => unreachable!("checked above"),
     };
     print!("{out}");
     if diff.has_errors() {

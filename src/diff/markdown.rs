@@ -150,7 +150,10 @@ fn details(app: &AppChange) -> String {
     for e in &app.errors {
         let _ = writeln!(out, "- ⚠️ error: {}", e.replace('\n', " "));
     }
-    out.push_str("\n</details>\n\n");
+    if !app.notes.is_empty() || !app.errors.is_empty() {
+        out.push('\n');
+    }
+    out.push_str("</details>\n\n");
     out
 }
 

@@ -23,17 +23,17 @@ pub struct ObjectKey {
 }
 
 impl ObjectKey {
-    /// `apps/Deployment web/api`, `v1 Namespace web`.
+    /// `Deployment.apps web/api`, `Namespace web` (kubectl's `kind.group`).
     pub fn describe(&self) -> String {
-        let group = if self.group.is_empty() {
-            "core"
+        let kind = if self.group.is_empty() {
+            self.kind.clone()
         } else {
-            &self.group
+            format!("{}.{}", self.kind, self.group)
         };
         if self.namespace.is_empty() {
-            format!("{group}/{} {}", self.kind, self.name)
+            format!("{kind} {}", self.name)
         } else {
-            format!("{group}/{} {}/{}", self.kind, self.namespace, self.name)
+            format!("{kind} {}/{}", self.namespace, self.name)
         }
     }
 }
