@@ -180,21 +180,40 @@ pub fn compare_sides(
     opts: &Options,
 ) -> Vec<AppChange> {
     let (before, after) = rayon::join(
-        || index(side::applications(before_root), opts),
-        || index(side::applications(after_root), opts),
+        || render_side(renderer, before_root, opts),
+        || render_side(renderer, after_root, opts),
     );
-    let keys: BTreeSet<_> = before.keys().chain(after.keys()).cloned().collect();
-    let keys: Vec<_> = keys.into_iter().collect();
+    compare_rendered(&before, &after, opts.unified)
+}
+
+/// Every Application of one side with what it deploys, by identity.
+pub type RenderedSide = BTreeMap<AppKey, (AppDef, Rendered)>;
+
+/// Find and render every Application of a folder (those `--path` keeps).
+pub fn render_side(renderer: &Renderer, root: &Path, opts: &Options) -> RenderedSide {
+    let apps: Vec<(AppKey, AppDef)> = index(side::applications(root), opts).into_iter().collect();
+    apps.into_par_iter()
+        .map(|(key, app)| {
+            let rendered = renderer.render(root, &app.object);
+            (key, (app, rendered))
+        })
+        .collect()
+}
+
+/// The Applications that differ between two rendered sides, by environment and name.
+pub fn compare_rendered(
+    before: &RenderedSide,
+    after: &RenderedSide,
+    unified: bool,
+) -> Vec<AppChange> {
+    let keys: BTreeSet<&AppKey> = before.keys().chain(after.keys()).collect();
+    let keys: Vec<&AppKey> = keys.into_iter().collect();
     let mut changes: Vec<AppChange> = keys
         .par_iter()
         .filter_map(|key| {
-            let b = before
-                .get(key)
-                .map(|a| (a, renderer.render(before_root, &a.object)));
-            let a = after
-                .get(key)
-                .map(|a| (a, renderer.render(after_root, &a.object)));
-            compare_app(b, a, opts.unified)
+            let b = before.get(*key).map(|(a, r)| (a, r));
+            let a = after.get(*key).map(|(a, r)| (a, r));
+            compare_app(b, a, unified)
         })
         .collect();
     changes.sort_by(|x, y| {
@@ -203,7 +222,8 @@ pub fn compare_sides(
     changes
 }
 
-type AppKey = (String, String, String, String);
+/// Environment, kind, namespace and name.
+pub type AppKey = (String, String, String, String);
 
 /// The Applications kept by `--path`, by identity (the first of two alike wins).
 fn index(apps: Vec<AppDef>, opts: &Options) -> BTreeMap<AppKey, AppDef> {
@@ -254,8 +274,8 @@ fn is_secret(key: &ObjectKey) -> bool {
 
 /// One Application compared; None when nothing about it changes.
 fn compare_app(
-    before: Option<(&AppDef, Rendered)>,
-    after: Option<(&AppDef, Rendered)>,
+    before: Option<(&AppDef, &Rendered)>,
+    after: Option<(&AppDef, &Rendered)>,
     unified: bool,
 ) -> Option<AppChange> {
     let def = after.as_ref().or(before.as_ref())?.0;
@@ -278,8 +298,8 @@ fn compare_app(
         })
         .unwrap_or_default()
     };
-    let b_render = before.as_ref().map(|(_, r)| r);
-    let a_render = after.as_ref().map(|(_, r)| r);
+    let b_render = before.map(|(_, r)| r);
+    let a_render = after.map(|(_, r)| r);
     let b_objects = prepare(b_render);
     let a_objects = prepare(a_render);
     let mut added: Vec<ObjectKey> = a_objects
