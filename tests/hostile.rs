@@ -505,3 +505,25 @@ fn a_planted_link_at_a_temporary_name_is_never_followed() {
             .is_symlink()
     );
 }
+
+#[test]
+fn the_secret_scan_does_not_read_a_file_linked_outside() {
+    let repo = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    // Built at run time: the project's own history scan must not see a credential here.
+    let key = format!("AKIA{}", "QYLPMN5HHHFPZAM2");
+    std::fs::write(
+        out.path().join("credentials"),
+        format!("aws_access_key_id = {key}\n"),
+    )
+    .unwrap();
+    symlink(
+        out.path().join("credentials"),
+        repo.path().join("creds.txt"),
+    )
+    .unwrap();
+    let assert = platc().arg("-C").arg(repo.path()).arg("secrets").assert();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(!stdout.contains("AKIA"), "{stdout}");
+}

@@ -157,7 +157,11 @@ fn link(target: &[u8], at: &Path) {
     #[cfg(unix)]
     {
         let target = String::from_utf8_lossy(target).into_owned();
-        let _ = std::os::unix::fs::symlink(target, at);
+        // An absolute target names a file of the machine running the diff, not of the
+        // commit: never recreated. Relative ones are judged where they are read.
+        if !target.starts_with('/') {
+            let _ = std::os::unix::fs::symlink(target, at);
+        }
     }
     #[cfg(not(unix))]
     {

@@ -10,9 +10,28 @@ use super::{AppChange, Diff, Status};
 /// GitHub refuses longer comments.
 pub const LIMIT: usize = 65_536;
 
-/// Table cells hold text with `|` and newlines escaped.
+/// Table cells hold text with `|` and newlines escaped (and nothing that markdown or HTML
+/// would read: names and paths come from the pull request).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    inline(text)
+}
+
+/// Text from the repository shown as itself in markdown: HTML and markdown punctuation
+/// escaped, one line, so that a crafted path cannot close the `<details>`, add a heading or
+/// an image to the comment.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in html(text).chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A code fence longer than any run of backticks in `body`.
@@ -145,10 +164,10 @@ fn details(app: &AppChange) -> String {
         let _ = writeln!(out, "{f}diff\n{body}{f}\n");
     }
     for n in &app.notes {
-        let _ = writeln!(out, "- note: {}", n.replace('\n', " "));
+        let _ = writeln!(out, "- note: {}", inline(n));
     }
     for e in &app.errors {
-        let _ = writeln!(out, "- ⚠️ error: {}", e.replace('\n', " "));
+        let _ = writeln!(out, "- ⚠️ error: {}", inline(e));
     }
     if !app.notes.is_empty() || !app.errors.is_empty() {
         out.push('\n');
@@ -161,4 +180,19 @@ fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_text_cannot_shape_the_comment() {
+        let crafted = "nope</details>\n\n# Approved ![x](https://evil.example/p.png)";
+        let shown = inline(crafted);
+        assert!(!shown.contains("</details>"), "{shown}");
+        assert!(!shown.contains('\n'));
+        assert!(shown.contains("\\# Approved \\!\\[x\\]\\(https://evil.example/p.png\\)"));
+        assert_eq!(cell("a|b"), "a\\|b");
+    }
 }

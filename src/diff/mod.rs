@@ -262,7 +262,7 @@ fn source_paths(app: &Value) -> Vec<String> {
 
 /// `spec.repo.url` of the platform spec at `root`, read without checking the spec.
 fn spec_repo_url(root: &Path, spec_file: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(spec_file)).ok()?;
+    let text = crate::confine::read_to_string(root, spec_file).ok()?;
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let doc = stream.documents.first()?.to_json();
     doc.pointer("/spec/repo/url")?.as_str().map(str::to_string)

@@ -30,10 +30,16 @@ impl ObjectKey {
         } else {
             format!("{}.{}", self.kind, self.group)
         };
+        let shown = |s: &str| crate::report::escape_control(s).into_owned();
         if self.namespace.is_empty() {
-            format!("{kind} {}", self.name)
+            format!("{} {}", shown(&kind), shown(&self.name))
         } else {
-            format!("{kind} {}/{}", self.namespace, self.name)
+            format!(
+                "{} {}/{}",
+                shown(&kind),
+                shown(&self.namespace),
+                shown(&self.name)
+            )
         }
     }
 }
@@ -354,7 +360,7 @@ impl Renderer {
         let Some(path) = crate::spec::paths::repo_relative("", &path).ok() else {
             return Err(format!("value file `{file}` leaves the repository"));
         };
-        let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
+        let Ok(text) = crate::confine::read_to_string(root, &path) else {
             return Ok(None);
         };
         parse_yaml(&text)
@@ -381,7 +387,7 @@ fn folder(path: &str) -> Option<String> {
 }
 
 fn chart_version(root: &Path, folder: &str) -> Option<Value> {
-    let text = std::fs::read_to_string(root.join(folder).join("Chart.yaml")).ok()?;
+    let text = crate::confine::read_to_string(root, &format!("{folder}/Chart.yaml")).ok()?;
     parse_yaml(&text)?.get("version").cloned()
 }
 

@@ -35,8 +35,15 @@ impl Paint {
 /// Longer values are cut in the listing (`--unified` or `--format json` show them whole).
 const LONGEST_VALUE: usize = 160;
 
+/// Text from the repository (names, paths, notes): no control character reaches the terminal.
+fn esc(text: &str) -> String {
+    crate::report::escape_control_in_message(text).replace('\n', "\\n")
+}
+
 pub fn shorten(value: &str) -> String {
-    let one_line = value.replace('\n', "\\n");
+    // One line, and no control character from the repository (a value or name holding an
+    // escape sequence must not reach the terminal).
+    let one_line = crate::report::escape_control(value).into_owned();
     if one_line.chars().count() <= LONGEST_VALUE {
         return one_line;
     }
@@ -47,11 +54,12 @@ pub fn shorten(value: &str) -> String {
 /// `path: before → after`, `path: + value`, `path: - value`.
 pub fn field_line(f: &FieldChange) -> String {
     let secret = if f.redacted { "  (redacted)" } else { "" };
+    let path = crate::report::escape_control(&f.path);
     match (&f.before, &f.after) {
-        (Some(b), Some(a)) => format!("{}: {} → {}{secret}", f.path, shorten(b), shorten(a)),
-        (None, Some(a)) => format!("{}: + {}{secret}", f.path, shorten(a)),
-        (Some(b), None) => format!("{}: - {}{secret}", f.path, shorten(b)),
-        (None, None) => f.path.clone(),
+        (Some(b), Some(a)) => format!("{path}: {} → {}{secret}", shorten(b), shorten(a)),
+        (None, Some(a)) => format!("{path}: + {}{secret}", shorten(a)),
+        (Some(b), None) => format!("{path}: - {}{secret}", shorten(b)),
+        (None, None) => path.into_owned(),
     }
 }
 
@@ -67,13 +75,13 @@ pub fn render(diff: &Diff, color: bool) -> String {
         let _ = writeln!(
             out,
             "{} {} ({}, {}): {status}",
-            p.bold(&format!("{}/{}", app.environment, app.name)),
-            app.kind,
-            app.file,
+            p.bold(&esc(&format!("{}/{}", app.environment, app.name))),
+            esc(&app.kind),
+            esc(&app.file),
             counts(app)
         );
         for s in &app.sources {
-            let _ = writeln!(out, "  {} [{}]", s.label, s.at);
+            let _ = writeln!(out, "  {} [{}]", esc(&s.label), esc(&s.at));
             for f in &s.fields {
                 let _ = writeln!(out, "    {}", field_line(f));
             }
@@ -102,10 +110,10 @@ pub fn render(diff: &Diff, color: bool) -> String {
             }
         }
         for n in &app.notes {
-            let _ = writeln!(out, "  note: {n}");
+            let _ = writeln!(out, "  note: {}", esc(n));
         }
         for e in &app.errors {
-            let _ = writeln!(out, "  {}: {e}", p.del("error"));
+            let _ = writeln!(out, "  {}: {}", p.del("error"), esc(e));
         }
     }
     if !diff.applications.is_empty() {
@@ -151,4 +159,15 @@ pub fn totals(diff: &Diff) -> String {
         diff.base.name,
         super::side::short(&diff.base.commit)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_names_never_carry_control_characters() {
+        assert_eq!(shorten("b\u{1b}[31m\nc"), "b\\u{1b}[31m\\nc");
+        assert_eq!(esc("evil\u{1b}]0;T\u{7}"), "evil\\u{1b}]0;T\\u{7}");
+    }
 }

@@ -3,6 +3,8 @@
 /// The hunks turning `before` into `after`, without the `---`/`+++` header; empty when the
 /// texts are equal.
 pub fn unified(before: &str, after: &str) -> String {
+    // Lines from the repository, printed on a terminal: no control character passes.
+    let shown = |line: &str| crate::report::escape_control(line).into_owned();
     let a: Vec<&str> = before.lines().collect();
     let b: Vec<&str> = after.lines().collect();
     let ops = script(&a, &b);
@@ -39,9 +41,9 @@ pub fn unified(before: &str, after: &str) -> String {
             a_len += da;
             b_len += db;
             match op {
-                Op::Same(x) => body.push_str(&format!(" {}\n", a[*x])),
-                Op::Del(x) => body.push_str(&format!("-{}\n", a[*x])),
-                Op::Add(y) => body.push_str(&format!("+{}\n", b[*y])),
+                Op::Same(x) => body.push_str(&format!(" {}\n", shown(a[*x]))),
+                Op::Del(x) => body.push_str(&format!("-{}\n", shown(a[*x]))),
+                Op::Add(y) => body.push_str(&format!("+{}\n", shown(b[*y]))),
             }
         }
         let at = |start: usize, len: usize| if len == 0 { start } else { start + 1 };

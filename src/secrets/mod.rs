@@ -329,6 +329,11 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
             if !p.is_file() || p.components().any(|c| c.as_os_str() == ".git") {
                 continue;
             }
+            // A link is scanned where it leads only inside the repository: a link to a
+            // file of the machine (`~/.aws/credentials`) is not the repository's content.
+            if entry.path_is_symlink() && crate::confine::within(root, p, "").is_err() {
+                continue;
+            }
             if let Ok(rel) = p.strip_prefix(root) {
                 let rel = rel.to_string_lossy().replace('\\', "/");
                 if !settings.is_excluded_from_secrets(&rel) {
