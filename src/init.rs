@@ -281,6 +281,38 @@ jobs:
           category: platc
       - name: Fail on findings
         run: test -z "$PLATC_STATUS" || { platc check; exit "$PLATC_STATUS"; }
+
+  # On a pull request: what the change does to the cluster, per Application, as a comment.
+  diff:
+    if: github.event_name == 'pull_request'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      pull-requests: write
+    steps:
+      - uses: actions/checkout@v4
+        with: {fetch-depth: 0}
+      - uses: actions/cache@v4
+        with:
+          path: ~/.cargo/bin/platc
+          key: platc-${{ env.PLATC_REV }}
+      - name: Install platc
+        run: |
+          if ! command -v platc >/dev/null; then
+            test -n "$PLATC_GIT" || { echo "::error::set PLATC_GIT in .github/workflows/platc.yaml to platc's git URL"; exit 1; }
+            cargo install --locked --git "$PLATC_GIT" ${PLATC_REV:+--rev "$PLATC_REV"} platc
+          fi
+      - id: diff
+        env: {BASE: "${{ github.base_ref }}"}
+        run: |
+          set +e
+          platc diff --base "$(git merge-base HEAD "origin/$BASE")" --format markdown > diff.md
+          code=$?
+          echo "code=$code" >> "$GITHUB_OUTPUT"
+          test "$code" -le 1
+      - if: steps.diff.outputs.code == '1'
+        env: {GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}"}
+        run: gh pr comment "$PR" --body-file diff.md --edit-last || gh pr comment "$PR" --body-file diff.md
 "#;
 
 const GITIGNORE: &str = "# Reports CI writes.\nplatc.sarif\n";
