@@ -450,19 +450,32 @@ pub fn check(root: &Path, out_dir: &str, tree: &Tree) -> Vec<Drift> {
 pub fn check_folders(root: &Path, tree: &Tree, dirs: &[String]) -> Vec<Drift> {
     let dir_of = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
     let in_dirs = |p: &str| dirs.contains(&dir_of(p));
-    let mut drifts = compare(root, tree.files.iter().filter(|(p, _)| in_dirs(p)));
+    let mut drifts = Vec::new();
+    // Links and leftovers are judged as in `check`: a link is never read through.
+    let mut links = Vec::new();
     for dir in dirs {
+        if let Some(link) = crate::confine::first_link(root, dir) {
+            links.push(link);
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = if dir.is_empty() {
-                name
+                name.clone()
             } else {
                 format!("{dir}/{name}")
             };
-            if entry.path().is_file()
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                links.push(rel);
+            } else if kind.is_file() && is_temp_name(&name) {
+                drifts.push(Drift::Interrupted(rel));
+            } else if kind.is_file()
                 && !tree.files.contains_key(&rel)
                 && is_generated(&entry.path())
             {
@@ -470,6 +483,22 @@ pub fn check_folders(root: &Path, tree: &Tree, dirs: &[String]) -> Vec<Drift> {
             }
         }
     }
+    let behind_link = |p: &str| {
+        links.iter().any(|l| {
+            p == l
+                || p.strip_prefix(l.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    drifts.extend(compare(
+        root,
+        tree.files
+            .iter()
+            .filter(|(p, _)| in_dirs(p) && !behind_link(p)),
+    ));
+    links.sort();
+    links.dedup();
+    drifts.extend(links.into_iter().map(Drift::Link));
     drifts.sort();
     drifts
 }

@@ -527,3 +527,38 @@ fn the_secret_scan_does_not_read_a_file_linked_outside() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(!stdout.contains("AKIA"), "{stdout}");
 }
+
+#[test]
+fn the_plugin_refuses_a_generated_folder_holding_a_link() {
+    let repo = repo();
+    let out = outside();
+    platc()
+        .arg("-C")
+        .arg(repo.path())
+        .arg("build")
+        .assert()
+        .success();
+    let folder = repo.path().join("overlays/prod");
+    let generated = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("kustomization.yaml"))
+        .expect("a generated file beside the kustomization");
+    std::fs::remove_file(&generated).unwrap();
+    symlink(out.path().join("canary"), &generated).unwrap();
+    let assert = platc()
+        .current_dir(&folder)
+        .env("ARGOCD_APP_SOURCE_PATH", "overlays/prod")
+        .arg("generate")
+        .assert()
+        .failure();
+    let output = assert.get_output();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(all.contains("build/link"), "{all}");
+    assert!(!all.contains(CANARY), "{all}");
+}
