@@ -198,6 +198,13 @@ fn a_fresh_repository_validates_catalog_kinds_with_no_schemas() {
         report.to_string().contains("did you mean `dnsNames`?"),
         "{report:#}"
     );
+    // The version the catalog pins is named, with what to do when the cluster's differs.
+    assert!(
+        report
+            .to_string()
+            .contains("the schema comes from platc's CRD catalog (cert-manager"),
+        "{report:#}"
+    );
 }
 
 #[test]

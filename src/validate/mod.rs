@@ -1071,8 +1071,25 @@ fn check_schema(
         Found::Schema(schema) => {
             let json = o.node.to_json_pruned();
             if !schema.is_valid(&json) {
+                // The catalog pins one upstream version: say so, since the cluster may run
+                // another, and the repository's own CRD would be used instead.
+                let catalog = registry
+                    .origin(api_version, kind)
+                    .filter(|o| o.starts_with("platc's CRD catalog"))
+                    .map(|o| {
+                        format!(
+                            "the schema comes from {o}: if the cluster runs another version of this CRD, commit that CRD (or pass --schemas DIR) and platc validates against it instead"
+                        )
+                    });
                 for v in schema.validate(&json) {
-                    out.push(explain::finding(r, &schema, &v));
+                    let mut f = explain::finding(r, &schema, &v);
+                    if let Some(note) = &catalog {
+                        f.help = Some(match f.help.take() {
+                            Some(help) => format!("{help}\n{note}"),
+                            None => note.clone(),
+                        });
+                    }
+                    out.push(f);
                 }
             }
         }
