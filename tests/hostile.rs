@@ -562,3 +562,24 @@ fn the_plugin_refuses_a_generated_folder_holding_a_link() {
     assert!(all.contains("build/link"), "{all}");
     assert!(!all.contains(CANARY), "{all}");
 }
+
+#[test]
+fn reading_git_outside_a_repository_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".platc.yaml"), "exclude: []\n").unwrap();
+    for option in ["--staged", "--history"] {
+        let assert = platc()
+            .arg("-C")
+            .arg(dir.path())
+            .args(["secrets", option])
+            .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("`{option}` reads git"))
+                && stderr.contains("is not in a git repository"),
+            "{stderr}"
+        );
+    }
+}

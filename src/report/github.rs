@@ -24,7 +24,9 @@ pub fn render(report: &Report<'_>) -> String {
         };
         let mut props = Vec::new();
         if let Some(file) = &f.file {
-            props.push(format!("file={}", property(file)));
+            // An escape sequence in a file name must not reach the log (`data` only encodes
+            // what breaks a workflow command).
+            props.push(format!("file={}", property(&super::escape_control(file))));
             if let Some(line) = f.line {
                 props.push(format!("line={line}"));
                 props.push(format!("col={}", f.column.unwrap_or(1)));

@@ -88,18 +88,9 @@ impl Report<'_> {
             escape::truncate_message(&escape::escape_control_in_message(&redacted)).into_owned()
         };
         for f in &mut self.findings {
-            // A file name with a control character is shown escaped in every format (its
-            // snippet is lost: names like that are an attack, not a layout).
-            if let Some(file) = &mut f.file
-                && let std::borrow::Cow::Owned(escaped) = escape_control(file)
-            {
-                *file = escaped;
-            }
-            for r in &mut f.related {
-                if let std::borrow::Cow::Owned(escaped) = escape_control(&r.file) {
-                    r.file = escaped;
-                }
-            }
+            // File names keep their bytes here: JSON, SARIF, JUnit and GitLab encode control
+            // characters themselves, and tools need the real path. The human and GitHub
+            // formats, which print lines, escape them.
             f.message = clean(&f.message);
             if let Some(help) = &mut f.help {
                 *help = clean(help);

@@ -22,8 +22,29 @@ fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
+/// An error that says what to do when `root` is not in a git repository (git's own message
+/// for `git diff --cached` there is "unknown option `cached'").
+fn require_repository(root: &Path, option: &str) -> Result<(), String> {
+    let inside = Command::new("git")
+        .current_dir(root)
+        .args(["rev-parse", "--git-dir"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if inside.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{option}` reads git, and `{}` is not in a git repository: run it inside one, or scan files with `platc secrets PATH`",
+            crate::report::escape_control(&root.display().to_string())
+        ))
+    }
+}
+
 /// Paths a commit would add or change, with their staged contents.
 pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    require_repository(root, "--staged")?;
     let names = git(
         root,
         &[
@@ -126,6 +147,7 @@ pub struct Added {
 
 /// Lines added by every commit reachable from HEAD (after `since`, when given).
 pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
+    require_repository(root, "--history")?;
     let range = since.map(|s| format!("{s}..HEAD"));
     let mut args = vec![
         "log",
