@@ -2,6 +2,7 @@
 //! a temporary folder. Nothing touches the work tree, the index or HEAD (no checkout, no
 //! stash), so a diff is safe in the middle of any edit.
 
+use crate::secrets::git::blobs;
 use std::path::Path;
 use std::process::Command;
 
@@ -198,55 +199,4 @@ pub fn work_tree_files(root: &Path) -> Result<Vec<String>, String> {
     files.sort();
     files.dedup();
     Ok(files)
-}
-
-/// The blobs named, read with one `git cat-file --batch`; None where an id names no blob.
-fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
-    use std::io::{Read, Write};
-    use std::process::Stdio;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut child = Command::new("git")
-        .current_dir(root)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("git cat-file: no input")?;
-    let requests: String = ids.iter().map(|p| format!("{p}\n")).collect();
-    // Written from another thread: git answers while it reads, and both pipes would fill.
-    let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
-    let mut out = Vec::new();
-    child
-        .stdout
-        .take()
-        .ok_or("git cat-file: no output")?
-        .read_to_end(&mut out)
-        .map_err(|e| e.to_string())?;
-    let _ = writer.join();
-    child.wait().map_err(|e| e.to_string())?;
-    let mut blobs = Vec::with_capacity(ids.len());
-    let mut at = 0;
-    for _ in ids {
-        let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
-            break;
-        };
-        let header = String::from_utf8_lossy(&out[at..at + nl]).into_owned();
-        at += nl + 1;
-        let mut fields = header.split(' ');
-        let (_, kind, size) = (fields.next(), fields.next(), fields.next());
-        // `<id> missing` has no size.
-        let Some(size) = size.and_then(|s| s.parse::<usize>().ok()) else {
-            blobs.push(None);
-            continue;
-        };
-        if at + size > out.len() {
-            return Err("git cat-file: the output ends early".into());
-        }
-        blobs.push((kind == Some("blob")).then(|| out[at..at + size].to_vec()));
-        at += size + 1;
-    }
-    Ok(blobs)
 }

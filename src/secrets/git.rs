@@ -75,8 +75,8 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
 
 /// The blobs named by revision specs (`:path`, `commit:path`), read with one
 /// `git cat-file --batch`; None where a spec names no blob.
-pub fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
-    if specs.is_empty() {
+pub fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut child = Command::new("git")
@@ -86,21 +86,22 @@ pub fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, Stri
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let requests: String = specs.iter().map(|p| format!("{p}\n")).collect();
+    let mut stdin = child.stdin.take().ok_or("git cat-file: no input")?;
+    let requests: String = ids.iter().map(|p| format!("{p}\n")).collect();
+    // Written from another thread: git answers while it reads, and both pipes would fill.
     let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
     let mut out = Vec::new();
     child
         .stdout
         .take()
-        .expect("piped stdout")
+        .ok_or("git cat-file: no output")?
         .read_to_end(&mut out)
         .map_err(|e| e.to_string())?;
     let _ = writer.join();
     child.wait().map_err(|e| e.to_string())?;
-    let mut blobs = Vec::with_capacity(specs.len());
+    let mut blobs = Vec::with_capacity(ids.len());
     let mut at = 0;
-    for _ in specs {
+    for _ in ids {
         let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
             break;
         };
@@ -108,11 +109,14 @@ pub fn blobs(root: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, Stri
         at += nl + 1;
         let mut fields = header.split(' ');
         let (_, kind, size) = (fields.next(), fields.next(), fields.next());
-        // "<spec> missing" has no size.
+        // `<id> missing` has no size.
         let Some(size) = size.and_then(|s| s.parse::<usize>().ok()) else {
             blobs.push(None);
             continue;
         };
+        if at + size > out.len() {
+            return Err("git cat-file: the output ends early".into());
+        }
         blobs.push((kind == Some("blob")).then(|| out[at..at + size].to_vec()));
         at += size + 1;
     }

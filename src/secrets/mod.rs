@@ -4,7 +4,7 @@
 pub mod baseline;
 mod command_line;
 mod filters;
-mod git;
+pub mod git;
 mod hashes;
 mod kubernetes;
 mod read;
