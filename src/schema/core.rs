@@ -198,7 +198,8 @@ impl Core {
     }
 }
 
-fn collect_refs<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
+/// The `#/definitions/NAME` names a schema refers to (the catalog shares this walk).
+pub(crate) fn collect_refs<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
     match node {
         Value::Object(m) => {
             for (k, v) in m {

@@ -11,6 +11,7 @@
 
 pub mod build;
 
+use crate::schema::core::collect_refs;
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::OnceLock;
@@ -167,24 +168,6 @@ impl Catalog {
 /// A key as one JSON pointer token.
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
-}
-
-fn collect_refs<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
-    match node {
-        Value::Object(m) => {
-            for (k, v) in m {
-                if k == "$ref" {
-                    if let Some(name) = v.as_str().and_then(|r| r.strip_prefix("#/definitions/")) {
-                        out.push(name);
-                    }
-                } else {
-                    collect_refs(v, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
 }
 
 /// The reference a shared subschema is replaced with.
