@@ -223,12 +223,13 @@ fn set_replicas(item: &Node, objects: &mut [Value]) -> Option<()> {
     };
     let mut matched = false;
     for o in objects.iter_mut() {
-        if o["metadata"]["name"].as_str() != Some(name) {
+        // kustomize scales the objects of that name among the kinds it can scale: a Service
+        // or ServiceAccount of the same name is left alone. A name that matches none of them
+        // is its error to report.
+        if o["metadata"]["name"].as_str() != Some(name)
+            || !SCALED.contains(&o["kind"].as_str().unwrap_or_default())
+        {
             continue;
-        }
-        // kustomize refuses a name that matches nothing, or a kind it cannot scale.
-        if !SCALED.contains(&o["kind"].as_str().unwrap_or_default()) {
-            return None;
         }
         matched = true;
         o.as_object_mut()?
