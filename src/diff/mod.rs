@@ -292,16 +292,16 @@ fn expand_sets(
         }
         said.insert(set.key(), s);
     }
-    let taken: BTreeSet<AppKey> = apps.iter().map(AppDef::key).collect();
+    // Two owners for one Application: Argo CD would have them fight over it.
+    let mut taken: BTreeSet<AppKey> = apps.iter().map(AppDef::key).collect();
     for g in generated {
-        if taken.contains(&g.key())
-            && let Some(parent) = &g.parent
-            && let Some(s) = said.get_mut(parent)
-        {
-            s.notes.push(format!(
-                "generates `{}`, which an Application written in the repository already is: that one is compared",
-                g.name
-            ));
+        if !taken.insert(g.key()) {
+            if let Some(s) = g.parent.as_ref().and_then(|p| said.get_mut(p)) {
+                s.notes.push(format!(
+                    "generates `{}`, which another Application or ApplicationSet of this side already defines: the first one found is compared",
+                    g.name
+                ));
+            }
             continue;
         }
         apps.push(g);

@@ -90,7 +90,7 @@ pub fn run(cx: &Context, generator: &Value) -> Result<Vec<Params>, Stop> {
 }
 
 fn failed(what: &str) -> impl Fn(String) -> Stop + '_ {
-    move |e| Stop::Failed(format!("{what}: {e}"))
+    move |e| super::stop(format!("{what}: {e}"))
 }
 
 /// A scalar as fasttemplate parameters hold it.
@@ -150,14 +150,25 @@ fn list(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
             out.push(m);
             continue;
         }
+        // Argo CD refuses an element value that is not text without Go templates.
+        let text = |k: &str, v: &Value| -> Result<Value, Stop> {
+            match v {
+                Value::String(_) => Ok(v.clone()),
+                _ => Err(Stop::Failed(format!(
+                    "list element `{k}` is {}, not text: Argo CD refuses it without `goTemplate: true`",
+                    as_text(v)
+                ))),
+            }
+        };
         let mut p = Params::new();
         for (k, v) in m {
             if k == "values" {
                 for (vk, vv) in v.as_object().into_iter().flatten() {
-                    p.insert(format!("values.{vk}"), Value::String(as_text(vv)));
+                    p.insert(format!("values.{vk}"), text(&format!("values.{vk}"), vv)?);
                 }
             } else {
-                p.insert(k, Value::String(as_text(&v)));
+                let v = text(&k, &v)?;
+                p.insert(k, v);
             }
         }
         out.push(p);

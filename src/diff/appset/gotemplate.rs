@@ -11,6 +11,12 @@ pub struct Options {
     pub missing_key_error: bool,
 }
 
+/// Whether an error says the template uses what this interpreter does not evaluate (every
+/// such message says "offline"), rather than what Argo CD would fail too.
+pub fn is_unsupported(error: &str) -> bool {
+    error.contains("offline")
+}
+
 /// Render `text` with `data` as dot.
 pub fn render(text: &str, data: &Value, opts: Options) -> Result<String, String> {
     if !text.contains("{{") {

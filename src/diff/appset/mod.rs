@@ -92,6 +92,15 @@ pub enum Stop {
     Failed(String),
 }
 
+/// A template error: unsupported when platc cannot evaluate it, failed when Argo CD would fail.
+pub fn stop(error: String) -> Stop {
+    if gotemplate::is_unsupported(&error) {
+        Stop::Unsupported(error)
+    } else {
+        Stop::Failed(error)
+    }
+}
+
 /// The generated Applications, or why there are none.
 #[derive(Debug)]
 pub struct Expansion {
@@ -107,11 +116,6 @@ pub fn expand(
     appset: &Value,
 ) -> Result<Expansion, Stop> {
     let spec = appset.get("spec").cloned().unwrap_or(Value::Null);
-    if spec.get("templatePatch").is_some() {
-        return Err(Stop::Unsupported(
-            "`templatePatch` is not applied offline".into(),
-        ));
-    }
     let go = spec
         .get("goTemplate")
         .and_then(Value::as_bool)
@@ -135,6 +139,15 @@ pub fn expand(
         .and_then(Value::as_str)
         .unwrap_or("argocd");
     let template = spec.get("template").cloned().unwrap_or(Value::Null);
+    let patch = match spec.get("templatePatch") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) if go => Some(p.as_str()),
+        Some(_) => {
+            return Err(Stop::Unsupported(
+                "`templatePatch` is applied only with `goTemplate: true`, as a text".into(),
+            ));
+        }
+    };
     let cx = generators::Context {
         root,
         repo,
@@ -159,8 +172,11 @@ pub fn expand(
             crate::diff::render::merge(&mut tmpl, own.clone());
         }
         for params in generators::run(&cx, generator)? {
-            let rendered = template::render_value(&tmpl, &params, mode, &mut unresolved)
-                .map_err(|e| Stop::Failed(format!("the template does not render: {e}")))?;
+            let mut rendered = template::render_value(&tmpl, &params, mode, &mut unresolved)
+                .map_err(|e| stop(format!("the template does not render: {e}")))?;
+            if let Some(p) = patch {
+                apply_patch(&mut rendered, p, &params, mode)?;
+            }
             let app = application(&rendered, namespace)?;
             let name = app
                 .pointer("/metadata/name")
@@ -190,6 +206,55 @@ pub fn expand(
         applications,
         notes,
     })
+}
+
+/// `templatePatch`: a Go template giving YAML, merged into the filled template (Argo CD's
+/// strategic merge on an Application, whose fields name no merge key: mappings merge, lists
+/// and scalars replace, `null` removes).
+fn apply_patch(
+    rendered: &mut Value,
+    patch: &str,
+    params: &Map<String, Value>,
+    mode: Mode,
+) -> Result<(), Stop> {
+    let text = template::render_str(patch, params, mode, &mut BTreeSet::new())
+        .map_err(|e| stop(format!("templatePatch does not render: {e}")))?;
+    let stream = crate::yaml::parse_stream(&text)
+        .map_err(|e| Stop::Failed(format!("templatePatch does not give YAML: {e}")))?;
+    let value = match stream.documents.first().map(crate::yaml::Node::to_json) {
+        Some(v @ Value::Object(_)) => v,
+        Some(Value::Null) | None => return Ok(()),
+        Some(_) => {
+            return Err(Stop::Failed(
+                "templatePatch does not give a YAML mapping".into(),
+            ));
+        }
+    };
+    if value.to_string().contains("\"$patch\"") {
+        return Err(Stop::Unsupported(
+            "templatePatch uses a `$patch` directive, not applied offline".into(),
+        ));
+    }
+    merge_patch(rendered, value);
+    Ok(())
+}
+
+fn merge_patch(target: &mut Value, patch: Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Value::Object(t) = target else { return };
+    for (k, v) in patch {
+        if v.is_null() {
+            t.remove(&k);
+        } else {
+            merge_patch(t.entry(k).or_insert(Value::Null), v);
+        }
+    }
 }
 
 /// The Application a filled template describes, in the ApplicationSet's namespace.
@@ -337,5 +402,32 @@ mod tests {
             Err(Stop::Unsupported(why)) => assert!(why.contains("scmProvider"), "{why}"),
             other => panic!("{other:?}"),
         }
+        // A function platc does not evaluate: not expanded, but no error of the change's.
+        let unknown = json!({"spec": {"goTemplate": true, "generators": [{"list": {"elements": [{"n": "a"}]}}],
+            "template": {"metadata": {"name": "{{ .n | sha256sum }}"}, "spec": {}}}});
+        match expand(dir.path(), &repo, &[], &unknown) {
+            Err(Stop::Unsupported(why)) => assert!(why.contains("`sha256sum`"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Argo CD refuses a list element that is not text in a fasttemplate ApplicationSet.
+        let number = json!({"spec": {"generators": [{"list": {"elements": [{"n": 3}]}}],
+            "template": {"metadata": {"name": "x-{{n}}"}, "spec": {}}}});
+        assert!(matches!(
+            expand(dir.path(), &repo, &[], &number),
+            Err(Stop::Failed(_))
+        ));
+    }
+
+    #[test]
+    fn template_patch_is_merged_into_each_application() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path(), [URL.to_string()]);
+        let appset = json!({"spec": {"goTemplate": true,
+            "generators": [{"list": {"elements": [{"n": "a", "auto": true}, {"n": "b", "auto": false}]}}],
+            "template": {"metadata": {"name": "{{.n}}"}, "spec": {"project": "p", "syncPolicy": {"x": 1}}},
+            "templatePatch": "spec:\n  syncPolicy: null\n{{- if .auto }}\n  project: auto\n{{- end }}\n"}});
+        let e = expand(dir.path(), &repo, &[], &appset).unwrap();
+        assert_eq!(e.applications[0]["spec"], json!({"project": "auto"}));
+        assert_eq!(e.applications[1]["spec"], json!({"project": "p"}));
     }
 }
