@@ -723,3 +723,37 @@ fn the_sandboxes_application_set_of_a_compiled_spec_expands() {
         );
     }
 }
+
+#[test]
+fn an_application_the_sync_policy_keeps_says_so() {
+    let list = |names: &[&str]| {
+        let elements: Vec<String> = names.iter().map(|n| format!("{{team: {n}}}")).collect();
+        appset(
+            &format!("    - list: {{elements: [{}]}}\n", elements.join(", ")),
+            false,
+            "team-{{team}}",
+            "teams/{{team}}",
+        )
+        .replace(
+            "spec:\n  goTemplate",
+            "spec:\n  syncPolicy: {applicationsSync: create-only}\n  goTemplate",
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &list(&["a", "b"])),
+        ("teams/a/cm.yaml", &config_map("a-settings")),
+        ("teams/b/cm.yaml", &config_map("b-settings")),
+    ]);
+    write_file(dir.path(), "apps/set.yaml", &list(&["a"]));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "team-b");
+    assert_eq!(app["status"], "removed");
+    assert_eq!(app["removed"][0]["name"], "b-settings");
+    assert!(
+        app["notes"]
+            .to_string()
+            .contains("`create-only`: Argo CD leaves this Application in place"),
+        "{app}"
+    );
+}

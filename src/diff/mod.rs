@@ -360,7 +360,13 @@ pub fn compare_rendered(
         .filter_map(|key| {
             let b = before.get(*key).map(|(a, r)| (a, r));
             let a = after.get(*key).map(|(a, r)| (a, r));
-            compare_app(b, a, unified)
+            let mut change = compare_app(b, a, unified)?;
+            let parent = a.or(b).and_then(|(def, _)| def.parent.as_ref());
+            let set = parent.and_then(|p| after.get(p).or_else(|| before.get(p)));
+            if let Some(note) = set.and_then(|(s, _)| held_back(&s.object, change.status)) {
+                change.notes.push(note);
+            }
+            Some(change)
         })
         .collect();
     // An ApplicationSet's Applications follow it.
@@ -375,6 +381,29 @@ pub fn compare_rendered(
     };
     changes.sort_by_key(order);
     changes
+}
+
+/// What an ApplicationSet's `syncPolicy.applicationsSync` keeps Argo CD from doing to a
+/// generated Application that changes or disappears.
+fn held_back(appset: &Value, status: Status) -> Option<String> {
+    let policy = appset
+        .pointer("/spec/syncPolicy/applicationsSync")
+        .and_then(Value::as_str)?;
+    let (updates, deletes) = match policy {
+        "create-only" => (false, false),
+        "create-update" => (true, false),
+        "create-delete" => (false, true),
+        _ => return None,
+    };
+    match status {
+        Status::Removed if !deletes => Some(format!(
+            "the ApplicationSet's applicationsSync is `{policy}`: Argo CD leaves this Application in place"
+        )),
+        Status::Changed if !updates => Some(format!(
+            "the ApplicationSet's applicationsSync is `{policy}`: Argo CD does not update this Application"
+        )),
+        _ => None,
+    }
 }
 
 /// Environment, kind, namespace and name.

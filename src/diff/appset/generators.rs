@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub repo: &'a Repo,
     pub clusters: &'a [Cluster],
     pub mode: Mode,
+    /// The side's files and folders, listed once for all git generators.
+    pub listing: std::sync::OnceLock<(Vec<String>, Vec<String>)>,
 }
 
 /// The generators that need a service Argo CD talks to (an SCM's API, a plugin, a
@@ -382,7 +384,7 @@ fn git(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
         .get("pathParamPrefix")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let (files, dirs) = listing(cx.root);
+    let (files, dirs) = cx.listing.get_or_init(|| listing(cx.root));
     let mut out = Vec::new();
     if let Some(wanted) = spec.get("directories").and_then(Value::as_array) {
         // Argo CD matches folders with Go's path.Match: `*` stays within one folder.
@@ -392,7 +394,7 @@ fn git(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
             let exclude = w.get("exclude").and_then(Value::as_bool).unwrap_or(false);
             rules.push((glob(pattern, true)?, exclude));
         }
-        for dir in &dirs {
+        for dir in dirs {
             let mut include = false;
             let mut exclude = false;
             for (g, ex) in &rules {

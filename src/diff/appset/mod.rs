@@ -153,6 +153,7 @@ pub fn expand(
         repo,
         clusters,
         mode,
+        listing: Default::default(),
     };
     let mut applications = Vec::new();
     let mut unresolved = BTreeSet::new();
