@@ -518,9 +518,11 @@ fn a_list_element_added_shows_a_new_application_with_its_objects() {
     let app = app_named(&json, "team-b");
     assert_eq!(app["status"], "added");
     assert_eq!(app["applicationSet"], "set");
+    // The Application itself, and what it deploys.
     assert_eq!(
         app["added"],
-        serde_json::json!([{"group": "", "kind": "ConfigMap", "namespace": "team-b", "name": "b-settings"}])
+        serde_json::json!([{"group": "", "kind": "ConfigMap", "namespace": "team-b", "name": "b-settings"},
+            {"group": "argoproj.io", "kind": "Application", "namespace": "argocd", "name": "team-b"}])
     );
     // The ApplicationSet itself changed as an object; team-a did not change at all.
     let set = app_named(&json, "set");
@@ -546,7 +548,7 @@ fn a_list_element_added_shows_a_new_application_with_its_objects() {
     );
     assert!(text.contains("+ ConfigMap team-b/b-settings"), "{text}");
     let (_, md, _) = diff(dir.path(), &["--format", "markdown"]);
-    assert!(md.contains("| prod | set / team-b | added | 1 |"), "{md}");
+    assert!(md.contains("| prod | set / team-b | added | 2 |"), "{md}");
 }
 
 #[test]

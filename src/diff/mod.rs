@@ -220,7 +220,21 @@ pub fn render_side(renderer: &Renderer, root: &Path, opts: &Options) -> Rendered
             let rendered = if app.kind == "ApplicationSet" {
                 appset_as_object(&app, expansions.get(&key))
             } else {
-                renderer.render(root, &app.object)
+                let mut rendered = renderer.render(root, &app.object);
+                if app.parent.is_some() {
+                    // The generated Application is itself an object its ApplicationSet
+                    // creates: a template change to its project or sync policy shows here.
+                    rendered.objects.insert(
+                        ObjectKey {
+                            group: "argoproj.io".into(),
+                            kind: "Application".into(),
+                            namespace: app.namespace.clone(),
+                            name: app.name.clone(),
+                        },
+                        app.object.clone(),
+                    );
+                }
+                rendered
             };
             (key, (app, rendered))
         })
@@ -242,10 +256,13 @@ fn expand_sets(
     found: side::Found,
 ) -> (Vec<AppDef>, BTreeMap<AppKey, Said>) {
     let mut apps = found.applications;
+    // Of two ApplicationSets alike, the first is compared (as `index` keeps it).
+    let mut seen = BTreeSet::new();
+    let first: Vec<bool> = apps.iter().map(|a| seen.insert(a.key())).collect();
     let results: Vec<(usize, Result<appset::Expansion, appset::Stop>)> = apps
         .par_iter()
         .enumerate()
-        .filter(|(_, a)| a.kind == "ApplicationSet")
+        .filter(|(i, a)| a.kind == "ApplicationSet" && first[*i])
         .map(|(i, a)| {
             (
                 i,
