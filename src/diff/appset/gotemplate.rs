@@ -833,6 +833,22 @@ fn printf(args: &[Value]) -> Result<String, String> {
     Ok(out)
 }
 
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The functions Argo CD's ApplicationSets use (Go's builtins and sprig's).
 fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
     let s = |i: usize| args.get(i).map(text).unwrap_or_default();
@@ -1058,14 +1074,51 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         }
         "base" => Value::String(last().rsplit('/').next().unwrap_or_default().to_string()),
         "normalize" => Value::String(sanitize_name(&last())),
+        "indent" | "nindent" => {
+            arity(name, &args, 2)?;
+            let pad = " ".repeat(usize::try_from(int(&args[0])?).unwrap_or(0));
+            let body = s(1)
+                .split('\n')
+                .map(|l| format!("{pad}{l}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Value::String(if name == "nindent" {
+                format!("\n{body}")
+            } else {
+                body
+            })
+        }
+        "int" | "atoi" | "int64" => {
+            arity(name, &args, 1)?;
+            Value::from(int(&args[0]).unwrap_or(0))
+        }
+        "add" | "sub" | "mul" => {
+            arity(name, &args, 2)?;
+            let (a, b) = (int(&args[0])?, int(&args[1])?);
+            Value::from(match name {
+                "add" => a.wrapping_add(b),
+                "sub" => a.wrapping_sub(b),
+                _ => a.wrapping_mul(b),
+            })
+        }
+        "add1" => {
+            arity(name, &args, 1)?;
+            Value::from(int(&args[0])?.wrapping_add(1))
+        }
+        "b64enc" => {
+            use base64::Engine;
+            arity(name, &args, 1)?;
+            Value::String(base64::engine::general_purpose::STANDARD.encode(s(0)))
+        }
         "toJson" => {
             arity(name, &args, 1)?;
             Value::String(serde_json::to_string(&args[0]).map_err(|e| e.to_string())?)
         }
         "toYaml" => {
             arity(name, &args, 1)?;
+            // Go's maps marshal with their keys sorted.
             Value::String(
-                crate::yaml::emit::to_yaml(&args[0])
+                crate::yaml::emit::to_yaml(&sorted(&args[0]))
                     .trim_end_matches('\n')
                     .to_string(),
             )
@@ -1095,7 +1148,7 @@ mod tests {
     #[test]
     fn fields_index_and_pipelines() {
         let data =
-            json!({"path": {"basename": "Web_App", "segments": ["apps", "web"]}, "name": "ana"});
+            json!({"path": {"segments": ["apps", "web"], "basename": "Web_App"}, "name": "ana"});
         assert_eq!(run("{{.path.basename}}", data.clone()).unwrap(), "Web_App");
         assert_eq!(
             run("{{ index .path.segments 1 }}", data.clone()).unwrap(),
@@ -1127,9 +1180,14 @@ mod tests {
             "ps"
         );
         assert_eq!(
-            run("{{ printf \"%s-%d\" .name 3 }}", data).unwrap(),
+            run("{{ printf \"%s-%d\" .name 3 }}", data.clone()).unwrap(),
             "ana-3"
         );
+        assert_eq!(
+            run("a:{{ toYaml .path | nindent 2 }}", data.clone()).unwrap(),
+            "a:\n  basename: Web_App\n  segments:\n  - apps\n  - web"
+        );
+        assert_eq!(run("{{ add 1 (len .path.segments) }}", data).unwrap(), "3");
     }
 
     #[test]
