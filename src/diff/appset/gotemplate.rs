@@ -552,6 +552,9 @@ fn exec(
                     Value::Null => Vec::new(),
                     Value::Number(n) => {
                         let n = n.as_i64().ok_or("range over a non-integer")?;
+                        if n > 100_000 {
+                            return Err(format!("range over {n} is not evaluated offline"));
+                        }
                         (0..n.max(0))
                             .map(|i| (Value::from(i), Value::from(i)))
                             .collect()
