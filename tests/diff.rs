@@ -759,3 +759,34 @@ fn an_application_the_sync_policy_keeps_says_so() {
         "{app}"
     );
 }
+
+#[test]
+fn a_cluster_label_change_shows_on_the_generated_application() {
+    let set = appset(
+        "    - clusters: {selector: {matchLabels: {tier: edge}}}\n",
+        false,
+        "edge-{{nameNormalized}}",
+        "edge",
+    )
+    .replace("project: default", "project: '{{metadata.labels.team}}'");
+    let secret = |team: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: edge-1\n  labels: {{argocd.argoproj.io/secret-type: cluster, tier: edge, team: {team}}}\nstringData: {{name: edge-1, server: 'https://edge-1.example.org'}}\n"
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set),
+        ("edge/cm.yaml", &config_map("edge")),
+        ("clusters/edge-1.yaml", &secret("blue")),
+    ]);
+    write_file(dir.path(), "clusters/edge-1.yaml", &secret("green"));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "edge-edge-1");
+    assert_eq!(app["status"], "changed");
+    assert_eq!(app["changed"][0]["object"]["kind"], "Application");
+    assert_eq!(
+        app["changed"][0]["fields"],
+        serde_json::json!([{"path": "spec.project", "before": "blue", "after": "green"}])
+    );
+}
