@@ -44,8 +44,21 @@ const ONLINE: [(&str, &str); 4] = [
     ),
 ];
 
+/// The most parameter sets one generator may give: a matrix multiplies its generators',
+/// and a hostile ApplicationSet must not make millions of them.
+pub const MAX_PARAM_SETS: usize = 10_000;
+
+/// What making one parameter set costs of the ApplicationSet's budget (about what
+/// rendering a short template costs).
+const COST_OF_A_SET: u64 = 20;
+
 /// The parameter sets of one generator.
 pub fn run(cx: &Context, generator: &Value) -> Result<Vec<Params>, Stop> {
+    run_at(cx, generator, 0)
+}
+
+/// A generator `depth` matrices or merges deep.
+fn run_at(cx: &Context, generator: &Value, depth: usize) -> Result<Vec<Params>, Stop> {
     let Some(g) = generator.as_object() else {
         return Err(Stop::Failed("a generator is not a mapping".into()));
     };
@@ -55,8 +68,14 @@ pub fn run(cx: &Context, generator: &Value) -> Result<Vec<Params>, Stop> {
             "list" => list(cx, spec)?,
             "clusters" => clusters(cx, spec)?,
             "git" => git(cx, spec)?,
-            "matrix" => matrix(cx, spec)?,
-            "merge" => merge(cx, spec)?,
+            "matrix" | "merge" if depth >= 2 => {
+                // Argo CD's nested generators cannot hold a matrix or merge themselves.
+                return Err(Stop::Unsupported(format!(
+                    "a `{kind}` nested in a matrix or merge that is itself nested is not evaluated offline (Argo CD nests them one level deep)"
+                )));
+            }
+            "matrix" => matrix(cx, spec, depth + 1)?,
+            "merge" => merge(cx, spec, depth + 1)?,
             "selector" | "template" => continue,
             other => {
                 let why = ONLINE
@@ -72,6 +91,10 @@ pub fn run(cx: &Context, generator: &Value) -> Result<Vec<Params>, Stop> {
         sets = Some(found);
     }
     let sets = sets.ok_or_else(|| Stop::Failed("a generator names no kind".into()))?;
+    // Every set made is paid for, kept or not: a matrix whose second generator a selector
+    // empties still makes them.
+    super::gotemplate::spend(COST_OF_A_SET.saturating_mul(sets.len() as u64))
+        .map_err(Stop::Unsupported)?;
     match g.get("selector") {
         Some(selector) => {
             let mut kept = Vec::new();
@@ -473,7 +496,7 @@ fn children(spec: &Value, what: &str) -> Result<Vec<Value>, Stop> {
         .ok_or_else(|| Stop::Failed(format!("`{what}` lists no generators")))
 }
 
-fn matrix(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
+fn matrix(cx: &Context, spec: &Value, depth: usize) -> Result<Vec<Params>, Stop> {
     let gens = children(spec, "matrix")?;
     if gens.len() != 2 {
         return Err(Stop::Failed(format!(
@@ -482,11 +505,16 @@ fn matrix(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
         )));
     }
     let mut out = Vec::new();
-    for a in run(cx, &gens[0])? {
+    for a in run_at(cx, &gens[0], depth)? {
         // The second generator may use the first one's parameters.
         let second = template::render_value(&gens[1], &a, cx.mode, &mut BTreeSet::new())
             .map_err(failed("matrix"))?;
-        for b in run(cx, &second)? {
+        for b in run_at(cx, &second, depth)? {
+            if out.len() >= MAX_PARAM_SETS {
+                return Err(Stop::Unsupported(format!(
+                    "a matrix gives more than {MAX_PARAM_SETS} parameter sets: over platc's budget, not evaluated offline"
+                )));
+            }
             let mut p = a.clone();
             for (k, v) in b {
                 if cx.mode.is_go() {
@@ -513,7 +541,7 @@ fn matrix(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
     Ok(out)
 }
 
-fn merge(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
+fn merge(cx: &Context, spec: &Value, depth: usize) -> Result<Vec<Params>, Stop> {
     let gens = children(spec, "merge")?;
     let keys: Vec<String> = spec
         .get("mergeKeys")
@@ -552,9 +580,9 @@ fn merge(cx: &Context, spec: &Value) -> Result<Vec<Params>, Stop> {
         }
         Ok(out)
     };
-    let mut base = by_key(run(cx, &gens[0])?)?;
+    let mut base = by_key(run_at(cx, &gens[0], depth)?)?;
     for g in &gens[1..] {
-        let other = by_key(run(cx, g)?)?;
+        let other = by_key(run_at(cx, g, depth)?)?;
         for (k, p) in base.iter_mut() {
             if let Some((_, o)) = other.iter().find(|(ok, _)| ok == k) {
                 for (ok, ov) in o {

@@ -3,7 +3,95 @@
 //! `with`, `range`, and the functions listed in `call`. Anything else is an error saying so,
 //! so a template this cannot evaluate never yields a wrong Application.
 
+use std::cell::Cell;
+
 use serde_json::{Map, Value};
+
+/// How deep `if`/`with`/`range` blocks and `( )` may nest: past it a hostile template would
+/// overflow the stack of a recursive parser.
+const MAX_NESTING: usize = 64;
+/// The most text one template may render, and the largest value one function may give.
+const MAX_TEXT: usize = 1 << 20;
+/// How deep a value a function may build (`list (list ...)`): printing it recurses.
+const MAX_VALUE_DEPTH: usize = 200;
+/// The widest `indent`/`nindent`.
+const MAX_INDENT: i64 = 4096;
+/// The work (steps, plus bytes of the values made) all the Go templates of one
+/// ApplicationSet may do: ranges nested over large numbers and text doubled by `printf`
+/// stop here, with a note, instead of running for hours or exhausting memory.
+pub const FUEL: u64 = 5_000_000;
+
+thread_local! {
+    // One budget for every string of one ApplicationSet, without threading it through
+    // every call that renders a string: `refill` starts an ApplicationSet.
+    static LEFT: Cell<u64> = const { Cell::new(FUEL) };
+}
+
+/// Start the budget of one ApplicationSet's templates.
+pub fn refill() {
+    LEFT.with(|l| l.set(FUEL));
+}
+
+fn over_budget(what: &str) -> String {
+    format!("{what}: over platc's budget for a template, not evaluated offline")
+}
+
+/// Spend `n` units of the ApplicationSet's budget.
+pub fn spend(n: u64) -> Result<(), String> {
+    LEFT.with(|l| {
+        let left = l.get();
+        if n > left {
+            l.set(0);
+            Err(over_budget("the template does too much work"))
+        } else {
+            l.set(left - n);
+            Ok(())
+        }
+    })
+}
+
+/// The size of a value a function gave (bytes of text, one per node), paid from the budget;
+/// a value too large or too deep stops the template.
+fn pay_for(v: &Value) -> Result<(), String> {
+    fn walk(v: &Value, depth: usize, size: &mut usize) -> Result<(), String> {
+        if depth > MAX_VALUE_DEPTH {
+            return Err(over_budget("a value nests too deep"));
+        }
+        *size += 1;
+        match v {
+            Value::String(s) => *size += s.len(),
+            Value::Array(a) => {
+                for x in a {
+                    walk(x, depth + 1, size)?;
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    *size += k.len();
+                    walk(x, depth + 1, size)?;
+                }
+            }
+            _ => {}
+        }
+        if *size > MAX_TEXT {
+            return Err(over_budget("a value is too large"));
+        }
+        Ok(())
+    }
+    let mut size = 0;
+    walk(v, 0, &mut size)?;
+    spend(size as u64)
+}
+
+/// Text appended to what a template renders, within the size a template may render.
+fn emit(out: &mut String, s: &str) -> Result<(), String> {
+    if out.len() + s.len() > MAX_TEXT {
+        return Err(over_budget("the template renders too much text"));
+    }
+    spend(s.len() as u64 + 1)?;
+    out.push_str(s);
+    Ok(())
+}
 
 /// How a missing map key behaves (`goTemplateOptions: ["missingkey=error"]`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,7 +222,7 @@ fn action_end(s: &str) -> Option<usize> {
 fn parse(text: &str) -> Result<Vec<Node>, String> {
     let pieces = pieces(text)?;
     let mut at = 0;
-    let (nodes, end) = parse_list(&pieces, &mut at)?;
+    let (nodes, end) = parse_list(&pieces, &mut at, 0)?;
     match end {
         None => Ok(nodes),
         Some(e) => Err(format!("unexpected `{{{{{e}}}}}`")),
@@ -142,7 +230,14 @@ fn parse(text: &str) -> Result<Vec<Node>, String> {
 }
 
 /// Nodes up to a closing keyword (`end`, `else...`), returned with it.
-fn parse_list(pieces: &[Piece], at: &mut usize) -> Result<(Vec<Node>, Option<String>), String> {
+fn parse_list(
+    pieces: &[Piece],
+    at: &mut usize,
+    depth: usize,
+) -> Result<(Vec<Node>, Option<String>), String> {
+    if depth > MAX_NESTING {
+        return Err(too_deep());
+    }
     let mut nodes = Vec::new();
     while *at < pieces.len() {
         let piece = &pieces[*at];
@@ -162,14 +257,14 @@ fn parse_list(pieces: &[Piece], at: &mut usize) -> Result<(Vec<Node>, Option<Str
         let (word, rest) = split_word(action);
         match word {
             "end" | "else" => return Ok((nodes, Some(action.to_string()))),
-            "if" => nodes.push(parse_if(rest, pieces, at)?),
+            "if" => nodes.push(parse_if(rest, pieces, at, depth + 1)?),
             "with" | "range" => {
-                let pipe = parse_pipeline(rest)?;
-                let (body, end) = parse_list(pieces, at)?;
+                let pipe = parse_pipeline(rest, depth)?;
+                let (body, end) = parse_list(pieces, at, depth + 1)?;
                 let otherwise = match end.as_deref() {
                     Some("end") => Vec::new(),
                     Some("else") => {
-                        let (o, end) = parse_list(pieces, at)?;
+                        let (o, end) = parse_list(pieces, at, depth + 1)?;
                         expect_end(end)?;
                         o
                     }
@@ -192,10 +287,14 @@ fn parse_list(pieces: &[Piece], at: &mut usize) -> Result<(Vec<Node>, Option<Str
             "define" | "template" | "block" | "break" | "continue" => {
                 return Err(format!("`{word}` is not supported offline"));
             }
-            _ => nodes.push(Node::Action(parse_pipeline(action)?)),
+            _ => nodes.push(Node::Action(parse_pipeline(action, depth)?)),
         }
     }
     Ok((nodes, None))
+}
+
+fn too_deep() -> String {
+    over_budget(&format!("blocks or `(` nest deeper than {MAX_NESTING}"))
 }
 
 fn expect_end(end: Option<String>) -> Result<(), String> {
@@ -205,12 +304,12 @@ fn expect_end(end: Option<String>) -> Result<(), String> {
     }
 }
 
-fn parse_if(cond: &str, pieces: &[Piece], at: &mut usize) -> Result<Node, String> {
+fn parse_if(cond: &str, pieces: &[Piece], at: &mut usize, depth: usize) -> Result<Node, String> {
     let mut branches = Vec::new();
     let mut cond = cond.to_string();
     loop {
-        let pipe = parse_pipeline(&cond)?;
-        let (body, end) = parse_list(pieces, at)?;
+        let pipe = parse_pipeline(&cond, depth)?;
+        let (body, end) = parse_list(pieces, at, depth)?;
         branches.push((pipe, body));
         let end = end.ok_or("`if` is not closed by `end`")?;
         if end == "end" {
@@ -225,7 +324,7 @@ fn parse_if(cond: &str, pieces: &[Piece], at: &mut usize) -> Result<Node, String
             cond = rest.to_string();
             continue;
         }
-        let (otherwise, end) = parse_list(pieces, at)?;
+        let (otherwise, end) = parse_list(pieces, at, depth)?;
         expect_end(end)?;
         return Ok(Node::If {
             branches,
@@ -392,17 +491,20 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
-fn parse_pipeline(s: &str) -> Result<Pipeline, String> {
+fn parse_pipeline(s: &str, depth: usize) -> Result<Pipeline, String> {
     let toks = lex(s)?;
     let mut at = 0;
-    let pipe = pipeline_of(&toks, &mut at)?;
+    let pipe = pipeline_of(&toks, &mut at, depth)?;
     if at < toks.len() {
         return Err(format!("unexpected {:?} in `{s}`", toks[at]));
     }
     Ok(pipe)
 }
 
-fn pipeline_of(toks: &[Tok], at: &mut usize) -> Result<Pipeline, String> {
+fn pipeline_of(toks: &[Tok], at: &mut usize, depth: usize) -> Result<Pipeline, String> {
+    if depth > MAX_NESTING {
+        return Err(too_deep());
+    }
     let mut decl = Vec::new();
     // `$x :=` or `$i, $v :=`.
     let mut look = *at;
@@ -437,7 +539,7 @@ fn pipeline_of(toks: &[Tok], at: &mut usize) -> Result<Pipeline, String> {
             }
             Tok::Open => {
                 *at += 1;
-                let inner = pipeline_of(toks, at)?;
+                let inner = pipeline_of(toks, at, depth + 1)?;
                 let Some(Tok::Close(fields)) = toks.get(*at) else {
                     return Err("`(` is not closed".into());
                 };
@@ -484,12 +586,13 @@ fn exec(
     out: &mut String,
 ) -> Result<(), String> {
     for node in nodes {
+        spend(1)?;
         match node {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t) => emit(out, t)?,
             Node::Action(p) => {
                 let v = eval_pipeline(p, dot, vars, opts)?;
                 if p.decl.is_empty() {
-                    out.push_str(&print(&v));
+                    emit(out, &print(&v))?;
                 }
             }
             Node::If {
@@ -552,9 +655,8 @@ fn exec(
                     Value::Null => Vec::new(),
                     Value::Number(n) => {
                         let n = n.as_i64().ok_or("range over a non-integer")?;
-                        if n > 100_000 {
-                            return Err(format!("range over {n} is not evaluated offline"));
-                        }
+                        // Paid before the numbers are made: `range 9223372036854775807`.
+                        spend(n.max(0) as u64)?;
                         (0..n.max(0))
                             .map(|i| (Value::from(i), Value::from(i)))
                             .collect()
@@ -616,7 +718,9 @@ fn eval_cmd(
         if let Some(p) = piped {
             args.push(p);
         }
-        return call(name, args);
+        let v = call(name, args)?;
+        pay_for(&v)?;
+        return Ok(v);
     }
     if cmd.len() > 1 || piped.is_some() {
         return Err("only a function takes arguments".into());
@@ -625,44 +729,47 @@ fn eval_cmd(
 }
 
 fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Value, String> {
-    match a {
-        Arg::Field(f) => fields(dot, f, opts),
+    let v = match a {
+        Arg::Field(f) => fields(dot, f, opts)?,
         Arg::Var(name, f) => {
             let v = vars
                 .iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v)
                 .ok_or_else(|| format!("undefined variable `{name}`"))?;
-            fields(&v, f, opts)
+            fields(v, f, opts)?
         }
-        Arg::Lit(v) => Ok(v.clone()),
-        Arg::Func(name) => call(name, Vec::new()),
+        Arg::Lit(v) => v.clone(),
+        Arg::Func(name) => call(name, Vec::new())?,
         Arg::Sub(p, f) => {
             let depth = vars.len();
             let v = eval_pipeline(p, dot, vars, opts)?;
             vars.truncate(depth);
-            fields(&v, f, opts)
+            fields(&v, f, opts)?
         }
-    }
+    };
+    // A copy of a large parameter made in a long range costs as much as making it.
+    pay_for(&v)?;
+    Ok(v)
 }
 
 fn fields(v: &Value, path: &[String], opts: Options) -> Result<Value, String> {
-    let mut v = v.clone();
+    let mut v = v;
     for name in path {
         v = match v {
-            Value::Object(mut m) => match m.remove(name) {
+            Value::Object(m) => match m.get(name) {
                 Some(x) => x,
                 None if opts.missing_key_error => {
                     return Err(format!("map has no entry for key \"{name}\""));
                 }
-                None => Value::Null,
+                None => &Value::Null,
             },
             Value::Null => return Err(format!("nil pointer evaluating .{name}")),
-            other => return Err(format!("can't evaluate field {name} in {}", print(&other))),
+            other => return Err(format!("can't evaluate field {name} in {}", print(other))),
         };
     }
-    Ok(v)
+    Ok(v.clone())
 }
 
 fn truthy(v: &Value) -> bool {
@@ -836,6 +943,15 @@ fn printf(args: &[Value]) -> Result<String, String> {
     Ok(out)
 }
 
+/// Whether a text of `len` bytes may be made (checked before it is).
+fn fits(len: usize) -> Result<(), String> {
+    if len > MAX_TEXT {
+        Err(over_budget("a value is too large"))
+    } else {
+        Ok(())
+    }
+}
+
 fn sorted(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
@@ -948,7 +1064,15 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         "trim" => Value::String(last().trim().to_string()),
         "replace" => {
             arity(name, &args, 3)?;
-            Value::String(s(2).replace(&s(0), &s(1)))
+            let (from, to, x) = (s(0), s(1), s(2));
+            // Sized before it is built: `replace "" <a long text>` multiplies.
+            let times = if from.is_empty() {
+                x.chars().count() + 1
+            } else {
+                x.matches(from.as_str()).count()
+            };
+            fits(x.len().saturating_add(times.saturating_mul(to.len())))?;
+            Value::String(x.replace(&from, &to))
         }
         "trimPrefix" => {
             arity(name, &args, 2)?;
@@ -1047,7 +1171,10 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
             arity(name, &args, 2)?;
             let sep = s(0);
             match &args[1] {
-                Value::Array(a) => Value::String(a.iter().map(text).collect::<Vec<_>>().join(&sep)),
+                Value::Array(a) => {
+                    fits(sep.len().saturating_mul(a.len()))?;
+                    Value::String(a.iter().map(text).collect::<Vec<_>>().join(&sep))
+                }
                 other => Value::String(text(other)),
             }
         }
@@ -1079,7 +1206,16 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         "normalize" => Value::String(sanitize_name(&last())),
         "indent" | "nindent" => {
             arity(name, &args, 2)?;
-            let pad = " ".repeat(usize::try_from(int(&args[0])?).unwrap_or(0));
+            let width = int(&args[0])?;
+            if width > MAX_INDENT {
+                return Err(over_budget(&format!(
+                    "{name} {width} is wider than {MAX_INDENT}"
+                )));
+            }
+            let width = usize::try_from(width).unwrap_or(0);
+            let lines = s(1).matches('\n').count() + 1;
+            fits(s(1).len() + lines * width)?;
+            let pad = " ".repeat(width);
             let body = s(1)
                 .split('\n')
                 .map(|l| format!("{pad}{l}"))
@@ -1240,6 +1376,65 @@ mod tests {
                 .contains("not evaluated offline")
         );
         assert!(run("{{ .a", data).is_err());
+    }
+
+    /// An error that says the template is over budget (a note, not a failure of Argo CD's).
+    fn over(r: Result<String, String>) -> String {
+        let e = r.expect_err("over budget");
+        assert!(is_unsupported(&e) && e.contains("budget"), "{e}");
+        e
+    }
+
+    #[test]
+    fn hostile_templates_stop_within_a_budget() {
+        let data = json!({"a": "x"});
+        // A width that would overflow the allocation.
+        over(run("{{ indent 9223372036854775807 \"x\" }}", data.clone()));
+        over(run("{{ nindent 5000 \"x\" }}", data.clone()));
+        assert_eq!(run("{{ indent 2 \"x\" }}", data.clone()).unwrap(), "  x");
+        // Nesting that would overflow the stack of the parser.
+        let parens = format!("{{{{ {}1{} }}}}", "(".repeat(10_000), ")".repeat(10_000));
+        over(run(&parens, data.clone()));
+        let ifs = format!("{}x{}", "{{if 1}}".repeat(10_000), "{{end}}".repeat(10_000));
+        over(run(&ifs, data.clone()));
+        let fine = format!("{}x{}", "{{if 1}}".repeat(60), "{{end}}".repeat(60));
+        assert_eq!(run(&fine, data.clone()).unwrap(), "x");
+        // Work without end, and text or values doubled past any sane size.
+        // (Most of the budget spent first, for a quick test.)
+        spend(FUEL - 100_000).unwrap();
+        over(run(
+            "{{range 100000}}{{range 100000}}{{end}}{{end}}",
+            data.clone(),
+        ));
+        refill();
+        over(run("{{range 9223372036854775807}}{{end}}", data.clone()));
+        refill();
+        let doubling = format!(
+            "{{{{$a := \"0123456789\"}}}}{}{{{{$a}}}}",
+            "{{$a := printf \"%s%s\" $a $a}}".repeat(40)
+        );
+        over(run(&doubling, data.clone()));
+        refill();
+        let nested = format!("{{{{$a := list 1}}}}{}", "{{$a := list $a $a}}".repeat(40));
+        over(run(&nested, data.clone()));
+        refill();
+        let deep = format!(
+            "{{{{$a := list 1}}}}{}{{{{$a}}}}",
+            "{{$a := list $a}}".repeat(5000)
+        );
+        over(run(&deep, data.clone()));
+        refill();
+        over(run(
+            "{{$a := printf \"%s%s%s%s\" .a .a .a .a}}{{$a := replace \"\" $a $a}}{{$a := replace \"\" $a $a}}{{$a := replace \"\" $a $a}}{{$a := replace \"\" $a $a}}",
+            data.clone(),
+        ));
+        refill();
+        // One budget for all the strings of an ApplicationSet: what one render spent is
+        // gone for the next.
+        spend(FUEL - 5).unwrap();
+        over(run("{{range 10}}{{end}}", data.clone()));
+        refill();
+        assert_eq!(run("{{range 3}}{{.}}{{end}}", data).unwrap(), "012");
     }
 
     #[test]

@@ -148,6 +148,7 @@ pub fn expand(
             ));
         }
     };
+    gotemplate::refill();
     let cx = generators::Context {
         root,
         repo,
@@ -417,6 +418,42 @@ mod tests {
             expand(dir.path(), &repo, &[], &number),
             Err(Stop::Failed(_))
         ));
+    }
+
+    #[test]
+    fn over_budget_appsets_are_noted_not_expanded() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path(), [URL.to_string()]);
+        let unsupported = |appset: &Value| match expand(dir.path(), &repo, &[], appset) {
+            Err(Stop::Unsupported(why)) => why,
+            other => panic!("{other:?}"),
+        };
+        let elements: Vec<Value> = (0..200).map(|i| json!({"i": i.to_string()})).collect();
+        // 200 x 200 parameter sets: over the product a matrix may give.
+        let product = json!({"spec": {"generators": [{"matrix": {"generators": [
+            {"list": {"elements": elements}},
+            {"list": {"elements": elements.iter().map(|e| json!({"j": e["i"]})).collect::<Vec<_>>()}}]}}],
+            "template": {"metadata": {"name": "{{i}}-{{j}}"}, "spec": {}}}});
+        let why = unsupported(&product);
+        assert!(why.contains("more than 10000 parameter sets"), "{why}");
+        // A matrix in a matrix in a matrix: deeper than Argo CD nests them.
+        let leaf = json!({"list": {"elements": [{"k": "v"}]}});
+        let nested = json!({"matrix": {"generators": [leaf, leaf]}});
+        let deeper = json!({"matrix": {"generators": [nested, leaf]}});
+        let deepest = json!({"spec": {"generators": [{"matrix": {"generators": [deeper, leaf]}}],
+            "template": {"metadata": {"name": "{{k}}"}, "spec": {}}}});
+        assert!(unsupported(&deepest).contains("one level deep"));
+        // One level of nesting is Argo CD's and is expanded.
+        let fine = json!({"spec": {"goTemplate": true, "generators": [{"matrix": {"generators": [nested, {"list": {"elements": [{"n": "x"}]}}]}}],
+            "template": {"metadata": {"name": "{{.k}}-{{.n}}"}, "spec": {}}}});
+        assert_eq!(
+            names(&expand(dir.path(), &repo, &[], &fine).unwrap()),
+            ["v-x"]
+        );
+        // A template past the budget: a note on the ApplicationSet.
+        let endless = json!({"spec": {"goTemplate": true, "generators": [{"list": {"elements": [{"n": "a"}]}}],
+            "template": {"metadata": {"name": "{{range 100000}}{{range 100000}}{{end}}{{end}}"}, "spec": {}}}});
+        assert!(unsupported(&endless).contains("budget"));
     }
 
     #[test]
