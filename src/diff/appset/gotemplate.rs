@@ -730,7 +730,8 @@ fn eval_cmd(
 
 fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Value, String> {
     let v = match a {
-        Arg::Field(f) => fields(dot, f, opts)?,
+        // Dot is a value as found (a `null` list item is Go's nil interface).
+        Arg::Field(f) => fields(Some(dot), f, opts)?,
         Arg::Var(name, f) => {
             let v = vars
                 .iter()
@@ -738,7 +739,7 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Valu
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v)
                 .ok_or_else(|| format!("undefined variable `{name}`"))?;
-            fields(v, f, opts)?
+            fields(pipeline_result(v), f, opts)?
         }
         Arg::Lit(v) => v.clone(),
         Arg::Func(name) => call(name, Vec::new())?,
@@ -746,7 +747,7 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Valu
             let depth = vars.len();
             let v = eval_pipeline(p, dot, vars, opts)?;
             vars.truncate(depth);
-            fields(&v, f, opts)?
+            fields(pipeline_result(&v), f, opts)?
         }
     };
     // A copy of a large parameter made in a long range costs as much as making it.
@@ -754,22 +755,40 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Valu
     Ok(v)
 }
 
-fn fields(v: &Value, path: &[String], opts: Options) -> Result<Value, String> {
-    let mut v = v;
+/// A pipeline's value as Go holds it: a nil interface (`null`, or a missing key) becomes
+/// the invalid value, which a field of gives `<no value>` rather than an error.
+fn pipeline_result(v: &Value) -> Option<&Value> {
+    (!v.is_null()).then_some(v)
+}
+
+/// A chain of fields, as Go's evalField walks it: `None` is Go's invalid value (what a
+/// missing map key gives), whose fields are missing too (an error only with
+/// `missingkey=error`); a `null` found in the chain is a nil interface, whose fields are
+/// always an error.
+fn fields(start: Option<&Value>, path: &[String], opts: Options) -> Result<Value, String> {
+    let mut v = start;
     for name in path {
         v = match v {
-            Value::Object(m) => match m.get(name) {
-                Some(x) => x,
+            None if opts.missing_key_error => {
+                return Err(format!("nil data; no entry for key \"{name}\""));
+            }
+            None => None,
+            Some(Value::Object(m)) => match m.get(name) {
+                Some(x) => Some(x),
                 None if opts.missing_key_error => {
                     return Err(format!("map has no entry for key \"{name}\""));
                 }
-                None => &Value::Null,
+                None => None,
             },
-            Value::Null => return Err(format!("nil pointer evaluating .{name}")),
-            other => return Err(format!("can't evaluate field {name} in {}", print(other))),
+            Some(Value::Null) => {
+                return Err(format!("nil pointer evaluating interface {{}}.{name}"));
+            }
+            Some(other) => {
+                return Err(format!("can't evaluate field {name} in {}", print(other)));
+            }
         };
     }
-    Ok(v.clone())
+    Ok(v.cloned().unwrap_or(Value::Null))
 }
 
 fn truthy(v: &Value) -> bool {
@@ -1369,7 +1388,30 @@ mod tests {
         };
         let err = render("{{.a.x}}", &data, strict).unwrap_err();
         assert!(err.contains("no entry for key \"x\""), "{err}");
-        assert!(run("{{.x.y}}", data.clone()).is_err());
+        // A field of a missing key is missing too (Go's invalid value), not an error...
+        assert_eq!(run("{{.x.y}}", data.clone()).unwrap(), "<no value>");
+        assert_eq!(
+            run("{{.x.y.z | default \"d\"}}", data.clone()).unwrap(),
+            "d"
+        );
+        assert_eq!(run("{{(.x).y}}", data.clone()).unwrap(), "<no value>");
+        assert_eq!(
+            run("{{$v := .x}}{{$v.y}}", data.clone()).unwrap(),
+            "<no value>"
+        );
+        // ...unless missing keys are errors.
+        let err = render("{{.x.y}}", &data, strict).unwrap_err();
+        assert!(err.contains("no entry for key \"x\""), "{err}");
+        let err = render("{{(.a.x).y}}", &json!({"a": {"x": null}}), strict).unwrap_err();
+        assert!(err.contains("nil data; no entry for key \"y\""), "{err}");
+        // A key whose value is null is a nil interface: its fields are an error either way.
+        let nulled = json!({"n": null, "list": [null]});
+        assert_eq!(run("{{.n}}", nulled.clone()).unwrap(), "<no value>");
+        let err = run("{{.n.y}}", nulled.clone()).unwrap_err();
+        assert!(err.contains("nil pointer evaluating"), "{err}");
+        let err = run("{{range .list}}{{.y}}{{end}}", nulled.clone()).unwrap_err();
+        assert!(err.contains("nil pointer evaluating"), "{err}");
+        assert!(run("{{.a.b.c}}", data.clone()).is_err());
         assert!(
             run("{{ nosuchfunc .a }}", data.clone())
                 .unwrap_err()
