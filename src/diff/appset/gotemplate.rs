@@ -710,7 +710,9 @@ fn eval_cmd(
     piped: Option<Value>,
 ) -> Result<Value, String> {
     if let Some(Arg::Func(name)) = cmd.first() {
-        // `and`/`or` stop at the first deciding argument, as Go does.
+        if name == "and" || name == "or" {
+            return and_or(name == "or", &cmd[1..], dot, vars, opts, piped);
+        }
         let mut args = Vec::new();
         for a in &cmd[1..] {
             args.push(eval_arg(a, dot, vars, opts)?);
@@ -726,6 +728,33 @@ fn eval_cmd(
         return Err("only a function takes arguments".into());
     }
     eval_arg(&cmd[0], dot, vars, opts)
+}
+
+/// `and`/`or` as Go evaluates them since 1.18: the arguments in turn, stopping at the first
+/// that decides (falsy for `and`, truthy for `or`), which is the value; else the last one
+/// (the piped value, if any, comes last and is already evaluated).
+fn and_or(
+    or: bool,
+    args: &[Arg],
+    dot: &Value,
+    vars: &mut Vars,
+    opts: Options,
+    piped: Option<Value>,
+) -> Result<Value, String> {
+    let name = if or { "or" } else { "and" };
+    if args.is_empty() && piped.is_none() {
+        return Err(format!(
+            "wrong number of args for {name}: want at least 1 got 0"
+        ));
+    }
+    let mut last = Value::Null;
+    for a in args {
+        last = eval_arg(a, dot, vars, opts)?;
+        if truthy(&last) == or {
+            return Ok(last);
+        }
+    }
+    Ok(piped.unwrap_or(last))
 }
 
 fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars, opts: Options) -> Result<Value, String> {
@@ -1030,18 +1059,6 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
             arity(name, &args, 1)?;
             Value::Bool(!truthy(&args[0]))
         }
-        "and" => args
-            .iter()
-            .find(|v| !truthy(v))
-            .or(args.last())
-            .cloned()
-            .unwrap_or(Value::Null),
-        "or" => args
-            .iter()
-            .find(|v| truthy(v))
-            .or(args.last())
-            .cloned()
-            .unwrap_or(Value::Null),
         "eq" => {
             let first = args.first().ok_or("eq needs arguments")?;
             Value::Bool(args[1..].iter().any(|b| equal(first, b)))
@@ -1377,6 +1394,42 @@ mod tests {
             run("{{ $x := .env }}{{ $x }}/{{ $.env }}", data).unwrap(),
             "prod/prod"
         );
+    }
+
+    #[test]
+    fn and_or_stop_at_the_deciding_argument() {
+        let data = json!({"a": {"k": "v"}, "e": ""});
+        let strict = Options {
+            missing_key_error: true,
+        };
+        // Without `a`, `index .a "k"` would fail: Go never evaluates it.
+        assert_eq!(
+            render(
+                "{{ if and .a (index .a \"k\") }}y{{ else }}n{{ end }}",
+                &json!({}),
+                Options::default()
+            )
+            .unwrap(),
+            "n"
+        );
+        assert_eq!(
+            render("{{ or .e \"d\" .nope }}", &data, strict).unwrap(),
+            "d"
+        );
+        assert!(render("{{ or .e .nope }}", &data, strict).is_err());
+        assert_eq!(
+            run("{{ and .a (index .a \"k\") }}", data.clone()).unwrap(),
+            "v"
+        );
+        assert_eq!(
+            run("{{ and 1 0 2 }}|{{ or 0 \"\" }}", data.clone()).unwrap(),
+            "0|"
+        );
+        assert_eq!(
+            run("{{ .e | or 0 }}|{{ 3 | and 1 }}", data.clone()).unwrap(),
+            "|3"
+        );
+        assert!(run("{{ and }}", data).is_err());
     }
 
     #[test]
