@@ -515,25 +515,31 @@ fn matrix(cx: &Context, spec: &Value, depth: usize) -> Result<Vec<Params>, Stop>
                     "a matrix gives more than {MAX_PARAM_SETS} parameter sets: over platc's budget, not evaluated offline"
                 )));
             }
-            let mut p = a.clone();
-            for (k, v) in b {
-                if cx.mode.is_go() {
+            if cx.mode.is_go() {
+                // Argo CD's matrix merges the second generator's parameters, then the first's
+                // over them: on a clash the first generator wins.
+                let mut p = b;
+                for (k, v) in a.clone() {
                     match p.get_mut(&k) {
                         Some(existing) => crate::diff::render::merge(existing, v),
                         None => {
                             p.insert(k, v);
                         }
                     }
-                } else {
-                    if let Some(old) = p.get(&k)
-                        && *old != v
-                    {
-                        return Err(Stop::Failed(format!(
-                            "matrix: both generators give the parameter `{k}`, with different values"
-                        )));
-                    }
-                    p.insert(k, v);
                 }
+                out.push(p);
+                continue;
+            }
+            let mut p = a.clone();
+            for (k, v) in b {
+                if let Some(old) = p.get(&k)
+                    && *old != v
+                {
+                    return Err(Stop::Failed(format!(
+                        "matrix: both generators give the parameter `{k}`, with different values"
+                    )));
+                }
+                p.insert(k, v);
             }
             out.push(p);
         }

@@ -421,6 +421,20 @@ mod tests {
     }
 
     #[test]
+    fn matrix_go_parameters_of_the_first_generator_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::new(dir.path(), [URL.to_string()]);
+        let appset = json!({"spec": {"goTemplate": true, "generators": [{"matrix": {"generators": [
+            {"list": {"elements": [{"n": "first", "m": {"a": "1", "b": "1"}}]}},
+            {"list": {"elements": [{"n": "second", "o": "2", "m": {"b": "2", "c": "2"}}]}}]}}],
+            "template": {"metadata": {"name": "{{.n}}-{{.o}}-{{.m.a}}{{.m.b}}{{.m.c}}"}, "spec": {}}}});
+        assert_eq!(
+            names(&expand(dir.path(), &repo, &[], &appset).unwrap()),
+            ["first-2-112"]
+        );
+    }
+
+    #[test]
     fn over_budget_appsets_are_noted_not_expanded() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repo::new(dir.path(), [URL.to_string()]);
