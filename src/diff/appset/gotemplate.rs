@@ -258,32 +258,7 @@ fn parse_list(
         match word {
             "end" | "else" => return Ok((nodes, Some(action.to_string()))),
             "if" => nodes.push(parse_if(rest, pieces, at, depth + 1)?),
-            "with" | "range" => {
-                let pipe = parse_pipeline(rest, depth)?;
-                let (body, end) = parse_list(pieces, at, depth + 1)?;
-                let otherwise = match end.as_deref() {
-                    Some("end") => Vec::new(),
-                    Some("else") => {
-                        let (o, end) = parse_list(pieces, at, depth + 1)?;
-                        expect_end(end)?;
-                        o
-                    }
-                    other => return Err(format!("`{word}` is not closed: {other:?}")),
-                };
-                nodes.push(if word == "with" {
-                    Node::With {
-                        pipe,
-                        body,
-                        otherwise,
-                    }
-                } else {
-                    Node::Range {
-                        pipe,
-                        body,
-                        otherwise,
-                    }
-                });
-            }
+            "with" | "range" => nodes.push(parse_with_or_range(word, rest, pieces, at, depth + 1)?),
             "define" | "template" | "block" | "break" | "continue" => {
                 return Err(format!("`{word}` is not supported offline"));
             }
@@ -291,6 +266,57 @@ fn parse_list(
         }
     }
     Ok((nodes, None))
+}
+
+/// `{{with x}}` or `{{range x}}` up to its `end`; `{{else with y}}` (Go 1.23) is
+/// `{{else}}{{with y}}...{{end}}` whose `end` closes both.
+fn parse_with_or_range(
+    word: &str,
+    head: &str,
+    pieces: &[Piece],
+    at: &mut usize,
+    depth: usize,
+) -> Result<Node, String> {
+    if depth > MAX_NESTING {
+        return Err(too_deep());
+    }
+    let pipe = parse_pipeline(head, depth)?;
+    let (body, end) = parse_list(pieces, at, depth)?;
+    let end = end.ok_or_else(|| format!("`{word}` is not closed by `end`"))?;
+    let otherwise = if end == "end" {
+        Vec::new()
+    } else {
+        let (_, rest) = split_word(&end);
+        let (next, next_rest) = split_word(rest);
+        if rest.is_empty() {
+            let (o, end) = parse_list(pieces, at, depth)?;
+            expect_end(end)?;
+            o
+        } else if word == "with" && next == "with" {
+            vec![parse_with_or_range(
+                "with",
+                next_rest,
+                pieces,
+                at,
+                depth + 1,
+            )?]
+        } else {
+            return Err(format!("`{{{{{end}}}}}` cannot follow `{word}`"));
+        }
+    };
+    Ok(if word == "with" {
+        Node::With {
+            pipe,
+            body,
+            otherwise,
+        }
+    } else {
+        Node::Range {
+            pipe,
+            body,
+            otherwise,
+        }
+    })
 }
 
 fn too_deep() -> String {
@@ -318,11 +344,15 @@ fn parse_if(cond: &str, pieces: &[Piece], at: &mut usize, depth: usize) -> Resul
                 otherwise: Vec::new(),
             });
         }
-        let (_, rest) = split_word(&end);
-        let (word, rest) = split_word(rest);
+        let (_, after_else) = split_word(&end);
+        let (word, rest) = split_word(after_else);
         if word == "if" {
             cond = rest.to_string();
             continue;
+        }
+        if !after_else.is_empty() {
+            // Go allows `else if` after `if`, `else with` only after `with`.
+            return Err(format!("`{{{{{end}}}}}` cannot follow `if`"));
         }
         let (otherwise, end) = parse_list(pieces, at, depth)?;
         expect_end(end)?;
@@ -924,6 +954,62 @@ fn compare(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
     }
 }
 
+/// JSON as Go's encoding/json marshals it (sprig's `toJson`): map keys sorted, and `<`, `>`,
+/// `&`, U+2028 and U+2029 escaped, so the text is safe in HTML.
+fn go_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => go_json_string(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json_string(k, out);
+                out.push(':');
+                go_json(&m[k], out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn go_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// sprig's `quote`: Go's `%q`.
 fn go_quote(s: &str) -> String {
     let mut out = String::from("\"");
@@ -1287,7 +1373,9 @@ fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
         }
         "toJson" => {
             arity(name, &args, 1)?;
-            Value::String(serde_json::to_string(&args[0]).map_err(|e| e.to_string())?)
+            let mut out = String::new();
+            go_json(&args[0], &mut out);
+            Value::String(out)
         }
         "toYaml" => {
             arity(name, &args, 1)?;
@@ -1530,6 +1618,23 @@ mod tests {
         over(run("{{range 10}}{{end}}", data.clone()));
         refill();
         assert_eq!(run("{{range 3}}{{.}}{{end}}", data).unwrap(), "012");
+    }
+
+    #[test]
+    fn else_with_and_to_json_as_go_does() {
+        let data = json!({"a": "", "b": "B", "m": {"z": "<&>", "a": [1, "\u{2028}\t"]}});
+        let t = "{{with .a}}a{{else with .b}}{{.}}{{else}}none{{end}}";
+        assert_eq!(run(t, data.clone()).unwrap(), "B");
+        let t = "{{with .a}}a{{else with .nope}}{{.}}{{else with .nope}}x{{else}}none{{end}}";
+        assert_eq!(run(t, data.clone()).unwrap(), "none");
+        // `else with` only follows `with`; `else if` only `if`.
+        assert!(run("{{if .a}}a{{else with .b}}b{{end}}", data.clone()).is_err());
+        assert!(run("{{with .a}}a{{else if .b}}b{{end}}", data.clone()).is_err());
+        assert!(run("{{range .a}}a{{else with .b}}b{{end}}", data.clone()).is_err());
+        assert_eq!(
+            run("{{ toJson .m }}", data).unwrap(),
+            r#"{"a":[1,"\u2028\t"],"z":"\u003c\u0026\u003e"}"#
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn render_str(
     unresolved: &mut BTreeSet<String>,
 ) -> Result<String, String> {
     match mode {
-        Mode::Fast => Ok(fast(text, params, unresolved)),
+        Mode::Fast => fast(text, params, unresolved),
         Mode::Go(opts) => gotemplate::render(text, &Value::Object(params.clone()), opts),
     }
 }
@@ -65,16 +65,23 @@ pub fn render_value(
 }
 
 /// fasttemplate as Argo CD calls it: `{{ key }}` (spaces trimmed) is the parameter's
-/// value; a tag no parameter has is left as written.
-fn fast(text: &str, params: &Map<String, Value>, unresolved: &mut BTreeSet<String>) -> String {
+/// value; a tag no parameter has is left as written; a `{{` never closed fails the
+/// ApplicationSet (fasttemplate's "Cannot find end tag").
+fn fast(
+    text: &str,
+    params: &Map<String, Value>,
+    unresolved: &mut BTreeSet<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
+            return Err(format!(
+                "`{}` opens a `{{{{` that no `}}}}` closes",
+                &rest[start..].chars().take(40).collect::<String>()
+            ));
         };
         let tag = &after[..end];
         match params.get(tag.trim()) {
@@ -87,7 +94,7 @@ fn fast(text: &str, params: &Map<String, Value>, unresolved: &mut BTreeSet<Strin
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 /// Nested parameters as dotted keys with text values (how Argo CD flattens a git file
@@ -140,6 +147,9 @@ mod tests {
             json!({"ana-k": "web/{{nope}}"})
         );
         assert_eq!(unresolved.into_iter().collect::<Vec<_>>(), ["nope"]);
+        // Argo CD's fasttemplate refuses a tag never closed.
+        let err = render_str("a-{{name", params, Mode::Fast, &mut BTreeSet::new()).unwrap_err();
+        assert!(err.contains("no `}}` closes"), "{err}");
     }
 
     #[test]
