@@ -450,3 +450,343 @@ fn build_says_what_it_changed_per_environment() {
     assert!(err.contains(": no change"), "{err}");
     assert!(!err.contains("added ("), "{err}");
 }
+
+// ---- ApplicationSets: their generators expanded, their Applications rendered ----
+
+/// A repository holding `files`, committed on `main`, with an origin remote naming it.
+fn repo_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        write_file(dir.path(), path, text);
+    }
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["remote", "add", "origin", URL]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-q", "-m", "base"]);
+    dir
+}
+
+fn write_file(dir: &Path, path: &str, text: &str) {
+    let p = dir.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn config_map(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: \"1\"}}\n")
+}
+
+/// An ApplicationSet with `generators` (YAML, indented for `spec.generators`) and a template
+/// deploying `{name}` from the folder `{path}`.
+fn appset(generators: &str, go: bool, name: &str, path: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: set, namespace: argocd}}\nspec:\n  goTemplate: {go}\n  generators:\n{generators}  template:\n    metadata: {{name: '{name}'}}\n    spec:\n      project: default\n      destination: {{name: prod, namespace: '{name}'}}\n      source: {{repoURL: {URL}, path: '{path}'}}\n"
+    )
+}
+
+fn app_named<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no Application {name}: {json}"))
+}
+
+#[test]
+fn a_list_element_added_shows_a_new_application_with_its_objects() {
+    let list = |names: &[&str]| {
+        let elements: Vec<String> = names.iter().map(|n| format!("{{team: {n}}}")).collect();
+        appset(
+            &format!("    - list: {{elements: [{}]}}\n", elements.join(", ")),
+            false,
+            "team-{{team}}",
+            "teams/{{team}}",
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &list(&["a"])),
+        ("teams/a/cm.yaml", &config_map("a-settings")),
+        ("teams/b/cm.yaml", &config_map("b-settings")),
+    ]);
+    // Nothing changed: nothing to say (the ApplicationSet is expanded on both sides alike).
+    let (code, out, err) = diff(dir.path(), &[]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    write_file(dir.path(), "apps/set.yaml", &list(&["a", "b"]));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "team-b");
+    assert_eq!(app["status"], "added");
+    assert_eq!(app["applicationSet"], "set");
+    // The Application itself, and what it deploys.
+    assert_eq!(
+        app["added"],
+        serde_json::json!([{"group": "", "kind": "ConfigMap", "namespace": "team-b", "name": "b-settings"},
+            {"group": "argoproj.io", "kind": "Application", "namespace": "argocd", "name": "team-b"}])
+    );
+    // The ApplicationSet itself changed as an object; team-a did not change at all.
+    let set = app_named(&json, "set");
+    assert_eq!(set["kind"], "ApplicationSet");
+    assert!(
+        set["changed"][0]["fields"][0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("spec.generators")
+    );
+    assert!(
+        json["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["name"] != "team-a")
+    );
+    // Named under its ApplicationSet in text and markdown.
+    let (_, text, _) = diff(dir.path(), &[]);
+    assert!(
+        text.contains("prod/team-b Application of ApplicationSet set"),
+        "{text}"
+    );
+    assert!(text.contains("+ ConfigMap team-b/b-settings"), "{text}");
+    let (_, md, _) = diff(dir.path(), &["--format", "markdown"]);
+    assert!(md.contains("| prod | set / team-b | added | 2 |"), "{md}");
+}
+
+#[test]
+fn a_git_directories_generator_picks_up_a_new_folder() {
+    let set = appset(
+        &format!(
+            "    - git:\n        repoURL: {URL}\n        revision: HEAD\n        directories: [{{path: 'teams/*'}}, {{path: teams/old, exclude: true}}]\n"
+        ),
+        false,
+        "team-{{path.basename}}",
+        "{{path}}",
+    );
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set),
+        ("teams/a/cm.yaml", &config_map("a-settings")),
+        ("teams/old/cm.yaml", &config_map("old-settings")),
+    ]);
+    write_file(dir.path(), "teams/new/cm.yaml", &config_map("new-settings"));
+    write_file(dir.path(), "teams/a/more.yaml", &config_map("a-more"));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let apps = json["applications"].as_array().unwrap();
+    let names: Vec<&str> = apps.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    // Excluded folders generate nothing; the ApplicationSet itself is unchanged.
+    assert_eq!(names, ["team-a", "team-new"], "{json}");
+    assert_eq!(apps[0]["status"], "changed");
+    assert_eq!(apps[0]["added"][0]["name"], "a-more");
+    assert_eq!(apps[1]["status"], "added");
+    assert_eq!(apps[1]["added"][0]["name"], "new-settings");
+}
+
+#[test]
+fn a_go_template_with_index_and_a_pipe() {
+    let set = appset(
+        &format!(
+            "    - git:\n        repoURL: {URL}\n        revision: HEAD\n        directories: [{{path: 'teams/*'}}]\n"
+        ),
+        true,
+        "{{ index .path.segments 1 | upper | replace \"_\" \"-\" | lower }}-app",
+        "{{ .path.path }}",
+    );
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set),
+        ("teams/My_Team/cm.yaml", &config_map("old")),
+    ]);
+    write_file(dir.path(), "teams/My_Team/cm.yaml", &config_map("new"));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "my-team-app");
+    assert_eq!(app["removed"][0]["name"], "old");
+    assert_eq!(app["added"][0]["name"], "new");
+    assert_eq!(app["added"][0]["namespace"], "my-team-app");
+}
+
+#[test]
+fn a_clusters_generator_reads_the_cluster_secrets_of_the_repository() {
+    let set = appset(
+        "    - clusters: {selector: {matchLabels: {tier: edge}}}\n",
+        false,
+        "edge-{{nameNormalized}}",
+        "edge",
+    );
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set),
+        ("edge/cm.yaml", &config_map("edge")),
+    ]);
+    let (code, out, err) = diff(dir.path(), &[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, ""),
+        "no cluster matches yet: {err}"
+    );
+    write_file(
+        dir.path(),
+        "clusters/edge-1.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: edge-1\n  namespace: argocd\n  labels: {argocd.argoproj.io/secret-type: cluster, tier: edge}\ntype: Opaque\nstringData: {name: Edge_1, server: 'https://edge-1.example.org:6443'}\n",
+    );
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "edge-edge-1");
+    assert_eq!(app["status"], "added");
+    assert_eq!(app["added"][0]["name"], "edge");
+}
+
+#[test]
+fn an_unsupported_generator_is_compared_as_an_object_with_a_note() {
+    let set = |org: &str| {
+        appset(
+            &format!("    - scmProvider: {{github: {{organization: {org}}}}}\n"),
+            false,
+            "{{repository}}",
+            "apps",
+        )
+    };
+    let dir = repo_of(&[("apps/set.yaml", &set("club"))]);
+    write_file(dir.path(), "apps/set.yaml", &set("club2"));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let apps = json["applications"].as_array().unwrap();
+    assert_eq!(apps.len(), 1, "{json}");
+    assert_eq!(apps[0]["kind"], "ApplicationSet");
+    assert_eq!(
+        apps[0]["changed"][0]["fields"],
+        serde_json::json!([{"path": "spec.generators[0].scmProvider.github.organization", "before": "club", "after": "club2"}])
+    );
+    let note = apps[0]["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("`scmProvider` generator cannot run offline"),
+        "{note}"
+    );
+}
+
+#[test]
+fn a_template_error_on_one_side_keeps_the_applications_and_says_so() {
+    let set = |key: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: set, namespace: argocd}}\nspec:\n  goTemplate: true\n  goTemplateOptions: [\"missingkey=error\"]\n  generators:\n    - list: {{elements: [{{team: a}}]}}\n  template:\n    metadata: {{name: '{{{{.{key}}}}}'}}\n    spec: {{destination: {{name: prod, namespace: x}}, source: {{repoURL: {URL}, path: teams/a}}}}\n"
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set("team")),
+        ("teams/a/cm.yaml", &config_map("a")),
+    ]);
+    write_file(dir.path(), "apps/set.yaml", &set("tema"));
+    let (code, json) = json(dir.path());
+    // An incomplete diff.
+    assert_eq!(code, 2, "{json}");
+    let apps = json["applications"].as_array().unwrap();
+    // Not "Application a removed": Argo CD keeps them when the template fails.
+    assert_eq!(apps.len(), 1, "{json}");
+    let error = apps[0]["errors"][0].as_str().unwrap();
+    assert!(
+        error.starts_with("work tree: not expanded") && error.contains("\"tema\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_sandboxes_application_set_of_a_compiled_spec_expands() {
+    for at_runtime in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join("compile/sandboxes"), dir.path());
+        if at_runtime {
+            edit(
+                dir.path(),
+                "platform/platform.yaml",
+                "members: members.yaml",
+                "members: members.yaml\n    membersAtRuntime: true",
+            );
+        }
+        git_in(dir.path(), &["init", "-q"]);
+        git_in(dir.path(), &["add", "-A"]);
+        git_in(dir.path(), &["commit", "-q", "-m", "base"]);
+        let members = dir.path().join("platform/members.yaml");
+        let mut text = std::fs::read_to_string(&members).unwrap();
+        text.push_str("- name: cara\n");
+        std::fs::write(&members, text).unwrap();
+        let (code, json) = json(dir.path());
+        assert_eq!(code, 1, "{json}");
+        let apps = json["applications"].as_array().unwrap();
+        let added: Vec<&serde_json::Value> = apps
+            .iter()
+            .filter(|a| a["applicationSet"].is_string())
+            .collect();
+        assert_eq!(added.len(), 1, "runtime {at_runtime}: {json}");
+        assert_eq!(added[0]["name"], "sandboxes-cara-prod");
+        assert_eq!(added[0]["status"], "added");
+        assert_eq!(added[0]["applicationSet"], "sandboxes-prod");
+        assert!(
+            added[0]["sources"]
+                .to_string()
+                .contains("\"releaseName\",\"after\":\"cara\""),
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn an_application_the_sync_policy_keeps_says_so() {
+    let list = |names: &[&str]| {
+        let elements: Vec<String> = names.iter().map(|n| format!("{{team: {n}}}")).collect();
+        appset(
+            &format!("    - list: {{elements: [{}]}}\n", elements.join(", ")),
+            false,
+            "team-{{team}}",
+            "teams/{{team}}",
+        )
+        .replace(
+            "spec:\n  goTemplate",
+            "spec:\n  syncPolicy: {applicationsSync: create-only}\n  goTemplate",
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &list(&["a", "b"])),
+        ("teams/a/cm.yaml", &config_map("a-settings")),
+        ("teams/b/cm.yaml", &config_map("b-settings")),
+    ]);
+    write_file(dir.path(), "apps/set.yaml", &list(&["a"]));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "team-b");
+    assert_eq!(app["status"], "removed");
+    assert_eq!(app["removed"][0]["name"], "b-settings");
+    assert!(
+        app["notes"]
+            .to_string()
+            .contains("`create-only`: Argo CD leaves this Application in place"),
+        "{app}"
+    );
+}
+
+#[test]
+fn a_cluster_label_change_shows_on_the_generated_application() {
+    let set = appset(
+        "    - clusters: {selector: {matchLabels: {tier: edge}}}\n",
+        false,
+        "edge-{{nameNormalized}}",
+        "edge",
+    )
+    .replace("project: default", "project: '{{metadata.labels.team}}'");
+    let secret = |team: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: edge-1\n  labels: {{argocd.argoproj.io/secret-type: cluster, tier: edge, team: {team}}}\nstringData: {{name: edge-1, server: 'https://edge-1.example.org'}}\n"
+        )
+    };
+    let dir = repo_of(&[
+        ("apps/set.yaml", &set),
+        ("edge/cm.yaml", &config_map("edge")),
+        ("clusters/edge-1.yaml", &secret("blue")),
+    ]);
+    write_file(dir.path(), "clusters/edge-1.yaml", &secret("green"));
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "edge-edge-1");
+    assert_eq!(app["status"], "changed");
+    assert_eq!(app["changed"][0]["object"]["kind"], "Application");
+    assert_eq!(
+        app["changed"][0]["fields"],
+        serde_json::json!([{"path": "spec.project", "before": "blue", "after": "green"}])
+    );
+}

@@ -74,7 +74,7 @@ pub fn render_within(diff: &Diff, limit: usize) -> String {
         rows.push(format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
             cell(&app.environment),
-            cell(&app.name),
+            cell(&app.name_shown()),
             status(app),
             app.added.len(),
             app.changed.len(),
@@ -155,7 +155,7 @@ fn details(app: &AppChange) -> String {
         out,
         "<details><summary><b>{} / {}</b> ({}): {}</summary>\n",
         html(&app.environment),
-        html(&app.name),
+        html(&app.name_shown()),
         html(&app.file),
         super::text::counts(app)
     );

@@ -6,6 +6,7 @@
 //! rendered offline, are compared by their settings and merged values. No value of a Secret,
 //! and no value the credential scanner flags, is ever shown whole.
 
+pub mod appset;
 pub mod compare;
 pub mod git;
 pub mod ignore;
@@ -79,6 +80,9 @@ pub struct AppChange {
     pub environment: String,
     pub kind: String,
     pub name: String,
+    /// The ApplicationSet that generates this Application.
+    #[serde(rename = "applicationSet", skip_serializing_if = "Option::is_none")]
+    pub application_set: Option<String>,
     pub file: String,
     pub status: Status,
     /// Chart and other-repository sources whose settings or values change.
@@ -118,6 +122,22 @@ impl Diff {
 }
 
 impl AppChange {
+    /// `Application`, or `Application of ApplicationSet NAME` for a generated one.
+    pub fn kind_shown(&self) -> String {
+        match &self.application_set {
+            Some(set) => format!("{} of ApplicationSet {set}", self.kind),
+            None => self.kind.clone(),
+        }
+    }
+
+    /// The name, under its ApplicationSet for a generated Application (`set / app`).
+    pub fn name_shown(&self) -> String {
+        match &self.application_set {
+            Some(set) => format!("{set} / {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// A chart's version or name change, for the summary table (`cert-manager v1 → v2`).
     pub fn chart_bumps(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -189,15 +209,141 @@ pub fn compare_sides(
 /// Every Application of one side with what it deploys, by identity.
 pub type RenderedSide = BTreeMap<AppKey, (AppDef, Rendered)>;
 
-/// Find and render every Application of a folder (those `--path` keeps).
+/// Find and render every Application of a folder (those `--path` keeps), the Applications
+/// its ApplicationSets generate included.
 pub fn render_side(renderer: &Renderer, root: &Path, opts: &Options) -> RenderedSide {
-    let apps: Vec<(AppKey, AppDef)> = index(side::applications(root), opts).into_iter().collect();
+    let found = side::scan(root);
+    let (all, expansions) = expand_sets(renderer, root, found);
+    let apps: Vec<(AppKey, AppDef)> = index(all, opts).into_iter().collect();
     apps.into_par_iter()
         .map(|(key, app)| {
-            let rendered = renderer.render(root, &app.object);
+            let rendered = if app.kind == "ApplicationSet" {
+                appset_as_object(&app, expansions.get(&key))
+            } else {
+                let mut rendered = renderer.render(root, &app.object);
+                if app.parent.is_some() {
+                    // The generated Application is itself an object its ApplicationSet
+                    // creates: a template change to its project or sync policy shows here.
+                    rendered.objects.insert(
+                        ObjectKey {
+                            group: "argoproj.io".into(),
+                            kind: "Application".into(),
+                            namespace: app.namespace.clone(),
+                            name: app.name.clone(),
+                        },
+                        app.object.clone(),
+                    );
+                }
+                rendered
+            };
             (key, (app, rendered))
         })
         .collect()
+}
+
+/// What expanding an ApplicationSet said: notes, and why it could not be expanded.
+#[derive(Debug, Default, Clone)]
+struct Said {
+    notes: Vec<String>,
+    errors: Vec<String>,
+}
+
+/// The side's Applications followed by those its ApplicationSets generate (a hand-written
+/// Application keeps its name when a generated one has it too).
+fn expand_sets(
+    renderer: &Renderer,
+    root: &Path,
+    found: side::Found,
+) -> (Vec<AppDef>, BTreeMap<AppKey, Said>) {
+    let mut apps = found.applications;
+    // Of two ApplicationSets alike, the first is compared (as `index` keeps it).
+    let mut seen = BTreeSet::new();
+    let first: Vec<bool> = apps.iter().map(|a| seen.insert(a.key())).collect();
+    let results: Vec<(usize, Result<appset::Expansion, appset::Stop>)> = apps
+        .par_iter()
+        .enumerate()
+        .filter(|(i, a)| a.kind == "ApplicationSet" && first[*i])
+        .map(|(i, a)| {
+            (
+                i,
+                appset::expand(root, &renderer.repo, &found.clusters, &a.object),
+            )
+        })
+        .collect();
+    let mut generated = Vec::new();
+    let mut said = BTreeMap::new();
+    for (i, result) in results {
+        let set = &mut apps[i];
+        let mut s = Said::default();
+        match result {
+            Ok(e) => {
+                set.expanded = Some(true);
+                s.notes = e.notes;
+                for object in e.applications {
+                    let name = object
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    generated.push(AppDef {
+                        kind: "Application".into(),
+                        env: side::environment(&object),
+                        namespace: set.namespace.clone(),
+                        name,
+                        file: set.file.clone(),
+                        object,
+                        parent: Some(set.key()),
+                        expanded: None,
+                    });
+                }
+            }
+            Err(appset::Stop::Unsupported(why)) => {
+                set.expanded = Some(false);
+                s.notes
+                    .push(format!("not expanded, compared as an object: {why}"));
+            }
+            Err(appset::Stop::Failed(why)) => {
+                set.expanded = Some(false);
+                s.errors.push(format!("not expanded: {why}"));
+            }
+        }
+        said.insert(set.key(), s);
+    }
+    // Two owners for one Application: Argo CD would have them fight over it.
+    let mut taken: BTreeSet<AppKey> = apps.iter().map(AppDef::key).collect();
+    for g in generated {
+        if !taken.insert(g.key()) {
+            if let Some(s) = g.parent.as_ref().and_then(|p| said.get_mut(p)) {
+                s.notes.push(format!(
+                    "generates `{}`, which another Application or ApplicationSet of this side already defines: the first one found is compared",
+                    g.name
+                ));
+            }
+            continue;
+        }
+        apps.push(g);
+    }
+    (apps, said)
+}
+
+/// An ApplicationSet compared as the object it is (its own fields), with what expanding
+/// it said.
+fn appset_as_object(app: &AppDef, said: Option<&Said>) -> Rendered {
+    let mut out = Rendered::default();
+    out.objects.insert(
+        ObjectKey {
+            group: "argoproj.io".into(),
+            kind: "ApplicationSet".into(),
+            namespace: app.namespace.clone(),
+            name: app.name.clone(),
+        },
+        app.object.clone(),
+    );
+    if let Some(s) = said {
+        out.notes = s.notes.clone();
+        out.errors = s.errors.clone();
+    }
+    out
 }
 
 /// The Applications that differ between two rendered sides, by environment and name.
@@ -206,20 +352,75 @@ pub fn compare_rendered(
     after: &RenderedSide,
     unified: bool,
 ) -> Vec<AppChange> {
-    let keys: BTreeSet<&AppKey> = before.keys().chain(after.keys()).collect();
+    // An ApplicationSet not expanded on one side: its Applications are unknown there, so
+    // neither side's are compared (it is compared as an object, with the reason).
+    let unexpanded: BTreeSet<&AppKey> = before
+        .iter()
+        .chain(after.iter())
+        .filter(|(_, (def, _))| def.expanded == Some(false))
+        .map(|(k, _)| k)
+        .collect();
+    let generated_by_unexpanded = |key: &AppKey| {
+        [before.get(key), after.get(key)]
+            .into_iter()
+            .flatten()
+            .any(|(def, _)| def.parent.as_ref().is_some_and(|p| unexpanded.contains(p)))
+    };
+    let keys: BTreeSet<&AppKey> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| !generated_by_unexpanded(k))
+        .collect();
     let keys: Vec<&AppKey> = keys.into_iter().collect();
     let mut changes: Vec<AppChange> = keys
         .par_iter()
         .filter_map(|key| {
             let b = before.get(*key).map(|(a, r)| (a, r));
             let a = after.get(*key).map(|(a, r)| (a, r));
-            compare_app(b, a, unified)
+            let mut change = compare_app(b, a, unified)?;
+            let parent = a.or(b).and_then(|(def, _)| def.parent.as_ref());
+            let set = parent.and_then(|p| after.get(p).or_else(|| before.get(p)));
+            if let Some(note) = set.and_then(|(s, _)| held_back(&s.object, change.status)) {
+                change.notes.push(note);
+            }
+            Some(change)
         })
         .collect();
-    changes.sort_by(|x, y| {
-        (&x.environment, &x.name, &x.kind).cmp(&(&y.environment, &y.name, &y.kind))
-    });
+    // An ApplicationSet's Applications follow it.
+    let order = |c: &AppChange| {
+        (
+            c.environment.clone(),
+            c.application_set.clone().unwrap_or_else(|| c.name.clone()),
+            c.application_set.is_some(),
+            c.name.clone(),
+            c.kind.clone(),
+        )
+    };
+    changes.sort_by_key(order);
     changes
+}
+
+/// What an ApplicationSet's `syncPolicy.applicationsSync` keeps Argo CD from doing to a
+/// generated Application that changes or disappears.
+fn held_back(appset: &Value, status: Status) -> Option<String> {
+    let policy = appset
+        .pointer("/spec/syncPolicy/applicationsSync")
+        .and_then(Value::as_str)?;
+    let (updates, deletes) = match policy {
+        "create-only" => (false, false),
+        "create-update" => (true, false),
+        "create-delete" => (false, true),
+        _ => return None,
+    };
+    match status {
+        Status::Removed if !deletes => Some(format!(
+            "the ApplicationSet's applicationsSync is `{policy}`: Argo CD leaves this Application in place"
+        )),
+        Status::Changed if !updates => Some(format!(
+            "the ApplicationSet's applicationsSync is `{policy}`: Argo CD does not update this Application"
+        )),
+        _ => None,
+    }
 }
 
 /// Environment, kind, namespace and name.
@@ -416,6 +617,7 @@ fn compare_app(
         environment: def.env.clone(),
         kind: def.kind.clone(),
         name: def.name.clone(),
+        application_set: def.parent.as_ref().map(|p| p.3.clone()),
         file: def.file.clone(),
         status,
         sources,

@@ -31,6 +31,11 @@ pub struct AppDef {
     /// The file it is written in, repo-relative.
     pub file: String,
     pub object: Value,
+    /// For an Application an ApplicationSet generates: that ApplicationSet's identity.
+    pub parent: Option<(String, String, String, String)>,
+    /// For an ApplicationSet: whether it was expanded into its Applications on this side
+    /// (None when it was not: it is then compared as an object only).
+    pub expanded: Option<bool>,
 }
 
 impl AppDef {
@@ -152,6 +157,19 @@ pub fn short(commit: &str) -> &str {
 /// Every Application and ApplicationSet in the side's YAML and JSON files (those git does
 /// not ignore), in path order.
 pub fn applications(root: &Path) -> Vec<AppDef> {
+    scan(root).applications
+}
+
+/// What one side declares to Argo CD.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub applications: Vec<AppDef>,
+    /// The clusters of its Argo CD cluster Secrets, by name (the first of a name wins).
+    pub clusters: Vec<super::appset::Cluster>,
+}
+
+/// The Applications, ApplicationSets and cluster Secrets of a side, in path order.
+pub fn scan(root: &Path) -> Found {
     let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
         .require_git(false)
         .build()
@@ -165,6 +183,7 @@ pub fn applications(root: &Path) -> Vec<AppDef> {
         .collect();
     files.sort();
     let mut apps = Vec::new();
+    let mut clusters: Vec<super::appset::Cluster> = Vec::new();
     for path in files {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
@@ -182,6 +201,14 @@ pub fn applications(root: &Path) -> Vec<AppDef> {
                 .api_version()
                 .is_some_and(|v| v.starts_with("argoproj.io/"));
             let kind = object.kind().unwrap_or_default().to_string();
+            if kind == "Secret" {
+                if let Some(c) = super::appset::Cluster::from_secret(&object.node.to_json())
+                    && !clusters.iter().any(|k| k.name == c.name)
+                {
+                    clusters.push(c);
+                }
+                continue;
+            }
             if !is_argo || !(kind == "Application" || kind == "ApplicationSet") {
                 continue;
             }
@@ -201,14 +228,20 @@ pub fn applications(root: &Path) -> Vec<AppDef> {
                 namespace,
                 file: rel.clone(),
                 object: value,
+                parent: None,
+                expanded: None,
             });
         }
     }
-    apps
+    clusters.sort_by(|a, b| a.name.cmp(&b.name));
+    Found {
+        applications: apps,
+        clusters,
+    }
 }
 
 /// The environment an Application deploys to, for the summary.
-fn environment(app: &Value) -> String {
+pub fn environment(app: &Value) -> String {
     if let Some(env) = app
         .pointer("/metadata/labels/platc.io~1environment")
         .and_then(Value::as_str)

@@ -76,7 +76,7 @@ pub fn render(diff: &Diff, color: bool) -> String {
             out,
             "{} {} ({}, {}): {status}",
             p.bold(&esc(&format!("{}/{}", app.environment, app.name))),
-            esc(&app.kind),
+            esc(&app.kind_shown()),
             esc(&app.file),
             counts(app)
         );
