@@ -153,6 +153,11 @@ pub fn generate(
     spec_file: &str,
     kustomize: Option<&Path>,
 ) -> Result<String, Refusal> {
+    // The repository's limits bound everything below.
+    let mut sources = Sources::default();
+    let settings = crate::config::load_from(&req.root, None, &mut sources)
+        .map_err(|findings| Refusal::Findings(findings, sources.clone()))?;
+    crate::limits::install(settings.config.limits);
     current_with_spec(req, spec_file)?;
     let (manifests, label) = render(req, kustomize)?;
     let read = crate::manifest::read_objects(&label, &manifests);

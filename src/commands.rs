@@ -443,6 +443,14 @@ fn print_report_objects(
 
 /// Load and compile, or print why not (exit code 2).
 fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, tree::Tree), i32> {
+    // The settings come first: their limits bound the spec's reading and the compiler.
+    let file = cx.config.as_ref().map(|f| cx.start.join(f));
+    let settings =
+        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
+            print_report(cx, findings, sources, 1);
+            USAGE
+        })?;
+    crate::limits::install(settings.config.limits);
     let spec = spec::load(&cx.root, &cx.spec_file, sources).map_err(|e| {
         print_report(cx, e.findings, sources, sources.len());
         USAGE
@@ -454,12 +462,6 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
     })?;
     // Nothing is written or compared while the output would carry a credential, judged as
     // `platc secrets` judges the files it comes from (excludes, baseline, platc:allow).
-    let file = cx.config.as_ref().map(|f| cx.start.join(f));
-    let settings =
-        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
-            print_report(cx, findings, sources, 1);
-            USAGE
-        })?;
     let baseline = cx.root.join(crate::secrets::baseline::DEFAULT_FILE);
     let accepted = crate::secrets::baseline::read(&baseline).map_err(|e| {
         print_error!("{e}");
@@ -571,6 +573,7 @@ fn settings(
             print_report(cx, findings, sources, 1);
             USAGE
         })?;
+    crate::limits::install(settings.config.limits);
     if settings.found {
         cx.note(format_args!("settings: {}", settings.file));
     } else {
