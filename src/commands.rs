@@ -1057,6 +1057,12 @@ fn diff(
             cx.note(note);
         }
     }
+    for file in &diff.unread {
+        eprintln!(
+            "warning: {}",
+            crate::report::escape_control_in_message(file)
+        );
+    }
     let out = match cx.format {
         Format::Json => crate::diff::json(&diff),
         Format::Markdown => crate::diff::markdown::render(&diff),

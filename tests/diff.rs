@@ -450,3 +450,24 @@ fn build_says_what_it_changed_per_environment() {
     assert!(err.contains(": no change"), "{err}");
     assert!(!err.contains("added ("), "{err}");
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_said_not_silently_left_out() {
+    let dir = repo();
+    // apps/web.yaml is about 400 bytes; the other Applications are smaller.
+    std::fs::write(
+        dir.path().join(".platc.yaml"),
+        "limits:\n  fileSize: 300B\n",
+    )
+    .unwrap();
+    let (code, out, err) = diff(dir.path(), &[]);
+    assert!(
+        err.contains(
+            "warning: `apps/web.yaml` is 390 bytes, over the 300 bytes read limit (`limits.fileSize`): not read, so an Application in it is not compared"
+        ),
+        "{err}"
+    );
+    // Over the limit on both sides, said once.
+    assert_eq!(err.matches("`apps/web.yaml` is").count(), 1, "{err}");
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+}

@@ -150,8 +150,9 @@ pub fn short(commit: &str) -> &str {
 }
 
 /// Every Application and ApplicationSet in the side's YAML and JSON files (those git does
-/// not ignore), in path order.
-pub fn applications(root: &Path) -> Vec<AppDef> {
+/// not ignore), in path order, and a note for each file over `limits.fileSize` (not read:
+/// an Application in it would be missing from the diff, so that is said).
+pub fn applications(root: &Path) -> (Vec<AppDef>, Vec<String>) {
     let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
         .require_git(false)
         .build()
@@ -165,7 +166,18 @@ pub fn applications(root: &Path) -> Vec<AppDef> {
         .collect();
     files.sort();
     let mut apps = Vec::new();
+    let mut notes = Vec::new();
+    let limit = crate::limits::current().file_size;
     for path in files {
+        let len = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if len > limit.get() {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy();
+            notes.push(format!(
+                "`{rel}` is {}, over the {limit} read limit (`limits.fileSize`): not read, so an Application in it is not compared",
+                crate::limits::bytes(len)
+            ));
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
@@ -204,7 +216,7 @@ pub fn applications(root: &Path) -> Vec<AppDef> {
             });
         }
     }
-    apps
+    (apps, notes)
 }
 
 /// The environment an Application deploys to, for the summary.
