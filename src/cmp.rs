@@ -269,6 +269,12 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
         // kustomize's own output when it is there; without it, platc's in-process build of
         // the kustomizations it reproduces exactly.
         if let Some(bin) = crate::validate::build::Kustomize::find(kustomize) {
+            // kustomize would hold many times a file's size: one over the limit is refused.
+            let ks = Kustomizations::read(&req.root, &req.app_path);
+            let tree = ks.tree(&req.app_path);
+            if let Some(n) = crate::kustomize::needs::over_size(&req.root, &ks, &tree).first() {
+                return Err(Refusal::Input(format!("`{}`: {}", n.file, n.message)));
+            }
             let out = bin
                 .build(&req.app_dir)
                 .map_err(|e| Refusal::Input(format!("`{k}` does not build: {e}")))?;

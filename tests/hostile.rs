@@ -912,3 +912,39 @@ fn a_bad_limit_is_a_config_error_at_its_place() {
         }
     }
 }
+
+#[test]
+fn the_plugin_refuses_a_kustomization_reading_a_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(repo.path(), "apps/web/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .code(2);
+    let out = Printed::of(&assert);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "`apps/web/big.yaml` is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .success();
+    assert!(Printed::of(&assert).stdout.contains("name: big"));
+}

@@ -53,6 +53,15 @@ pub fn unmet(root: &Path, ks: &Kustomizations, tree: &BuildTree, allowed: Allowe
     out
 }
 
+/// The files of the build of `tree` over `limits.fileSize` (see [`oversized`]).
+pub fn over_size(root: &Path, ks: &Kustomizations, tree: &BuildTree) -> Vec<Need> {
+    let mut out = Vec::new();
+    for &i in &tree.kustomizations {
+        oversized(root, ks, &ks.all[i], &mut out);
+    }
+    out
+}
+
 /// Files the build would read that are over `limits.fileSize`: kustomize (kubectl's, at
 /// least) holds many times a file's size while building (a 50 MB flow sequence took it
 /// past 13 GB), so the build is not run; the file itself is reported on its own.
