@@ -441,6 +441,25 @@ fn print_report_objects(
     print!("{}", report.render(cx.format, color));
 }
 
+/// Put the repository's limits in force, held to the ceiling the environment sets
+/// (`PLATC_MAX_*`; none unless set: on a developer's laptop or in CI the repository is the
+/// user's own), with a warning for each value the ceiling lowered; or say what is wrong with
+/// a ceiling (exit code 2).
+fn install_limits(limits: crate::limits::Limits) -> Result<(), i32> {
+    let ceiling = crate::limits::Ceiling::from_env(
+        |k| std::env::var(k).ok(),
+        crate::limits::Ceiling::default(),
+    )
+    .map_err(|e| {
+        print_error!("{e}");
+        USAGE
+    })?;
+    for warning in crate::limits::install(limits, &ceiling) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
 /// Load and compile, or print why not (exit code 2).
 fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, tree::Tree), i32> {
     // The settings come first: their limits bound the spec's reading and the compiler.
@@ -450,7 +469,7 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
             print_report(cx, findings, sources, 1);
             USAGE
         })?;
-    crate::limits::install(settings.config.limits);
+    install_limits(settings.config.limits)?;
     let spec = spec::load(&cx.root, &cx.spec_file, sources).map_err(|e| {
         print_report(cx, e.findings, sources, sources.len());
         USAGE
@@ -573,7 +592,7 @@ fn settings(
             print_report(cx, findings, sources, 1);
             USAGE
         })?;
-    crate::limits::install(settings.config.limits);
+    install_limits(settings.config.limits)?;
     if settings.found {
         cx.note(format_args!("settings: {}", settings.file));
     } else {

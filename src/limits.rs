@@ -15,6 +15,12 @@
 //! A limit that is hit is always a finding naming the file, the limit, the value reached and
 //! the key to raise: never a silent skip or truncation.
 //!
+//! The repository does not have the last word: whoever runs platc may set a ceiling on each
+//! limit (`PLATC_MAX_FILE_SIZE=8MiB`, [`Ceiling`]). A repository value above it is a warning
+//! and the ceiling applies. `platc generate`, which runs repositories it does not trust inside
+//! Argo CD, has today's defaults as its ceiling unless the operator sets another; elsewhere
+//! (a developer's laptop, CI) there is none unless one is set.
+//!
 //! The limits in force are installed once per run ([`install`]) and read where they are
 //! enforced ([`current`]): the YAML loader alone is called from some forty places, and one
 //! run checks one repository, so one value per process is both true and simpler than a
@@ -74,6 +80,44 @@ pub enum Key {
 }
 
 impl Key {
+    /// Every limit, in the order of the documentation.
+    pub const ALL: [Key; 6] = [
+        Key::TemplateFuel,
+        Key::RenderedFileSize,
+        Key::RenderedTotalSize,
+        Key::ObjectsPerFile,
+        Key::FileSize,
+        Key::YamlNodes,
+    ];
+
+    /// The environment variable that caps it: `PLATC_MAX_FILE_SIZE`.
+    pub fn env(self) -> &'static str {
+        match self {
+            Key::TemplateFuel => "PLATC_MAX_TEMPLATE_FUEL",
+            Key::RenderedFileSize => "PLATC_MAX_RENDERED_FILE_SIZE",
+            Key::RenderedTotalSize => "PLATC_MAX_RENDERED_TOTAL_SIZE",
+            Key::ObjectsPerFile => "PLATC_MAX_OBJECTS_PER_FILE",
+            Key::FileSize => "PLATC_MAX_FILE_SIZE",
+            Key::YamlNodes => "PLATC_MAX_YAML_NODES",
+        }
+    }
+
+    fn is_size(self) -> bool {
+        matches!(
+            self,
+            Key::RenderedFileSize | Key::RenderedTotalSize | Key::FileSize
+        )
+    }
+
+    /// A value of this limit as people read it: `8 MiB` for sizes, `2000000` for counts.
+    fn show(self, value: u64) -> String {
+        if self.is_size() {
+            Size(value).to_string()
+        } else {
+            value.to_string()
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Key::TemplateFuel => "templateFuel",
@@ -86,36 +130,136 @@ impl Key {
     }
 
     /// "raise `limits.fileSize` in .platc.yaml (now 8 MiB)": the end of every help text.
+    /// When the operator's ceiling holds the limit down, raising it in .platc.yaml would
+    /// change nothing: the help says who can.
     pub fn raise(self) -> String {
-        let now = current();
-        let value = match self {
-            Key::TemplateFuel => now.template_fuel.to_string(),
-            Key::RenderedFileSize => now.rendered_file_size.to_string(),
-            Key::RenderedTotalSize => now.rendered_total_size.to_string(),
-            Key::ObjectsPerFile => now.objects_per_file.to_string(),
-            Key::FileSize => now.file_size.to_string(),
-            Key::YamlNodes => now.yaml_nodes.to_string(),
-        };
-        format!(
-            "raise `limits.{}` in .platc.yaml (now {value})",
-            self.name()
-        )
+        let (now, ceiling) = installed();
+        let value = self.show(now.get(self));
+        match ceiling.get(self) {
+            Some(most) if most <= now.get(self) => format!(
+                "ask whoever runs platc to raise its ceiling {}={} (`limits.{}` in .platc.yaml cannot go above it; now {value})",
+                self.env(),
+                self.show(most),
+                self.name()
+            ),
+            _ => format!(
+                "raise `limits.{}` in .platc.yaml (now {value})",
+                self.name()
+            ),
+        }
     }
 }
 
-static CURRENT: RwLock<Option<Limits>> = RwLock::new(None);
+impl Limits {
+    /// The value of one limit, in bytes or as a count.
+    pub fn get(&self, key: Key) -> u64 {
+        match key {
+            Key::TemplateFuel => self.template_fuel.0,
+            Key::RenderedFileSize => self.rendered_file_size.0,
+            Key::RenderedTotalSize => self.rendered_total_size.0,
+            Key::ObjectsPerFile => self.objects_per_file.0,
+            Key::FileSize => self.file_size.0,
+            Key::YamlNodes => self.yaml_nodes.0,
+        }
+    }
 
-/// Make `limits` the ones in force for the rest of the run.
-pub fn install(limits: Limits) {
-    *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(limits);
+    fn set(&mut self, key: Key, value: u64) {
+        match key {
+            Key::TemplateFuel => self.template_fuel.0 = value,
+            Key::RenderedFileSize => self.rendered_file_size.0 = value,
+            Key::RenderedTotalSize => self.rendered_total_size.0 = value,
+            Key::ObjectsPerFile => self.objects_per_file.0 = value,
+            Key::FileSize => self.file_size.0 = value,
+            Key::YamlNodes => self.yaml_nodes.0 = value,
+        }
+    }
+
+    /// These limits held to `ceiling`, with a warning for each value above it.
+    pub fn capped(mut self, ceiling: &Ceiling) -> (Limits, Vec<String>) {
+        let mut warnings = Vec::new();
+        for key in Key::ALL {
+            if let Some(most) = ceiling.get(key)
+                && self.get(key) > most
+            {
+                warnings.push(format!(
+                    "`limits.{}` in .platc.yaml is {}, above the ceiling {}={}: {} applies",
+                    key.name(),
+                    key.show(self.get(key)),
+                    key.env(),
+                    key.show(most),
+                    key.show(most),
+                ));
+                self.set(key, most);
+            }
+        }
+        (self, warnings)
+    }
 }
 
-/// The limits in force: the installed ones, else the defaults.
-pub fn current() -> Limits {
+/// The most a repository's `.platc.yaml` may set each limit to, as whoever runs platc says
+/// (one `PLATC_MAX_*` environment variable per limit). No ceiling on a limit: the repository's
+/// value applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ceiling([Option<u64>; 6]);
+
+impl Ceiling {
+    /// Today's defaults: what `platc generate` allows a repository it does not trust.
+    pub fn defaults() -> Ceiling {
+        let d = Limits::default();
+        Ceiling(Key::ALL.map(|k| Some(d.get(k))))
+    }
+
+    pub fn get(&self, key: Key) -> Option<u64> {
+        self.0[Key::ALL.iter().position(|k| *k == key).unwrap_or(0)]
+    }
+
+    /// The ceiling the environment sets (`env` reads a variable), over `base` for the limits
+    /// it does not name; or what is wrong with a value.
+    pub fn from_env(
+        env: impl Fn(&str) -> Option<String>,
+        base: Ceiling,
+    ) -> Result<Ceiling, String> {
+        let mut ceiling = base;
+        for (i, key) in Key::ALL.into_iter().enumerate() {
+            let Some(text) = env(key.env()) else { continue };
+            let value = if key.is_size() {
+                Size::parse(&text).map(Size::get)
+            } else {
+                match text.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(format!(
+                        "`{text}` is not a whole number of at least 1, such as {}",
+                        key.show(Limits::default().get(key))
+                    )),
+                }
+            };
+            ceiling.0[i] = Some(value.map_err(|e| format!("{}: {e}", key.env()))?);
+        }
+        Ok(ceiling)
+    }
+}
+
+static CURRENT: RwLock<Option<(Limits, Ceiling)>> = RwLock::new(None);
+
+/// Make the repository's `limits`, held to `ceiling`, the ones in force for the rest of the
+/// run; the warnings say which values the ceiling lowered.
+#[must_use]
+pub fn install(limits: Limits, ceiling: &Ceiling) -> Vec<String> {
+    let (limits, warnings) = limits.capped(ceiling);
+    *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some((limits, *ceiling));
+    warnings
+}
+
+fn installed() -> (Limits, Ceiling) {
     CURRENT
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default()
+}
+
+/// The limits in force: the installed ones, else the defaults.
+pub fn current() -> Limits {
+    installed().0
 }
 
 /// A positive count (of steps, objects or nodes).
@@ -302,6 +446,63 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
+    }
+
+    #[test]
+    fn a_ceiling_holds_repository_values_down_and_says_so() {
+        let env = |k: &str| (k == "PLATC_MAX_FILE_SIZE").then(|| "1MiB".to_string());
+        let ceiling = Ceiling::from_env(env, Ceiling::default()).unwrap();
+        assert_eq!(ceiling.get(Key::FileSize), Some(MIB));
+        assert_eq!(ceiling.get(Key::YamlNodes), None);
+        let asked = Limits {
+            file_size: Size(64 * MIB),
+            yaml_nodes: Count(u64::MAX),
+            ..Limits::default()
+        };
+        let (got, warnings) = asked.capped(&ceiling);
+        assert_eq!(got.file_size, Size(MIB));
+        assert_eq!(
+            got.yaml_nodes,
+            Count(u64::MAX),
+            "no ceiling: the repository decides"
+        );
+        assert_eq!(
+            warnings,
+            [
+                "`limits.fileSize` in .platc.yaml is 64 MiB, above the ceiling PLATC_MAX_FILE_SIZE=1 MiB: 1 MiB applies"
+            ]
+        );
+        // Lower than the ceiling: the repository's value, silently.
+        let lower = Limits {
+            file_size: Size(1024),
+            ..Limits::default()
+        };
+        assert_eq!(lower.capped(&ceiling), (lower, vec![]));
+    }
+
+    #[test]
+    fn the_default_ceiling_is_the_defaults_and_the_environment_moves_it() {
+        let (got, warnings) = Limits {
+            yaml_nodes: Count(10_000_000),
+            ..Limits::default()
+        }
+        .capped(&Ceiling::defaults());
+        assert_eq!(got, Limits::default());
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("PLATC_MAX_YAML_NODES=2000000"),
+            "{warnings:?}"
+        );
+        let env = |k: &str| (k == "PLATC_MAX_YAML_NODES").then(|| "20000000".to_string());
+        let raised = Ceiling::from_env(env, Ceiling::defaults()).unwrap();
+        assert_eq!(raised.get(Key::YamlNodes), Some(20_000_000));
+        assert_eq!(raised.get(Key::FileSize), Some(8 * MIB));
+        let bad = |k: &str| (k == "PLATC_MAX_OBJECTS_PER_FILE").then(|| "lots".to_string());
+        let e = Ceiling::from_env(bad, Ceiling::default()).unwrap_err();
+        assert!(e.starts_with("PLATC_MAX_OBJECTS_PER_FILE: `lots`"), "{e}");
+        let bad = |k: &str| (k == "PLATC_MAX_FILE_SIZE").then(|| "8MB".to_string());
+        let e = Ceiling::from_env(bad, Ceiling::default()).unwrap_err();
+        assert!(e.contains("did you mean MiB?"), "{e}");
     }
 
     #[test]

@@ -948,3 +948,120 @@ fn the_plugin_refuses_a_kustomization_reading_a_file_over_the_size_limit() {
         .success();
     assert!(Printed::of(&assert).stdout.contains("name: big"));
 }
+
+/// `platc generate` in `apps/web` of `repo`, with the environment `env`.
+fn generate(repo: &Path, env: &[(&str, &str)], code: i32) -> Printed {
+    let mut cmd = platc();
+    cmd.current_dir(repo.join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Printed::of(&cmd.arg("generate").assert().code(code))
+}
+
+#[test]
+fn the_plugin_holds_a_repository_to_the_default_limits_unless_the_operator_raises_them() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(
+        repo.path(),
+        "apps/web/big.yaml",
+        &config_map_of(9 * 1024 * 1024),
+    );
+    // A hostile repository raises its own budget: the plugin keeps today's default.
+    limits(repo.path(), "  fileSize: 1GiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "warning: `limits.fileSize` in .platc.yaml is 1 GiB, above the ceiling PLATC_MAX_FILE_SIZE=8 MiB: 8 MiB applies"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("over the 8 MiB read limit"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("ask whoever runs platc to raise its ceiling PLATC_MAX_FILE_SIZE=8 MiB"),
+        "{}",
+        out.stderr
+    );
+    // The operator raises the ceiling on the sidecar: the repository's value applies up to it.
+    let out = generate(repo.path(), &[("PLATC_MAX_FILE_SIZE", "16MiB")], 0);
+    assert!(out.stdout.contains("name: big"));
+    assert!(
+        out.stderr
+            .contains("is 1 GiB, above the ceiling PLATC_MAX_FILE_SIZE=16 MiB: 16 MiB applies"),
+        "{}",
+        out.stderr
+    );
+    // A repository may always lower its limits, silently.
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(!out.stderr.contains("warning:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("over the 64 KiB read limit"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_ceiling_in_the_environment_caps_the_repository_limits_outside_the_plugin_too() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "apps/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 1MiB\n  yamlNodes: 5000\n");
+    // No ceiling on a laptop or in CI: the repository's values apply.
+    run(repo.path(), &["validate"], 0);
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .env("PLATC_MAX_FILE_SIZE", "64KiB")
+        .env("PLATC_MAX_YAML_NODES", "100000")
+        .arg("validate")
+        .assert()
+        .code(1);
+    let out = Printed::of(&assert);
+    assert!(
+        out.stderr.contains(
+            "warning: `limits.fileSize` in .platc.yaml is 1 MiB, above the ceiling PLATC_MAX_FILE_SIZE=64 KiB: 64 KiB applies"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("yamlNodes"),
+        "under its ceiling: {}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("over the 64 KiB read limit"),
+        "{}",
+        out.stdout
+    );
+    // A ceiling that is not a size is a usage error, said before anything is read.
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .env("PLATC_MAX_FILE_SIZE", "8MB")
+        .arg("validate")
+        .assert()
+        .code(2);
+    let out = Printed::of(&assert);
+    assert!(
+        out.stderr
+            .contains("error: PLATC_MAX_FILE_SIZE: `8MB` is not a size (did you mean MiB?)"),
+        "{}",
+        out.stderr
+    );
+}
