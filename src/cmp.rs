@@ -276,18 +276,25 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
     if let Some(k) = crate::kustomize::file_in(&req.root, &req.app_path) {
         // kustomize's own output when it is there; without it, platc's in-process build of
         // the kustomizations it reproduces exactly.
+        // kustomize would hold many times a file's size: one over the limit is refused. So is
+        // it before the in-process build, which does not read it and would otherwise blame
+        // kustomize features instead.
+        let ks = Kustomizations::read(&req.root, &req.app_path);
+        // A kustomization platc could not read (over `limits.fileSize` or `yamlNodes`, not
+        // YAML) is one kustomize would read too: said, not handed on.
+        if let Some(why) = ks.unread.first() {
+            return Err(Refusal::Input(why.clone()));
+        }
+        let tree = ks.tree(&req.app_path);
+        if let Some(n) = crate::kustomize::needs::over_size(&req.root, &ks, &tree).first() {
+            return Err(Refusal::Input(format!(
+                "`{}`: {}: {}",
+                n.file,
+                n.message,
+                crate::limits::Key::FileSize.raise()
+            )));
+        }
         if let Some(bin) = crate::validate::build::Kustomize::find(kustomize) {
-            // kustomize would hold many times a file's size: one over the limit is refused.
-            let ks = Kustomizations::read(&req.root, &req.app_path);
-            let tree = ks.tree(&req.app_path);
-            if let Some(n) = crate::kustomize::needs::over_size(&req.root, &ks, &tree).first() {
-                return Err(Refusal::Input(format!(
-                    "`{}`: {}: {}",
-                    n.file,
-                    n.message,
-                    crate::limits::Key::FileSize.raise()
-                )));
-            }
             let out = bin
                 .build(&req.app_dir)
                 .map_err(|e| Refusal::Input(format!("`{k}` does not build: {e}")))?;
@@ -299,7 +306,6 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
         };
         let registry =
             crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
-        let ks = Kustomizations::read(&req.root, &req.app_path);
         let values = crate::kustomize::native::build(&req.root, &ks, &registry, &req.app_path)
             .ok_or_else(|| {
                 Refusal::Input(format!(

@@ -50,8 +50,9 @@ fn read_within_budget(real: &Path, shown: &str) -> io::Result<String> {
         return Err(io::Error::new(
             io::ErrorKind::FileTooLarge,
             format!(
-                "`{shown}` is {}, over the {limit} read limit: split it, or raise `limits.fileSize` in .platc.yaml",
-                crate::limits::bytes(len)
+                "`{shown}` is {}, over the {limit} read limit: split it, or {}",
+                crate::limits::bytes(len),
+                crate::limits::Key::FileSize.raise()
             ),
         ));
     }

@@ -1065,3 +1065,56 @@ fn a_ceiling_in_the_environment_caps_the_repository_limits_outside_the_plugin_to
         out.stderr
     );
 }
+
+#[test]
+fn the_plugin_without_kustomize_names_the_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(repo.path(), "apps/web/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    // No kustomize or kubectl on PATH: the in-process build, which does not read the file,
+    // must not blame kustomize features.
+    let out = generate(repo.path(), &[("PATH", "")], 2);
+    assert!(
+        out.stderr.contains(
+            "`apps/web/big.yaml` is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("features"), "{}", out.stderr);
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let out = generate(repo.path(), &[("PATH", "")], 0);
+    assert!(out.stdout.contains("name: big"), "{}", out.stdout);
+}
+
+#[test]
+fn the_plugin_refuses_a_kustomization_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    // Valid and small in what it says, large in bytes: kustomize would read it whole.
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        &format!("resources: [cm.yaml]\n# {}\n", "x".repeat(100 * 1024)),
+    );
+    write(repo.path(), "apps/web/cm.yaml", &config_map_of(10));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "cannot read `apps/web/kustomization.yaml`: `apps/web/kustomization.yaml` is 100.0 KiB, over the 64 KiB read limit: split it, or raise `limits.fileSize` in .platc.yaml (now 64 KiB)"
+        ),
+        "{}",
+        out.stderr
+    );
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let out = generate(repo.path(), &[], 0);
+    assert!(out.stdout.contains("name: big"), "{}", out.stdout);
+}
