@@ -131,8 +131,8 @@ fn synthetic(n: usize, envs: usize) {
         None,
     );
     // Warm the page cache and the schemas, as a second run would find them.
-    let b = diff::render_side(&renderer, before.path(), &opts);
-    let (render, a) = best_of(3, || diff::render_side(&renderer, after.path(), &opts));
+    let (b, _) = diff::render_side(&renderer, before.path(), &opts);
+    let (render, (a, _)) = best_of(3, || diff::render_side(&renderer, after.path(), &opts));
     let rendered: usize = a.values().map(|(_, r)| r.objects.len()).sum();
     assert_eq!(rendered, objects, "every object rendered");
     let (compare, changes) = best_of(3, || diff::compare_rendered(&b, &a, false));

@@ -34,6 +34,10 @@ pub struct Request {
     /// plugin's parameters: named when platc refuses, so the message says what it is about.
     pub environment: Option<String>,
     pub component: Option<String>,
+    /// The most the repository's `.platc.yaml` may raise each limit to: today's defaults,
+    /// unless the operator sets `PLATC_MAX_*` on the sidecar. A repository Argo CD syncs is
+    /// not trusted to size its own budgets.
+    pub ceiling: crate::limits::Ceiling,
 }
 
 /// Why nothing was printed.
@@ -90,7 +94,9 @@ impl Request {
             let cluster = minor_version(&env("KUBE_VERSION")?)?;
             Some(crate::schema::core::nearest(&cluster).to_string())
         });
+        let ceiling = crate::limits::Ceiling::from_env(&env, crate::limits::Ceiling::defaults())?;
         Ok(Request {
+            ceiling,
             app_dir,
             root,
             app_path,
@@ -153,6 +159,13 @@ pub fn generate(
     spec_file: &str,
     kustomize: Option<&Path>,
 ) -> Result<String, Refusal> {
+    // The repository's limits, held to the operator's ceiling, bound everything below.
+    let mut sources = Sources::default();
+    let settings = crate::config::load_from(&req.root, None, &mut sources)
+        .map_err(|findings| Refusal::Findings(findings, sources.clone()))?;
+    for warning in crate::limits::install(settings.config.limits, &req.ceiling) {
+        eprintln!("warning: {warning}");
+    }
     current_with_spec(req, spec_file)?;
     let (manifests, label) = render(req, kustomize)?;
     let read = crate::manifest::read_objects(&label, &manifests);
@@ -263,6 +276,24 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
     if let Some(k) = crate::kustomize::file_in(&req.root, &req.app_path) {
         // kustomize's own output when it is there; without it, platc's in-process build of
         // the kustomizations it reproduces exactly.
+        // kustomize would hold many times a file's size: one over the limit is refused. So is
+        // it before the in-process build, which does not read it and would otherwise blame
+        // kustomize features instead.
+        let ks = Kustomizations::read(&req.root, &req.app_path);
+        // A kustomization platc could not read (over `limits.fileSize` or `yamlNodes`, not
+        // YAML) is one kustomize would read too: said, not handed on.
+        if let Some(why) = ks.unread.first() {
+            return Err(Refusal::Input(why.clone()));
+        }
+        let tree = ks.tree(&req.app_path);
+        if let Some(n) = crate::kustomize::needs::over_size(&req.root, &ks, &tree).first() {
+            return Err(Refusal::Input(format!(
+                "`{}`: {}: {}",
+                n.file,
+                n.message,
+                crate::limits::Key::FileSize.raise()
+            )));
+        }
         if let Some(bin) = crate::validate::build::Kustomize::find(kustomize) {
             let out = bin
                 .build(&req.app_dir)
@@ -275,7 +306,6 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
         };
         let registry =
             crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
-        let ks = Kustomizations::read(&req.root, &req.app_path);
         let values = crate::kustomize::native::build(&req.root, &ks, &registry, &req.app_path)
             .ok_or_else(|| {
                 Refusal::Input(format!(

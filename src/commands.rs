@@ -441,8 +441,35 @@ fn print_report_objects(
     print!("{}", report.render(cx.format, color));
 }
 
+/// Put the repository's limits in force, held to the ceiling the environment sets
+/// (`PLATC_MAX_*`; none unless set: on a developer's laptop or in CI the repository is the
+/// user's own), with a warning for each value the ceiling lowered; or say what is wrong with
+/// a ceiling (exit code 2).
+fn install_limits(limits: crate::limits::Limits) -> Result<(), i32> {
+    let ceiling = crate::limits::Ceiling::from_env(
+        |k| std::env::var(k).ok(),
+        crate::limits::Ceiling::default(),
+    )
+    .map_err(|e| {
+        print_error!("{e}");
+        USAGE
+    })?;
+    for warning in crate::limits::install(limits, &ceiling) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
 /// Load and compile, or print why not (exit code 2).
 fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, tree::Tree), i32> {
+    // The settings come first: their limits bound the spec's reading and the compiler.
+    let file = cx.config.as_ref().map(|f| cx.start.join(f));
+    let settings =
+        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
+            print_report(cx, findings, sources, 1);
+            USAGE
+        })?;
+    install_limits(settings.config.limits)?;
     let spec = spec::load(&cx.root, &cx.spec_file, sources).map_err(|e| {
         print_report(cx, e.findings, sources, sources.len());
         USAGE
@@ -454,12 +481,6 @@ fn load_and_compile(cx: &Context, sources: &mut Sources) -> Result<(spec::Spec, 
     })?;
     // Nothing is written or compared while the output would carry a credential, judged as
     // `platc secrets` judges the files it comes from (excludes, baseline, platc:allow).
-    let file = cx.config.as_ref().map(|f| cx.start.join(f));
-    let settings =
-        crate::config::load_from(&cx.root, file.as_deref(), sources).map_err(|findings| {
-            print_report(cx, findings, sources, 1);
-            USAGE
-        })?;
     let baseline = cx.root.join(crate::secrets::baseline::DEFAULT_FILE);
     let accepted = crate::secrets::baseline::read(&baseline).map_err(|e| {
         print_error!("{e}");
@@ -571,6 +592,7 @@ fn settings(
             print_report(cx, findings, sources, 1);
             USAGE
         })?;
+    install_limits(settings.config.limits)?;
     if settings.found {
         cx.note(format_args!("settings: {}", settings.file));
     } else {
@@ -1053,6 +1075,12 @@ fn diff(
         for note in &diff.notes {
             cx.note(note);
         }
+    }
+    for file in &diff.unread {
+        eprintln!(
+            "warning: {}",
+            crate::report::escape_control_in_message(file)
+        );
     }
     let out = match cx.format {
         Format::Json => crate::diff::json(&diff),

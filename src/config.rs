@@ -16,6 +16,8 @@
 //!     path: platform/components/merbridge/        # gitignore-style
 //!     reason: eBPF node agent
 //!     expires: 2027-06-30
+//! limits:             # budgets against hostile input (see `crate::limits`)
+//!   fileSize: 16MiB
 //! ```
 
 use std::path::Path;
@@ -50,6 +52,10 @@ pub struct Config {
     /// Settings of the secret scan alone.
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// Budgets against hostile or broken input: template work, generated and read sizes,
+    /// objects and YAML nodes per file. Each key left out keeps its default.
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
 }
 
 /// Settings of the secret scan alone.

@@ -34,9 +34,28 @@ pub fn outside(shown: &str) -> io::Error {
     )
 }
 
-/// Read a repo-relative file as text, refusing one whose real path is outside `root`.
+/// Read a repo-relative file as text, refusing one whose real path is outside `root` or
+/// that is over the `limits.fileSize` budget.
 pub fn read_to_string(root: &Path, rel: &str) -> io::Result<String> {
     let real = within(root, &root.join(rel), rel)?;
+    read_within_budget(&real, rel)
+}
+
+/// The text of a file, unless it is larger than `limits.fileSize`: a hostile repository
+/// must not make platc hold gigabytes (the error says the size, the limit and the key).
+fn read_within_budget(real: &Path, shown: &str) -> io::Result<String> {
+    let limit = crate::limits::current().file_size;
+    let len = std::fs::metadata(real)?.len();
+    if len > limit.get() {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "`{shown}` is {}, over the {limit} read limit: split it, or {}",
+                crate::limits::bytes(len),
+                crate::limits::Key::FileSize.raise()
+            ),
+        ));
+    }
     std::fs::read_to_string(real)
 }
 
@@ -49,7 +68,7 @@ pub fn read_path_to_string(root: &Path, path: &Path) -> io::Result<String> {
         .to_string_lossy()
         .replace('\\', "/");
     let real = within(root, path, &shown)?;
-    std::fs::read_to_string(real)
+    read_within_budget(&real, &shown)
 }
 
 /// The first symbolic link on the way from `root` down to `root/rel` (the last component

@@ -13,6 +13,7 @@ pub mod fuzzing;
 pub mod import;
 pub mod init;
 pub mod kustomize;
+pub mod limits;
 pub mod manifest;
 pub mod policy;
 pub mod repo;

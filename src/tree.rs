@@ -112,6 +112,12 @@ impl Tree {
 
     /// Whether the generated file is its source, byte for byte, after the header (a copy
     /// gets a final newline if it had none).
+    ///
+    /// These source readers (and `find_in_source`, [`entry_in_spec`]) only place a
+    /// finding that exists already: a source they cannot read leaves the finding on the
+    /// source file without a line, never drops it. The compiler read every source (within
+    /// the repository and `limits.fileSize`) to make the tree, so failure here is a file
+    /// changed since, and the next run reports it.
     fn is_verbatim_copy(&self, root: &Path, path: &str, source: &str) -> bool {
         let Some(body) = self.files.get(path).and_then(|t| body_of(t)) else {
             return false;
@@ -510,6 +516,8 @@ fn compare<'a>(root: &Path, files: impl Iterator<Item = (&'a String, &'a String)
         .par_iter()
         .filter_map(
             |(path, want)| match std::fs::read_to_string(root.join(path)) {
+                // Not silent: a generated file that cannot be read is reported as missing
+                // (`platc build` then rewrites it, or refuses to overwrite what is not text).
                 Err(_) => Some(Drift::Missing((*path).clone())),
                 Ok(have) if have == **want => None,
                 Ok(have) => Some(match classify(&have) {
@@ -588,6 +596,8 @@ pub fn write(root: &Path, out_dir: &str, tree: &Tree) -> Result<WriteStats, Stri
                     OnDisk::Foreign => OnDisk::Foreign,
                     _ => OnDisk::HandEdited,
                 },
+                // Unreadable: treated as a hand edit, so it is reported and not overwritten
+                // blind.
                 Err(_) => OnDisk::HandEdited,
             };
             (path, text, Some(state))

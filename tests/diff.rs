@@ -790,3 +790,24 @@ fn a_cluster_label_change_shows_on_the_generated_application() {
         serde_json::json!([{"path": "spec.project", "before": "blue", "after": "green"}])
     );
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_said_not_silently_left_out() {
+    let dir = repo();
+    // apps/web.yaml is about 400 bytes; the other Applications are smaller.
+    std::fs::write(
+        dir.path().join(".platc.yaml"),
+        "limits:\n  fileSize: 300B\n",
+    )
+    .unwrap();
+    let (code, out, err) = diff(dir.path(), &[]);
+    assert!(
+        err.contains(
+            "warning: `apps/web.yaml` is 390 bytes, over the 300 bytes read limit (`limits.fileSize`): not read, so an Application in it is not compared"
+        ),
+        "{err}"
+    );
+    // Over the limit on both sides, said once.
+    assert_eq!(err.matches("`apps/web.yaml` is").count(), 1, "{err}");
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+}

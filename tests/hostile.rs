@@ -25,6 +25,27 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// What one run printed, as text.
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
+impl Printed {
+    fn of(assert: &assert_cmd::assert::Assert) -> Printed {
+        let output = assert.get_output();
+        Printed {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Both streams: for what must appear (or never appear) on either.
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
 const SPEC_HEAD: &str = "apiVersion: platc.io/v1alpha1
 kind: Platform
 metadata: {name: demo}
@@ -123,8 +144,7 @@ fn a_blueprint_partial_linked_outside_is_refused() {
         .arg("build")
         .assert()
         .code(2);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let Printed { stdout, stderr } = Printed::of(&assert);
     assert!(
         stdout.contains("leads outside the repository"),
         "{stdout}{stderr}"
@@ -148,7 +168,7 @@ fn a_component_file_linked_outside_is_refused() {
         .arg("build")
         .assert()
         .code(2);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let Printed { stdout, .. } = Printed::of(&assert);
     assert!(stdout.contains("spec/unreadable"), "{stdout}");
     assert!(stdout.contains("platform/apps/api/leak.yaml"), "{stdout}");
     assert!(!stdout.contains(CANARY));
@@ -199,7 +219,7 @@ fn build_never_writes_through_a_linked_output_folder() {
             .arg("build")
             .assert()
             .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let Printed { stderr, .. } = Printed::of(&assert);
         assert!(
             stderr.contains(&format!("`{link}` is a symbolic link")),
             "{link}: {stderr}"
@@ -212,7 +232,7 @@ fn build_never_writes_through_a_linked_output_folder() {
             .args(["build", "--check"])
             .assert()
             .code(1);
-        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        let Printed { stdout, .. } = Printed::of(&assert);
         assert!(stdout.contains("build/link"), "{link}: {stdout}");
     }
 }
@@ -326,9 +346,10 @@ fn a_template_rendering_a_huge_file_is_refused() {
         .arg("build")
         .assert()
         .code(2);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let Printed { stdout, .. } = Printed::of(&assert);
     assert!(
-        stdout.contains("more than the 8388608 platc writes for one file"),
+        stdout
+            .contains("more than the 8 MiB platc writes for one file (`limits.renderedFileSize`)"),
         "{stdout}"
     );
     assert!(!repo.path().join("overlays").exists());
@@ -368,7 +389,7 @@ spec:
             .args(["schemas", "import", "crd.yaml", "--out", "out/a/b"])
             .assert()
             .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let Printed { stderr, .. } = Printed::of(&assert);
         assert!(stderr.contains("nothing was imported"), "{group}: {stderr}");
         assert_eq!(files_under(repo.path()), before, "{group} {kind} {version}");
         assert!(!repo.path().parent().unwrap().join("escaped").exists());
@@ -389,7 +410,7 @@ fn control_characters_in_file_names_are_escaped() {
         .arg("validate")
         .assert()
         .code(1);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let Printed { stdout, .. } = Printed::of(&assert);
     assert!(
         stdout.contains("bad\\nerror: forged line \\u{1b}[31m.yaml"),
         "{stdout}"
@@ -419,12 +440,7 @@ fn the_plugin_never_prints_a_file_linked_outside() {
         .arg("generate")
         .assert()
         .failure();
-    let output = assert.get_output();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let all = Printed::of(&assert).all();
     assert!(all.contains("leads outside the repository"), "{all}");
     assert!(!all.contains(CANARY), "{all}");
 }
@@ -469,7 +485,7 @@ fn errors_on_standard_error_never_carry_control_characters() {
         .arg("build")
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let Printed { stderr, .. } = Printed::of(&assert);
     assert!(stderr.contains("x\\u{1b}[31mRED"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
@@ -524,7 +540,7 @@ fn the_secret_scan_does_not_read_a_file_linked_outside() {
     )
     .unwrap();
     let assert = platc().arg("-C").arg(repo.path()).arg("secrets").assert();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let Printed { stdout, .. } = Printed::of(&assert);
     assert!(!stdout.contains("AKIA"), "{stdout}");
 }
 
@@ -553,12 +569,7 @@ fn the_plugin_refuses_a_generated_folder_holding_a_link() {
         .arg("generate")
         .assert()
         .failure();
-    let output = assert.get_output();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let all = Printed::of(&assert).all();
     assert!(all.contains("build/link"), "{all}");
     assert!(!all.contains(CANARY), "{all}");
 }
@@ -575,11 +586,535 @@ fn reading_git_outside_a_repository_says_what_to_do() {
             .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
             .assert()
             .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let Printed { stderr, .. } = Printed::of(&assert);
         assert!(
             stderr.contains(&format!("`{option}` reads git"))
                 && stderr.contains("is not in a git repository"),
             "{stderr}"
         );
     }
+}
+
+/// `platc -C dir ARGS`, which must exit with `code`.
+fn run(dir: &Path, args: &[&str], code: i32) -> Printed {
+    let assert = platc().arg("-C").arg(dir).args(args).assert().code(code);
+    Printed::of(&assert)
+}
+
+fn limits(root: &Path, yaml: &str) {
+    write(root, ".platc.yaml", &format!("limits:\n{yaml}"));
+}
+
+/// A ConfigMap of about `size` bytes: one long value, so few YAML nodes.
+fn config_map_of(size: usize) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: {}\n",
+        "x".repeat(size)
+    )
+}
+
+#[test]
+fn the_file_size_limit_is_lowered_and_raised_in_platc_yaml() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "apps/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout
+            .contains("apps/big.yaml: not checked: it is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("raise `limits.fileSize` in .platc.yaml (now 64 KiB)"),
+        "{}",
+        out.stdout
+    );
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    run(repo.path(), &["validate"], 0);
+
+    // Over the 8 MiB default, read once the limit is raised.
+    write(
+        repo.path(),
+        "apps/big.yaml",
+        &config_map_of(9 * 1024 * 1024),
+    );
+    std::fs::remove_file(repo.path().join(".platc.yaml")).unwrap();
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout.contains("over the 8 MiB read limit"),
+        "{}",
+        out.stdout
+    );
+    limits(repo.path(), "  fileSize: 16MiB\n");
+    run(repo.path(), &["validate"], 0);
+}
+
+#[test]
+fn a_kustomization_reading_a_file_over_the_size_limit_is_not_built() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "app/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(repo.path(), "app/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout.contains(
+            "app/kustomization.yaml:1:13: info[kustomize/not-built]: `app/big.yaml` is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`); the kustomization was not built"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_yaml_node_limit_is_set_in_platc_yaml() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "flow.yaml",
+        &format!("a: [{}1]\n", "1,".repeat(3000)),
+    );
+    limits(repo.path(), "  yamlNodes: 1000\n");
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout.contains(
+            "flow.yaml:1:2003: not checked: it holds more than 1000 YAML nodes, over the `limits.yamlNodes` budget"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("io/unreadable"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("raise `limits.yamlNodes` in .platc.yaml (now 1000)"),
+        "{}",
+        out.stdout
+    );
+    limits(repo.path(), "  yamlNodes: 5000\n");
+    run(repo.path(), &["validate"], 0);
+}
+
+#[test]
+fn the_objects_per_file_limit_covers_files_builds_and_the_plugin() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let maps: String = (0..5)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{i}\n"))
+        .collect();
+    write(repo.path(), "apps/web/maps.yaml", &maps);
+    limits(repo.path(), "  objectsPerFile: 3\n");
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout.contains(
+            "apps/web/maps.yaml: not checked: it holds 5 objects, over the `limits.objectsPerFile` budget of 3"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("raise `limits.objectsPerFile`"),
+        "{}",
+        out.stdout
+    );
+
+    // The plugin renders nothing rather than part of the Application.
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .code(1);
+    let out = Printed::of(&assert);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains("it holds 5 objects"), "{}", out.stderr);
+
+    // A kustomization's output counts as one file.
+    std::fs::remove_file(repo.path().join("apps/web/maps.yaml")).unwrap();
+    for i in 0..5 {
+        write(
+            repo.path(),
+            &format!("apps/web/m{i}.yaml"),
+            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{i}\n"),
+        );
+    }
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [m0.yaml, m1.yaml, m2.yaml, m3.yaml, m4.yaml]\n",
+    );
+    let out = run(repo.path(), &["validate"], 1);
+    assert!(
+        out.stdout
+            .contains("the output holds 5 objects, over the `limits.objectsPerFile` budget of 3"),
+        "{}",
+        out.stdout
+    );
+    limits(repo.path(), "  objectsPerFile: 5\n");
+    run(repo.path(), &["validate"], 0);
+}
+
+#[test]
+fn the_template_fuel_is_lowered_and_raised_in_platc_yaml() {
+    let repo = repo();
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "{% for a in range(1500) %}{% for b in range(1000) %}{% endfor %}{% endfor %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\n",
+    );
+    let out = run(repo.path(), &["build"], 2);
+    assert!(
+        out.stdout
+            .contains("raise `limits.templateFuel` in .platc.yaml (now 1000000)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!repo.path().join("overlays").exists());
+    limits(repo.path(), "  templateFuel: 50000000\n");
+    run(repo.path(), &["build"], 0);
+
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "{% for a in range(1000) %}{% endfor %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\n",
+    );
+    limits(repo.path(), "  templateFuel: 100\n");
+    let out = run(repo.path(), &["build", "--check"], 2);
+    assert!(
+        out.stdout
+            .contains("more work than platc allows one render (100 steps)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_rendered_file_size_is_lowered_and_raised_in_platc_yaml() {
+    let repo = repo();
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\ndata:\n  blob: {{ 'x' * 2000 }}\n",
+    );
+    limits(repo.path(), "  renderedFileSize: 1KiB\n");
+    let out = run(repo.path(), &["build"], 2);
+    assert!(
+        out.stdout.contains(
+            "`config.yaml` renders to 2.0 KiB, more than the 1 KiB platc writes for one file (`limits.renderedFileSize`)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!repo.path().join("overlays").exists());
+
+    // A copied manifest counts too, at the file it comes from.
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\n",
+    );
+    write(
+        repo.path(),
+        "platform/apps/api/big.yaml",
+        &config_map_of(2000),
+    );
+    let out = run(repo.path(), &["build"], 2);
+    assert!(out.stdout.contains("build/too-large"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("platform/apps/api/big.yaml"),
+        "{}",
+        out.stdout
+    );
+
+    // Over the 8 MiB default once raised.
+    std::fs::remove_file(repo.path().join("platform/apps/api/big.yaml")).unwrap();
+    write(
+        repo.path(),
+        "platform/blueprints/site/_partial.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ club }}\ndata:\n  blob: {{ 'x' * 9000000 }}\n",
+    );
+    limits(repo.path(), "  renderedFileSize: 16MiB\n");
+    run(repo.path(), &["build"], 0);
+}
+
+#[test]
+fn the_rendered_total_size_is_set_in_platc_yaml() {
+    let repo = repo();
+    limits(repo.path(), "  renderedTotalSize: 1KiB\n");
+    let out = run(repo.path(), &["build"], 2);
+    assert!(out.stdout.contains("build/too-large"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("more than the 1 KiB one build may generate (`limits.renderedTotalSize`)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("raise `limits.renderedTotalSize` in .platc.yaml (now 1 KiB)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!repo.path().join("overlays").exists());
+    limits(repo.path(), "  renderedTotalSize: 1MiB\n");
+    run(repo.path(), &["build"], 0);
+}
+
+#[test]
+fn a_bad_limit_is_a_config_error_at_its_place() {
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        "apps/a.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
+    for (yaml, at, says) in [
+        (
+            "  fileSize: 8MB\n",
+            ".platc.yaml:2:13",
+            "`8MB` is not a size (did you mean MiB?)",
+        ),
+        (
+            "  templateFuel: 0\n",
+            ".platc.yaml:2:17",
+            "0 would refuse everything",
+        ),
+        (
+            "  yamlNodes: lots\n",
+            ".platc.yaml:2:14",
+            "a whole number of at least 1",
+        ),
+        (
+            "  objectsPerFile: -3\n",
+            ".platc.yaml:2:19",
+            "-3 is negative",
+        ),
+        (
+            "  fileSise: 1MiB\n",
+            ".platc.yaml:2:3",
+            "did you mean `fileSize`?",
+        ),
+    ] {
+        limits(repo.path(), yaml);
+        for command in [&["validate"][..], &["secrets"][..]] {
+            let out = run(repo.path(), command, 2);
+            assert!(
+                out.stdout.contains("config/invalid"),
+                "{yaml}: {}",
+                out.stdout
+            );
+            assert!(out.stdout.contains(at), "{yaml}: {}", out.stdout);
+            assert!(out.all().contains(says), "{yaml}: {}", out.all());
+        }
+    }
+}
+
+#[test]
+fn the_plugin_refuses_a_kustomization_reading_a_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(repo.path(), "apps/web/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .code(2);
+    let out = Printed::of(&assert);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "`apps/web/big.yaml` is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let assert = platc()
+        .current_dir(repo.path().join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web")
+        .arg("generate")
+        .assert()
+        .success();
+    assert!(Printed::of(&assert).stdout.contains("name: big"));
+}
+
+/// `platc generate` in `apps/web` of `repo`, with the environment `env`.
+fn generate(repo: &Path, env: &[(&str, &str)], code: i32) -> Printed {
+    let mut cmd = platc();
+    cmd.current_dir(repo.join("apps/web"))
+        .env("ARGOCD_APP_SOURCE_PATH", "apps/web");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Printed::of(&cmd.arg("generate").assert().code(code))
+}
+
+#[test]
+fn the_plugin_holds_a_repository_to_the_default_limits_unless_the_operator_raises_them() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(
+        repo.path(),
+        "apps/web/big.yaml",
+        &config_map_of(9 * 1024 * 1024),
+    );
+    // A hostile repository raises its own budget: the plugin keeps today's default.
+    limits(repo.path(), "  fileSize: 1GiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "warning: `limits.fileSize` in .platc.yaml is 1 GiB, above the ceiling PLATC_MAX_FILE_SIZE=8 MiB: 8 MiB applies"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("over the 8 MiB read limit"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("ask whoever runs platc to raise its ceiling PLATC_MAX_FILE_SIZE=8 MiB"),
+        "{}",
+        out.stderr
+    );
+    // The operator raises the ceiling on the sidecar: the repository's value applies up to it.
+    let out = generate(repo.path(), &[("PLATC_MAX_FILE_SIZE", "16MiB")], 0);
+    assert!(out.stdout.contains("name: big"));
+    assert!(
+        out.stderr
+            .contains("is 1 GiB, above the ceiling PLATC_MAX_FILE_SIZE=16 MiB: 16 MiB applies"),
+        "{}",
+        out.stderr
+    );
+    // A repository may always lower its limits, silently.
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(!out.stderr.contains("warning:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("over the 64 KiB read limit"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_ceiling_in_the_environment_caps_the_repository_limits_outside_the_plugin_too() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "apps/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 1MiB\n  yamlNodes: 5000\n");
+    // No ceiling on a laptop or in CI: the repository's values apply.
+    run(repo.path(), &["validate"], 0);
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .env("PLATC_MAX_FILE_SIZE", "64KiB")
+        .env("PLATC_MAX_YAML_NODES", "100000")
+        .arg("validate")
+        .assert()
+        .code(1);
+    let out = Printed::of(&assert);
+    assert!(
+        out.stderr.contains(
+            "warning: `limits.fileSize` in .platc.yaml is 1 MiB, above the ceiling PLATC_MAX_FILE_SIZE=64 KiB: 64 KiB applies"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("yamlNodes"),
+        "under its ceiling: {}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("over the 64 KiB read limit"),
+        "{}",
+        out.stdout
+    );
+    // A ceiling that is not a size is a usage error, said before anything is read.
+    let assert = platc()
+        .arg("-C")
+        .arg(repo.path())
+        .env("PLATC_MAX_FILE_SIZE", "8MB")
+        .arg("validate")
+        .assert()
+        .code(2);
+    let out = Printed::of(&assert);
+    assert!(
+        out.stderr
+            .contains("error: PLATC_MAX_FILE_SIZE: `8MB` is not a size (did you mean MiB?)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_plugin_without_kustomize_names_the_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        "resources: [big.yaml]\n",
+    );
+    write(repo.path(), "apps/web/big.yaml", &config_map_of(100 * 1024));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    // No kustomize or kubectl on PATH: the in-process build, which does not read the file,
+    // must not blame kustomize features.
+    let out = generate(repo.path(), &[("PATH", "")], 2);
+    assert!(
+        out.stderr.contains(
+            "`apps/web/big.yaml` is 100.1 KiB, over the 64 KiB read limit (`limits.fileSize`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("features"), "{}", out.stderr);
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let out = generate(repo.path(), &[("PATH", "")], 0);
+    assert!(out.stdout.contains("name: big"), "{}", out.stdout);
+}
+
+#[test]
+fn the_plugin_refuses_a_kustomization_file_over_the_size_limit() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    // Valid and small in what it says, large in bytes: kustomize would read it whole.
+    write(
+        repo.path(),
+        "apps/web/kustomization.yaml",
+        &format!("resources: [cm.yaml]\n# {}\n", "x".repeat(100 * 1024)),
+    );
+    write(repo.path(), "apps/web/cm.yaml", &config_map_of(10));
+    limits(repo.path(), "  fileSize: 64KiB\n");
+    let out = generate(repo.path(), &[], 2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "cannot read `apps/web/kustomization.yaml`: `apps/web/kustomization.yaml` is 100.0 KiB, over the 64 KiB read limit: split it, or raise `limits.fileSize` in .platc.yaml (now 64 KiB)"
+        ),
+        "{}",
+        out.stderr
+    );
+    limits(repo.path(), "  fileSize: 1MiB\n");
+    let out = generate(repo.path(), &[], 0);
+    assert!(out.stdout.contains("name: big"), "{}", out.stdout);
 }

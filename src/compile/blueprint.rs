@@ -32,17 +32,11 @@ pub struct Rendered {
     pub template: String,
 }
 
-/// The work one template render may do (minijinja's fuel: about one unit per instruction
-/// and per 64 bytes of data). Real blueprints use a few thousand; a loop over loops that
-/// would run for hours, or a render building gigabytes, stops at this with an error.
-pub const TEMPLATE_FUEL: u64 = 1_000_000;
-
-/// The largest file a template may render (the size platc reads as a manifest).
-pub const MAX_RENDERED_BYTES: usize = 8 * 1024 * 1024;
-
 fn new_environment() -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_fuel(Some(TEMPLATE_FUEL));
+    // The work one render may do (minijinja's fuel: about one unit per instruction and per
+    // 64 bytes of data): a loop over loops that would run for hours stops with an error.
+    env.set_fuel(Some(crate::limits::current().template_fuel.get()));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // Python's str and dict methods (`.items()`, `.upper()`...) that jinja2 templates use.
@@ -141,7 +135,9 @@ fn template_error(dir: &str, e: &minijinja::Error, bp: Option<&Blueprint>) -> Fi
             }
         }
         _ if out_of_fuel(e) => f.with_help(format!(
-            "the template did more work than platc allows one render ({TEMPLATE_FUEL} steps): look for a loop over a huge range or nested loops"
+            "the template did more work than platc allows one render ({} steps): look for a loop over a huge range or nested loops, or {}",
+            crate::limits::current().template_fuel,
+            crate::limits::Key::TemplateFuel.raise()
         )),
         _ => f,
     }
@@ -349,17 +345,18 @@ impl Templates {
                 Ok(text) => text,
                 Err(e) => return fail(template_error(&self.dir, &e, Some(bp))),
             };
-            if text.len() > MAX_RENDERED_BYTES {
+            let most = crate::limits::current().rendered_file_size;
+            if text.len() as u64 > most.get() {
                 return fail(
                     Finding::error(
                         "spec/template",
                         format!(
-                            "`{path}` renders to {} bytes, more than the {MAX_RENDERED_BYTES} platc writes for one file",
-                            text.len()
+                            "`{path}` renders to {}, more than the {most} platc writes for one file (`limits.renderedFileSize`)",
+                            crate::limits::bytes(text.len() as u64)
                         ),
                     )
                     .at(template_file, None)
-                    .with_help("split the output into several files, or look for a loop that repeats more than meant"),
+                    .with_help(format!("split the output into several files, look for a loop that repeats more than meant, or {}", crate::limits::Key::RenderedFileSize.raise())),
                 );
             }
             // Other files (a properties file for a generator, a patch read by the blueprint's

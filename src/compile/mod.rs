@@ -18,6 +18,7 @@
 
 pub mod argocd;
 pub mod blueprint;
+mod budget;
 mod component;
 pub mod kustomize;
 pub mod paths;
@@ -62,6 +63,9 @@ pub fn compile(spec: &Spec) -> Result<Tree, Vec<Finding>> {
         &spec.file.clone(),
         &marker,
     );
+    if c.findings.is_empty() {
+        c.findings = budget::check_tree(&c.tree, &spec.file);
+    }
     if c.findings.is_empty() {
         Ok(c.tree)
     } else {
@@ -149,6 +153,7 @@ impl<'a> Compiler<'a> {
             }
         }
         // Render every instance in parallel: templates are parsed once and shared.
+        let budget = budget::RenderBudget::default();
         let tenant_results: Vec<Result<Vec<Rendered>, Box<Finding>>> = p
             .tenants
             .par_iter()
@@ -163,11 +168,12 @@ impl<'a> Compiler<'a> {
                     "namespace".into(),
                     json!(t.namespace.as_deref().unwrap_or(&t.name)),
                 );
-                tpl.render_for(
-                    &p.blueprints[&t.blueprint],
-                    &ctx,
-                    &format!("tenant `{}`", t.name),
-                )
+                if budget.spent() {
+                    return Ok(Vec::new());
+                }
+                let instance = format!("tenant `{}`", t.name);
+                let files = tpl.render_for(&p.blueprints[&t.blueprint], &ctx, &instance)?;
+                budget.charge(files, &instance, &spec.file)
             })
             .collect();
         for (i, (t, result)) in p.tenants.iter().zip(tenant_results).enumerate() {
@@ -226,7 +232,12 @@ impl<'a> Compiler<'a> {
                         "namespace".into(),
                         json!(format!("{}{name}", s.namespace_prefix)),
                     );
-                    tpl.render_for(bp, &ctx, &format!("member `{name}`"))
+                    if budget.spent() {
+                        return Ok(Vec::new());
+                    }
+                    let instance = format!("member `{name}`");
+                    let files = tpl.render_for(bp, &ctx, &instance)?;
+                    budget.charge(files, &instance, &spec.file)
                 })
                 .collect();
             for (params, result) in spec.members.iter().zip(results) {

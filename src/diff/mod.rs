@@ -53,6 +53,10 @@ pub struct Diff {
     /// How the sides were made (said on stderr, not part of the diff).
     #[serde(skip)]
     pub notes: Vec<String>,
+    /// Files not read because they are over a limit (`limits.fileSize`): an Application in
+    /// one is missing from the diff, so this is always said.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
 }
 
 impl Serialize for git::Base {
@@ -184,38 +188,50 @@ pub fn run(repo: &Path, opts: &Options) -> Result<Diff, String> {
             "no URL is known for this repository (no git remote, spec repo.url or .platc.yaml repoURLs): an Application path that exists here is read as this repository's".into(),
         );
     }
-    let applications = compare_sides(&renderer, &before.root, &after.root, opts);
+    let (applications, mut unread) = compare_sides(&renderer, &before.root, &after.root, opts);
+    // A file over the limit on both sides is said once.
+    unread.sort();
+    unread.dedup();
     Ok(Diff {
         base,
         applications,
         notes,
+        unread,
     })
 }
 
-/// Compare the Applications of two folders (each a whole repository, already compiled).
+/// Compare the Applications of two folders (each a whole repository, already compiled),
+/// with notes on the files either side could not read.
 pub fn compare_sides(
     renderer: &Renderer,
     before_root: &Path,
     after_root: &Path,
     opts: &Options,
-) -> Vec<AppChange> {
-    let (before, after) = rayon::join(
+) -> (Vec<AppChange>, Vec<String>) {
+    let ((before, mut notes), (after, after_notes)) = rayon::join(
         || render_side(renderer, before_root, opts),
         || render_side(renderer, after_root, opts),
     );
-    compare_rendered(&before, &after, opts.unified)
+    notes.extend(after_notes);
+    (compare_rendered(&before, &after, opts.unified), notes)
 }
 
 /// Every Application of one side with what it deploys, by identity.
 pub type RenderedSide = BTreeMap<AppKey, (AppDef, Rendered)>;
 
 /// Find and render every Application of a folder (those `--path` keeps), the Applications
-/// its ApplicationSets generate included.
-pub fn render_side(renderer: &Renderer, root: &Path, opts: &Options) -> RenderedSide {
-    let found = side::scan(root);
+/// its ApplicationSets generate included, with a note for each file it did not read.
+pub fn render_side(
+    renderer: &Renderer,
+    root: &Path,
+    opts: &Options,
+) -> (RenderedSide, Vec<String>) {
+    let mut found = side::scan(root);
+    let notes = std::mem::take(&mut found.notes);
     let (all, expansions) = expand_sets(renderer, root, found);
     let apps: Vec<(AppKey, AppDef)> = index(all, opts).into_iter().collect();
-    apps.into_par_iter()
+    let rendered = apps
+        .into_par_iter()
         .map(|(key, app)| {
             let rendered = if app.kind == "ApplicationSet" {
                 appset_as_object(&app, expansions.get(&key))
@@ -238,7 +254,8 @@ pub fn render_side(renderer: &Renderer, root: &Path, opts: &Options) -> Rendered
             };
             (key, (app, rendered))
         })
-        .collect()
+        .collect();
+    (rendered, notes)
 }
 
 /// What expanding an ApplicationSet said: notes, and why it could not be expanded.

@@ -166,6 +166,9 @@ pub struct Found {
     pub applications: Vec<AppDef>,
     /// The clusters of its Argo CD cluster Secrets, by name (the first of a name wins).
     pub clusters: Vec<super::appset::Cluster>,
+    /// A note for each file over `limits.fileSize`: not read, so an Application in it would
+    /// be missing from the diff, and that is said.
+    pub notes: Vec<String>,
 }
 
 /// The Applications, ApplicationSets and cluster Secrets of a side, in path order.
@@ -184,7 +187,18 @@ pub fn scan(root: &Path) -> Found {
     files.sort();
     let mut apps = Vec::new();
     let mut clusters: Vec<super::appset::Cluster> = Vec::new();
+    let mut notes = Vec::new();
+    let limit = crate::limits::current().file_size;
     for path in files {
+        let len = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if len > limit.get() {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy();
+            notes.push(format!(
+                "`{rel}` is {}, over the {limit} read limit (`limits.fileSize`): not read, so an Application in it is not compared",
+                crate::limits::bytes(len)
+            ));
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
@@ -237,6 +251,7 @@ pub fn scan(root: &Path) -> Found {
     Found {
         applications: apps,
         clusters,
+        notes,
     }
 }
 

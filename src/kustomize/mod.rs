@@ -214,6 +214,10 @@ pub fn file_in(root: &std::path::Path, dir: &str) -> Option<String> {
 /// Every kustomization of a repository, by folder.
 pub struct Kustomizations {
     pub all: Vec<Kustomization>,
+    /// Kustomization files [`Kustomizations::read`] could not read or parse, each with why
+    /// (`` `app/kustomization.yaml` is 9 MiB, over the 8 MiB read limit... ``): they are not
+    /// in `all`, so whoever builds must say so rather than build without them.
+    pub unread: Vec<String>,
     by_dir: std::collections::HashMap<String, usize>,
 }
 
@@ -234,7 +238,11 @@ impl Kustomizations {
             .enumerate()
             .map(|(i, k)| (k.dir.clone(), i))
             .collect();
-        Kustomizations { all, by_dir }
+        Kustomizations {
+            all,
+            by_dir,
+            unread: Vec::new(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -316,6 +324,7 @@ impl Kustomizations {
         let mut all = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![dir.to_string()];
+        let mut unread = Vec::new();
         while let Some(d) = stack.pop() {
             if !seen.insert(d.clone()) {
                 continue;
@@ -323,11 +332,23 @@ impl Kustomizations {
             let Some(file) = file_in(root, &d) else {
                 continue;
             };
-            let Ok(text) = crate::confine::read_to_string(root, &file) else {
-                continue;
+            let text = match crate::confine::read_to_string(root, &file) {
+                Ok(text) => text,
+                Err(e) => {
+                    unread.push(format!("cannot read `{file}`: {e}"));
+                    continue;
+                }
             };
-            let Ok(mut stream) = crate::yaml::parse_stream(&text) else {
-                continue;
+            let mut stream = match crate::yaml::parse_stream(&text) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    let why = match e.budget {
+                        Some(key) => format!("{e}: {}", key.raise()),
+                        None => format!("{e}"),
+                    };
+                    unread.push(format!("cannot read `{file}`: {why}"));
+                    continue;
+                }
             };
             if stream.documents.is_empty() {
                 continue;
@@ -342,7 +363,9 @@ impl Kustomizations {
             }
             all.push(k);
         }
-        Kustomizations::new(all)
+        let mut ks = Kustomizations::new(all);
+        ks.unread = unread;
+        ks
     }
 
     /// Files listed as resources: manifests, whatever sits beside them (a `Chart.yaml`).

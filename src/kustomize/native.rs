@@ -4,6 +4,16 @@
 //! merge patches, components, remote bases, Helm charts...) the answer is "not here" and the
 //! caller runs kustomize.
 //!
+//! "Not here" is also the answer for a file that cannot be read (over `limits.fileSize`,
+//! unreadable, a link leading outside the repository) or parsed: this build never reports,
+//! it only declines. That is not a silent skip because each caller then reports the file or
+//! falls back to a reader that does: `validate` notes a file over the limit
+//! (`kustomize/not-built`) and builds the rest with kustomize, which names what it cannot
+//! read or parse; `generate` refuses, naming the file (`needs::over_size`); `diff` names the
+//! files it did not read; `import` takes the folder's files one by one (its reader reports
+//! them); the spec lint, which only uses the objects to check patch targets, leaves the
+//! targets unchecked (the compiler and `validate` report the file).
+//!
 //! Why: kustomize is a process per overlay (about 35 ms each), so a repository of a thousand
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).

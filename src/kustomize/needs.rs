@@ -48,8 +48,46 @@ pub fn unmet(root: &Path, ks: &Kustomizations, tree: &BuildTree, allowed: Allowe
         }
         plugins(root, k, &mut out);
         helm(root, k, allowed, &mut out);
+        oversized(root, ks, k, &mut out);
     }
     out
+}
+
+/// The files of the build of `tree` over `limits.fileSize` (see [`oversized`]).
+pub fn over_size(root: &Path, ks: &Kustomizations, tree: &BuildTree) -> Vec<Need> {
+    let mut out = Vec::new();
+    for &i in &tree.kustomizations {
+        oversized(root, ks, &ks.all[i], &mut out);
+    }
+    out
+}
+
+/// Files the build would read that are over `limits.fileSize`: kustomize (kubectl's, at
+/// least) holds many times a file's size while building (a 50 MB flow sequence took it
+/// past 13 GB), so the build is not run; the file itself is reported on its own.
+fn oversized(root: &Path, ks: &Kustomizations, k: &Kustomization, out: &mut Vec<Need>) {
+    let limit = crate::limits::current().file_size;
+    for r in k.refs() {
+        let Some(target) = k.local(&r) else { continue };
+        if ks.in_dir(&target).is_some() {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(root.join(&target)) else {
+            continue;
+        };
+        if meta.is_file() && meta.len() > limit.get() {
+            out.push(Need {
+                file: k.file.clone(),
+                span: r.node.span,
+                pointer: r.pointer.clone(),
+                message: format!(
+                    "`{target}` is {}, over the {limit} read limit (`limits.fileSize`); the kustomization was not built",
+                    crate::limits::bytes(meta.len())
+                ),
+                help: "split the file, or raise `limits.fileSize` in .platc.yaml",
+            });
+        }
+    }
 }
 
 /// Whether the build uses `helmCharts` (kustomize then needs `--enable-helm`).

@@ -100,6 +100,11 @@ pub fn objects_of(
     let mut out = ManifestFile::default();
     let stream = match parsed {
         Ok(s) => s,
+        Err(e) if e.budget.is_some() => {
+            out.findings
+                .push(over_limit(path, Some(e.pos), &e.message, e.budget));
+            return out;
+        }
         Err(e) => {
             out.findings.push(
                 Finding::error("yaml/syntax", format!("not valid YAML: {}", e.message))
@@ -160,7 +165,40 @@ pub fn objects_of(
             });
         }
     }
+    let most = crate::limits::current().objects_per_file;
+    if out.objects.len() as u64 > most.get() {
+        // The whole file or none of it: checking the first objects alone would pass the
+        // rest without a word.
+        let reason = format!(
+            "it holds {} objects, over the `limits.objectsPerFile` budget of {most}",
+            out.objects.len()
+        );
+        out.objects.clear();
+        out.findings.push(over_limit(
+            path,
+            None,
+            &reason,
+            Some(crate::limits::Key::ObjectsPerFile),
+        ));
+    }
     out
+}
+
+/// The `io/unreadable` finding of a file over a limit: nothing in it was checked.
+fn over_limit(
+    path: &str,
+    pos: Option<crate::yaml::Pos>,
+    reason: &str,
+    key: Option<crate::limits::Key>,
+) -> Finding {
+    let raise = key
+        .map(|k| format!(", or {}", k.raise()))
+        .unwrap_or_default();
+    Finding::error("io/unreadable", format!("not checked: {reason}"))
+        .at(path, pos)
+        .with_help(format!(
+            "split the file, exclude it in .platc.yaml if it holds no manifests{raise}"
+        ))
 }
 
 #[cfg(test)]

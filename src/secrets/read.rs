@@ -10,8 +10,11 @@ use std::path::Path;
 
 use super::scan::{self, Hit};
 
-/// Files up to this size are read whole; larger ones are streamed.
-pub(super) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Files up to this size (`limits.fileSize`) are read whole; larger ones are streamed, so
+/// the scan reads every file whatever the limit.
+fn max_file_bytes() -> u64 {
+    crate::limits::current().file_size.get()
+}
 /// How much of a large file is scanned at once.
 const CHUNK: usize = 4 * 1024 * 1024;
 /// How much of the end of a chunk is scanned again with the next: a credential cut by a
@@ -24,7 +27,7 @@ const OUTLINE_LINE: usize = 1024 * 1024;
 /// The hits of one file on disk and its size in bytes.
 pub(super) fn scan_file(rel: &str, full: &Path) -> std::io::Result<(Vec<Hit>, u64)> {
     let len = std::fs::metadata(full)?.len();
-    if len > MAX_FILE_BYTES {
+    if len > max_file_bytes() {
         return Ok((scan_large(rel, full)?, len));
     }
     let bytes = std::fs::read(full)?;
@@ -172,7 +175,7 @@ impl Outline {
                 }
                 self.line.clear();
                 self.dropping = false;
-                if self.text.len() as u64 > MAX_FILE_BYTES {
+                if self.text.len() as u64 > max_file_bytes() {
                     self.overflowed = true;
                     self.text = Vec::new();
                     return;

@@ -154,10 +154,10 @@ pub fn run(
                 .then(|| crate::kustomize::native::build(root, kustomizations, registry, dir))
                 .flatten();
             let result = match (in_process, kustomize) {
-                (Some(values), _) => Ok(objects_of(&kustomization, &values)),
+                (Some(values), _) => within_budget(objects_of(&kustomization, &values)),
                 (None, Some(k)) => k
                     .build_with(&root.join(dir), helm)
-                    .map(|text| read_objects(&kustomization, &text).objects),
+                    .and_then(|text| output_objects(&kustomization, &text)),
                 (None, None) => return Ok(None),
             };
             Ok(Some(Built {
@@ -215,6 +215,37 @@ pub fn not_built_notes(not_built: &[NotBuilt], kustomizations: &Kustomizations) 
 
 /// The id of the notes on builds that were not run.
 pub const NOT_BUILT: &str = "kustomize/not-built";
+
+/// The objects of kustomize's output, or why they were not read (the output is over a
+/// limit: it is said, never passed as empty).
+fn output_objects(kustomization: &str, text: &str) -> Result<Vec<Object>, String> {
+    let read = read_objects(kustomization, text);
+    match read
+        .findings
+        .into_iter()
+        .find(|f| f.rule == "io/unreadable")
+    {
+        Some(f) => Err(format!(
+            "the output {}; {}",
+            f.message.trim_start_matches("not checked: "),
+            f.help.unwrap_or_default()
+        )),
+        None => Ok(read.objects),
+    }
+}
+
+/// A build's objects, unless more than `limits.objectsPerFile`.
+fn within_budget(objects: Vec<Object>) -> Result<Vec<Object>, String> {
+    let most = crate::limits::current().objects_per_file;
+    if objects.len() as u64 > most.get() {
+        return Err(format!(
+            "the output holds {} objects, over the `limits.objectsPerFile` budget of {most}; {}",
+            objects.len(),
+            crate::limits::Key::ObjectsPerFile.raise()
+        ));
+    }
+    Ok(objects)
+}
 
 /// Objects for values built in process, attributed to the kustomization like kustomize's
 /// output is.

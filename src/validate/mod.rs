@@ -248,6 +248,8 @@ fn objects_in(t: &Text) -> (Vec<Object>, Vec<Finding>) {
     }
     let read = match parsed {
         Ok(stream) => crate::manifest::objects_of(&t.path, Ok(stream)),
+        // A file over a limit is over it as a whole: its documents are not read one by one.
+        Err(e) if e.budget.is_some() => crate::manifest::objects_of(&t.path, Err(e)),
         // One broken document does not hide the others.
         Err(_) => crate::manifest::objects_of_documents_apart(&t.path, &t.text),
     };

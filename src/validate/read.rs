@@ -10,10 +10,6 @@ use std::path::Path;
 use crate::report::Finding;
 use crate::yaml::Pos;
 
-/// Files larger than this are not parsed (the YAML tree of a file this size would take a
-/// lot of memory, and no manifest comes near it): they get a finding instead.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
-
 /// Why a file's text could not be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unreadable {
@@ -39,9 +35,9 @@ impl Unreadable {
         match self {
             Unreadable::Io(e) => format!("it cannot be read: {e}"),
             Unreadable::TooLarge(n) => format!(
-                "it is {} MiB, over the {} MiB read limit",
-                n.div_ceil(1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
+                "it is {}, over the {} read limit (`limits.fileSize`)",
+                crate::limits::bytes(*n),
+                crate::limits::current().file_size
             ),
             Unreadable::Nul(_) => "it holds a NUL byte (a binary file, or text in UTF-16 or UTF-32 without a byte order mark)".into(),
             Unreadable::InvalidUtf8(_) => "it is not valid UTF-8".into(),
@@ -49,16 +45,17 @@ impl Unreadable {
         }
     }
 
-    fn help(&self) -> &'static str {
+    fn help(&self) -> String {
         match self {
             Unreadable::Io(_) => {
-                "make the file readable by the user platc runs as, or exclude it in .platc.yaml"
+                "make the file readable by the user platc runs as, or exclude it in .platc.yaml".into()
             }
-            Unreadable::TooLarge(_) => {
-                "split the file, or exclude it in .platc.yaml if it holds no manifests"
-            }
+            Unreadable::TooLarge(_) => format!(
+                "split the file, exclude it in .platc.yaml if it holds no manifests, or {}",
+                crate::limits::Key::FileSize.raise()
+            ),
             Unreadable::Nul(_) | Unreadable::InvalidUtf8(_) | Unreadable::InvalidUtf16 => {
-                "save the file as UTF-8 (Kubernetes tools read UTF-8, and UTF-16 with a byte order mark), or exclude it in .platc.yaml"
+                "save the file as UTF-8 (Kubernetes tools read UTF-8, and UTF-16 with a byte order mark), or exclude it in .platc.yaml".into()
             }
         }
     }
@@ -74,7 +71,7 @@ impl Unreadable {
 /// The text of the file at `path`.
 pub fn read(path: &Path) -> Result<String, Unreadable> {
     let meta = std::fs::metadata(path).map_err(|e| Unreadable::Io(io_reason(&e)))?;
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > crate::limits::current().file_size.get() {
         return Err(Unreadable::TooLarge(meta.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| Unreadable::Io(io_reason(&e)))?;

@@ -18,11 +18,6 @@ pub const MAX_DEPTH: usize = 128;
 /// How many nodes aliases may copy in one file ("billion laughs" protection).
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
-/// How many nodes one file may hold. Each costs about 50 bytes in memory, where the text of
-/// `1,` in a flow sequence is 2: past this, a file is refused rather than read into gigabytes.
-/// The largest real files (CRD bundles of a few MB) hold a few hundred thousand.
-pub const MAX_NODES: usize = 2_000_000;
-
 /// A YAML stream: its documents and any duplicate keys met on the way.
 #[derive(Debug, Default)]
 pub struct Stream {
@@ -43,6 +38,9 @@ pub struct DuplicateKey {
 pub struct YamlError {
     pub message: String,
     pub pos: Pos,
+    /// The limit of `.platc.yaml` the file went over, when that is why it was not read
+    /// (the file may well be valid YAML).
+    pub budget: Option<crate::limits::Key>,
 }
 
 impl std::fmt::Display for YamlError {
@@ -91,7 +89,7 @@ const MAX_BRACKET_FIXES: usize = 100;
 /// saphyr calls it invalid indentation. Such a closing line is indented by one space and the
 /// stream parsed again: only that line's columns move, and nothing there is reported on.
 pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
-    parse_stream_limited(text, MAX_NODES)
+    parse_stream_limited(text, crate::limits::current().yaml_nodes.usize())
 }
 
 fn parse_stream_limited(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
@@ -179,6 +177,7 @@ fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
         let (event, event_span) = event.map_err(|e| YamlError {
             message: e.info().to_string(),
             pos: pos(*e.marker()),
+            budget: None,
         })?;
         builder.event(event, span(event_span))?;
     }
@@ -211,6 +210,7 @@ impl Builder {
                 let node = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
                     message: "alias to an unknown anchor".into(),
                     pos: at.start,
+                    budget: None,
                 })?;
                 self.alias_nodes += count_nodes(&node);
                 if self.alias_nodes > MAX_ALIAS_NODES {
@@ -219,6 +219,7 @@ impl Builder {
                             "aliases expand to more than {MAX_ALIAS_NODES} nodes; refusing to expand further"
                         ),
                         pos: at.start,
+                        budget: None,
                     });
                 }
                 let mut node = node;
@@ -244,6 +245,7 @@ impl Builder {
                 let frame = self.stack.pop().ok_or_else(|| YamlError {
                     message: "unbalanced collection end".into(),
                     pos: at.start,
+                    budget: None,
                 })?;
                 let end = at.end;
                 match frame {
@@ -276,6 +278,7 @@ impl Builder {
             return Err(YamlError {
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
                 pos: start,
+                budget: None,
             });
         }
         self.stack.push(frame);
@@ -287,10 +290,11 @@ impl Builder {
         if self.nodes > self.max_nodes {
             return Err(YamlError {
                 message: format!(
-                    "more than {} YAML nodes in one file; platc stops reading it",
+                    "it holds more than {} YAML nodes, over the `limits.yamlNodes` budget; platc stops reading it",
                     self.max_nodes
                 ),
                 pos: node.span.start,
+                budget: Some(crate::limits::Key::YamlNodes),
             });
         }
         if anchor != 0 {
@@ -305,6 +309,7 @@ impl Builder {
                         return Err(YamlError {
                             message: "a mapping key must be a scalar".into(),
                             pos: node.span.start,
+                            budget: None,
                         });
                     }
                     *key = Some(node);
@@ -422,6 +427,7 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Pos) -> Result<
         let bad = |what: &str| YamlError {
             message: format!("`{text}` is not a valid !!{what}"),
             pos: at,
+            budget: None,
         };
         return match tag.suffix.as_str() {
             "str" | "binary" | "timestamp" => Ok(Value::Str {
@@ -562,7 +568,7 @@ mod tests {
         let e = parse_stream_limited(&text, 1000).unwrap_err();
         assert_eq!(
             e.message,
-            "more than 1000 YAML nodes in one file; platc stops reading it"
+            "it holds more than 1000 YAML nodes, over the `limits.yamlNodes` budget; platc stops reading it"
         );
         // 1,001 items, their sequence, the key `a` and the mapping.
         assert!(parse_stream_limited(&text, 1004).is_ok());
