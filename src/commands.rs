@@ -811,7 +811,13 @@ fn secrets(
     let (baseline_file, write_baseline) = baseline;
     let baseline_path = cx.root.join(baseline_file);
     if write_baseline {
-        let fingerprints = outcome.fingerprints.iter().cloned().collect();
+        // Files left unread have no fingerprint: nothing of theirs is accepted.
+        let fingerprints: std::collections::BTreeSet<String> = outcome
+            .fingerprints
+            .iter()
+            .filter(|f| !f.is_empty())
+            .cloned()
+            .collect();
         return match crate::secrets::baseline::write(&baseline_path, &fingerprints) {
             Ok(()) => {
                 if !cx.quiet {
@@ -924,7 +930,18 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     if let Some(code) = paths_without_files(&without_yaml, "files") {
         return code;
     }
-    findings.extend(secrets.findings);
+    // A YAML file neither check could read is said once, by validate.
+    let unread: std::collections::HashSet<Option<String>> = findings
+        .iter()
+        .filter(|f| f.rule == "io/unreadable")
+        .map(|f| f.file.clone())
+        .collect();
+    findings.extend(
+        secrets
+            .findings
+            .into_iter()
+            .filter(|f| f.rule != "io/unreadable" || !unread.contains(&f.file)),
+    );
     let findings = crate::policy::apply(findings, &settings, &crate::policy::today(), &ran);
     let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);

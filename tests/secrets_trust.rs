@@ -357,3 +357,113 @@ fn history_reads_every_file_name() {
     assert_eq!(found, expected, "{text}");
     assert!(findings.iter().all(|f| f.2 == 2));
 }
+
+/// `platc secrets` (or `platc ARGS`) on `dir` in one format: exit code and standard output.
+fn run_in(dir: &std::path::Path, args: &[&str], format: &str) -> (i32, String) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn files_the_scan_cannot_read_are_reported_in_every_format() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials",
+        format!("token={}\n", token(20)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok.env", "LOG=info\n");
+    // A link out of the repository is never read, whoever runs the scan.
+    std::os::unix::fs::symlink(
+        outside.path().join("credentials"),
+        dir.path().join("aws.env"),
+    )
+    .unwrap();
+    // Permissions stop everyone but root: this part is proved when the tests do not run
+    // as root.
+    write(dir.path(), "locked.env", format!("token={}\n", token(21)));
+    let locked = dir.path().join("locked.env");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let as_root = std::fs::read(&locked).is_ok();
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1, "{text}");
+    let mut expected = vec![("io/unreadable".to_string(), "aws.env".to_string(), 0)];
+    if !as_root {
+        expected.push(("io/unreadable".into(), "locked.env".into(), 0));
+    } else {
+        expected.push(("secrets/github-token".into(), "locked.env".into(), 1));
+    }
+    assert_eq!(findings, expected, "{text}");
+    assert!(text.contains("leads outside the repository"), "{text}");
+    assert!(as_root || text.contains("permission denied"), "{text}");
+    // The outside file's value is never shown.
+    assert!(!text.contains(&token(20)[4..12]), "{text}");
+    for format in ["human", "sarif", "junit", "github", "gitlab"] {
+        let (code, out) = run_in(dir.path(), &["secrets"], format);
+        assert_eq!(code, 1, "{format}: {out}");
+        assert!(
+            out.contains("io/unreadable") || out.contains("io_unreadable"),
+            "{format}: {out}"
+        );
+        assert!(out.contains("aws.env"), "{format}: {out}");
+    }
+    // `check` says it once, not once for validate and once for the scan.
+    write(
+        dir.path(),
+        "objects/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    );
+    write(
+        outside.path(),
+        "out.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("out.yaml"),
+        dir.path().join("objects/out.yaml"),
+    )
+    .unwrap();
+    let (_, out) = run_in(dir.path(), &["check"], "json");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let unread: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "io/unreadable")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    let mut want = vec!["aws.env", "objects/out.yaml"];
+    if !as_root {
+        want.push("locked.env");
+    }
+    assert_eq!(unread, want, "{out}");
+}
+
+#[test]
+fn invalid_utf8_is_scanned_with_the_bad_bytes_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"name: caf\xE9\xFF\xFE latin-1\n".to_vec();
+    bytes.extend(format!("GITHUB_TOKEN={}\n", token(22)).bytes());
+    write(dir.path(), "latin1.env", bytes);
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        vec![(
+            "secrets/github-token".to_string(),
+            "latin1.env".to_string(),
+            2
+        )],
+        "{text}"
+    );
+}
