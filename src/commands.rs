@@ -397,6 +397,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
                 sources: &sources,
                 files: 1,
                 objects: 0,
+                binary_files_not_scanned: 0,
                 elapsed: cx.started.elapsed(),
                 fail_on: cx.fail_on,
             };
@@ -418,6 +419,16 @@ fn print_report_objects(
     files: usize,
     objects: usize,
 ) {
+    print_report_counts(cx, findings, sources, (files, objects, 0));
+}
+
+/// The report, with its counts: files, objects and binary files of history not scanned.
+fn print_report_counts(
+    cx: &Context,
+    findings: Vec<Finding>,
+    sources: &Sources,
+    (files, objects, binary_files_not_scanned): (usize, usize, usize),
+) {
     let mut findings = findings;
     if cx.quiet && cx.format == Format::Human {
         findings.retain(|f| f.severity != Severity::Info);
@@ -427,6 +438,7 @@ fn print_report_objects(
         sources,
         files,
         objects,
+        binary_files_not_scanned,
         elapsed: cx.started.elapsed(),
         fail_on: cx.fail_on,
     };
@@ -852,7 +864,12 @@ fn secrets(
     );
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
-    print_report(cx, outcome.findings, &Sources::default(), outcome.files);
+    print_report_counts(
+        cx,
+        outcome.findings,
+        &Sources::default(),
+        (outcome.files, 0, outcome.binaries_skipped),
+    );
     code
 }
 

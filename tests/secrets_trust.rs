@@ -467,3 +467,97 @@ fn invalid_utf8_is_scanned_with_the_bad_bytes_replaced() {
         "{text}"
     );
 }
+
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        out.extend(unit.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn history_reads_files_git_diffs_as_binary_and_counts_real_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    // Text git shows no lines of: UTF-16 (NUL bytes), and YAML an attribute marks binary.
+    write(
+        dir.path(),
+        "utf16.yaml",
+        utf16le(&format!("github:\n  token: {}\n", token(30))),
+    );
+    write(dir.path(), ".gitattributes", "marked.yaml binary\n");
+    write(dir.path(), "marked.yaml", format!("token: {}\n", token(31)));
+    // A real binary: a NUL in its first bytes. Not scanned, and counted.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(format!("\nGITHUB_TOKEN={}\n", token(32)).bytes());
+    write(dir.path(), "logo.png", png);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    // The second commit adds a token to the UTF-16 file: only that one is its finding.
+    write(
+        dir.path(),
+        "utf16.yaml",
+        utf16le(&format!(
+            "github:\n  token: {}\n  other: {}\n",
+            token(30),
+            token(33)
+        )),
+    );
+    git(dir.path(), &["commit", "-q", "-am", "two"]);
+    let (code, _, text) = scan(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut found: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(' ')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let commit = |rev: &str| {
+        let out = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["rev-parse", "--short=12", rev])
+            .output()
+            .unwrap();
+        format!("{})", String::from_utf8_lossy(&out.stdout).trim())
+    };
+    let (one, two) = (commit("HEAD~1"), commit("HEAD"));
+    assert_eq!(
+        found,
+        vec![
+            (
+                "secrets/github-token".into(),
+                "marked.yaml".into(),
+                1,
+                one.clone()
+            ),
+            ("secrets/github-token".into(), "utf16.yaml".into(), 2, one),
+            ("secrets/github-token".into(), "utf16.yaml".into(), 3, two),
+        ],
+        "{text}"
+    );
+    assert_eq!(report["summary"]["binary_files_not_scanned"], 1, "{text}");
+    let (_, human) = run_in(dir.path(), &["secrets", "--history"], "human");
+    assert!(
+        human.contains("1 binary file of history not scanned for secrets"),
+        "{human}"
+    );
+    // Without binaries, the summary has no such count.
+    let (_, plain) = run_in(dir.path(), &["secrets"], "json");
+    assert!(!plain.contains("binary_files_not_scanned"), "{plain}");
+}

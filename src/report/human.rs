@@ -44,7 +44,19 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         plural(s.objects),
         s.elapsed_ms
     ));
+    out.push_str(&not_scanned(&s));
     out
+}
+
+/// The line that says which files of history were left out, when some were.
+pub(super) fn not_scanned(s: &super::Summary) -> String {
+    match s.binary_files_not_scanned {
+        0 => String::new(),
+        n => format!(
+            "{n} binary file{} of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)\n",
+            plural(n)
+        ),
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -262,6 +274,7 @@ mod tests {
             sources: &sources,
             files: 1,
             objects: 0,
+            binary_files_not_scanned: 0,
             elapsed: std::time::Duration::ZERO,
             fail_on: crate::report::Severity::Error,
         };

@@ -222,6 +222,45 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
     Ok(all)
 }
 
+/// The files each commit (after `since`) changed that git diffs as binary: a NUL in their
+/// first 8000 bytes, or a `binary`/`-diff` attribute. `git log -p` shows none of their
+/// content, so the history scan reads them whole. As (commit, path).
+pub fn binary_changes(root: &Path, since: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    let range = since.map(|s| format!("{s}..HEAD"));
+    let mut args = vec![
+        "log",
+        "--numstat",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--format=%x00%H",
+    ];
+    if let Some(r) = &range {
+        args.push(r);
+    }
+    if since.is_none() && git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]).is_err() {
+        return Ok(Vec::new());
+    }
+    let out = git(root, &args)?;
+    let mut changes = Vec::new();
+    let mut commit = String::new();
+    // Records end with NUL: `\0<sha>\0`, then `\n` and `added\tdeleted\tpath\0` per file,
+    // `-\t-\tpath` for a binary one. Paths are not quoted under `-z`.
+    for record in out.split(|b| *b == 0) {
+        let record = record.strip_prefix(b"\n").unwrap_or(record);
+        if let Some(path) = record.strip_prefix(b"-\t-\t") {
+            changes.push((commit.clone(), String::from_utf8_lossy(path).into_owned()));
+        } else if !record.is_empty()
+            && !record.contains(&b'\t')
+            && record.iter().all(u8::is_ascii_hexdigit)
+        {
+            commit = String::from_utf8_lossy(record).into_owned();
+        }
+    }
+    Ok(changes)
+}
+
 /// The path of a `+++ ` header: `b/name` (followed by a tab when the name holds a space),
 /// `"b/na\tme"` in C quotes when it holds a control character, a quote, a backslash or
 /// (with `core.quotePath`) a byte past ASCII; None for `/dev/null` (a deleted file).

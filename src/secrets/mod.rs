@@ -6,6 +6,7 @@ mod command_line;
 mod filters;
 pub mod git;
 mod hashes;
+mod history_blobs;
 mod kubernetes;
 mod read;
 pub mod redact;
@@ -28,6 +29,8 @@ pub struct Outcome {
     pub fingerprints: Vec<String>,
     pub files: usize,
     pub bytes: u64,
+    /// Binary files of history that were not scanned (`--history`), by path.
+    pub binaries_skipped: usize,
 }
 
 /// The finding for a hit in `file`: where, which kind of credential, and its redacted form.
@@ -110,6 +113,7 @@ impl Outcome {
             fingerprints,
             files,
             bytes,
+            binaries_skipped: 0,
         }
     }
 
@@ -157,7 +161,7 @@ pub fn scan_history(
         .into_iter()
         .filter(|a| !settings.is_excluded_from_secrets(&a.path))
         .collect();
-    let bytes = added
+    let bytes: u64 = added
         .iter()
         .flat_map(|a| a.lines.iter())
         .map(|(_, l)| l.len() as u64 + 1)
@@ -176,24 +180,28 @@ pub fn scan_history(
             scan::scan(&a.path, &text).into_iter().map(move |h| {
                 let mut hit = h.clone();
                 hit.line = a.lines.get(h.line as usize - 1).map_or(h.line, |(n, _)| *n);
-                history_finding(a, &hit)
+                history_finding(&a.commit, &a.path, &hit)
             })
         })
         .collect();
     pairs.extend(secret_objects_in_history(root, &added, &pairs)?);
-    Ok(Outcome::from_pairs(pairs, files, bytes))
+    let blobs = history_blobs::scan(root, since, settings)?;
+    pairs.extend(blobs.pairs);
+    let mut outcome = Outcome::from_pairs(pairs, files + blobs.files, bytes + blobs.bytes);
+    outcome.binaries_skipped = blobs.binaries.len();
+    Ok(outcome)
 }
 
 /// A finding for a credential a commit added.
-fn history_finding(a: &git::Added, hit: &Hit) -> (Finding, String) {
-    let mut f = finding(&a.path, hit);
-    let fp = baseline::fingerprint(&f.rule, &a.path, &hit.secret);
+fn history_finding(commit: &str, path: &str, hit: &Hit) -> (Finding, String) {
+    let mut f = finding(path, hit);
+    let fp = baseline::fingerprint(&f.rule, path, &hit.secret);
     f.message = format!(
         "{} (added in commit {})",
         f.message,
-        &a.commit[..a.commit.len().min(12)]
+        &commit[..commit.len().min(12)]
     );
-    f.commit = Some(a.commit.clone());
+    f.commit = Some(commit.to_string());
     (f, fp)
 }
 
@@ -240,7 +248,7 @@ fn secret_objects_in_history(
                     Some(hit.line),
                 ))
             {
-                out.push(history_finding(a, &hit));
+                out.push(history_finding(&a.commit, &a.path, &hit));
             }
         }
     }
