@@ -561,3 +561,26 @@ fn history_reads_files_git_diffs_as_binary_and_counts_real_binaries() {
     let (_, plain) = run_in(dir.path(), &["secrets"], "json");
     assert!(!plain.contains("binary_files_not_scanned"), "{plain}");
 }
+
+#[test]
+fn a_password_setting_in_configuration_is_a_leak_whatever_its_entropy() {
+    let dir = tempfile::tempdir().unwrap();
+    // A weak password is still the password (kustomize's springboot example).
+    let weak = format!("{}{}", "adm", "in");
+    write(
+        dir.path(),
+        "application.properties",
+        format!(
+            "spring.datasource.username=root\nspring.datasource.password={weak}\nredis_passwd={}\npassword.file=/etc/app/password\nldap.passwordPolicy=strict\ndb.password=${{DB_PASSWORD}}\ncache.password=changeme\n",
+            password(40)
+        ),
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_in(&findings, "application.properties"),
+        [("secrets/generic-secret", 2), ("secrets/generic-secret", 3)],
+        "{text}"
+    );
+    assert!(!text.contains(&weak), "{text}");
+}
