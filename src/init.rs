@@ -238,7 +238,8 @@ const PRE_COMMIT_HEADER: &str =
 #     hooks: [{id: platc-check}, {id: platc-secrets}, {id: platc-build}]
 ";
 
-const WORKFLOW: &str = r#"# platc in CI: the findings as code-scanning alerts, and a gate on the generated tree.
+const WORKFLOW: &str = r#"# platc in CI: the findings as code-scanning alerts, a gate on the generated tree and, on a
+# pull request, what the change does to the cluster as a comment.
 name: platc
 on:
   push:
@@ -248,6 +249,7 @@ on:
 permissions:
   contents: read
   security-events: write   # upload the SARIF report
+  pull-requests: write     # comment `platc diff` on pull requests
 
 env:
   # platc's git repository and the commit to install (this one scaffolded the repository).
@@ -259,6 +261,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+        with: {fetch-depth: 0}   # platc diff reads the pull request's base commit
       - uses: actions/cache@v4
         with:
           path: ~/.cargo/bin/platc
@@ -279,30 +282,9 @@ jobs:
         with:
           sarif_file: platc.sarif
           category: platc
-      - name: Fail on findings
-        run: test -z "$PLATC_STATUS" || { platc check; exit "$PLATC_STATUS"; }
-
-  # On a pull request: what the change does to the cluster, per Application, as a comment.
-  diff:
-    if: github.event_name == 'pull_request'
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-      pull-requests: write
-    steps:
-      - uses: actions/checkout@v4
-        with: {fetch-depth: 0}
-      - uses: actions/cache@v4
-        with:
-          path: ~/.cargo/bin/platc
-          key: platc-${{ env.PLATC_REV }}
-      - name: Install platc
-        run: |
-          if ! command -v platc >/dev/null; then
-            test -n "$PLATC_GIT" || { echo "::error::set PLATC_GIT in .github/workflows/platc.yaml to platc's git URL"; exit 1; }
-            cargo install --locked --git "$PLATC_GIT" ${PLATC_REV:+--rev "$PLATC_REV"} platc
-          fi
-      - id: diff
+      - name: What the pull request does to the cluster
+        id: diff
+        if: github.event_name == 'pull_request'
         env: {BASE: "${{ github.base_ref }}"}
         run: |
           set +e
@@ -313,6 +295,8 @@ jobs:
       - if: steps.diff.outputs.code == '1'
         env: {GH_TOKEN: "${{ github.token }}", PR: "${{ github.event.pull_request.number }}"}
         run: gh pr comment "$PR" --body-file diff.md --edit-last || gh pr comment "$PR" --body-file diff.md
+      - name: Fail on findings
+        run: test -z "$PLATC_STATUS" || { platc check; exit "$PLATC_STATUS"; }
 "#;
 
 const GITIGNORE: &str = "# Reports CI writes.\nplatc.sarif\n";

@@ -393,7 +393,14 @@ fn the_readme_ci_recipe_is_what_init_writes() {
         .remove(0)
         .to_json();
     assert_eq!(doc["permissions"]["security-events"], "write");
-    assert!(doc["jobs"]["platc"]["steps"].as_array().unwrap().len() >= 6);
+    assert_eq!(doc["permissions"]["pull-requests"], "write");
+    let steps = doc["jobs"]["platc"]["steps"].as_array().unwrap();
+    assert!(steps.len() >= 8);
+    // The diff comment only on pull requests, before the findings fail the job.
+    let diff = steps.iter().position(|s| s["id"] == "diff").unwrap();
+    assert_eq!(steps[diff]["if"], "github.event_name == 'pull_request'");
+    assert!(steps[diff]["run"].as_str().unwrap().contains("platc diff"));
+    assert_eq!(steps.last().unwrap()["name"], "Fail on findings");
 }
 
 #[test]
