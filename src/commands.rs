@@ -398,6 +398,7 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
                 files: 1,
                 objects: 0,
                 binary_files_not_scanned: 0,
+                large_files_not_scanned: 0,
                 elapsed: cx.started.elapsed(),
                 fail_on: cx.fail_on,
             };
@@ -419,15 +420,20 @@ fn print_report_objects(
     files: usize,
     objects: usize,
 ) {
-    print_report_counts(cx, findings, sources, (files, objects, 0));
+    print_report_counts(cx, findings, sources, (files, objects, (0, 0)));
 }
 
-/// The report, with its counts: files, objects and binary files of history not scanned.
+/// The report, with its counts: files, objects, and files of history not scanned (binary,
+/// over the read limit).
 fn print_report_counts(
     cx: &Context,
     findings: Vec<Finding>,
     sources: &Sources,
-    (files, objects, binary_files_not_scanned): (usize, usize, usize),
+    (files, objects, (binary_files_not_scanned, large_files_not_scanned)): (
+        usize,
+        usize,
+        (usize, usize),
+    ),
 ) {
     let mut findings = findings;
     if cx.quiet && cx.format == Format::Human {
@@ -439,6 +445,7 @@ fn print_report_counts(
         files,
         objects,
         binary_files_not_scanned,
+        large_files_not_scanned,
         elapsed: cx.started.elapsed(),
         fail_on: cx.fail_on,
     };
@@ -868,7 +875,11 @@ fn secrets(
         cx,
         outcome.findings,
         &Sources::default(),
-        (outcome.files, 0, outcome.binaries_skipped),
+        (
+            outcome.files,
+            0,
+            (outcome.binaries_skipped, outcome.large_skipped),
+        ),
     );
     code
 }

@@ -584,3 +584,35 @@ fn a_password_setting_in_configuration_is_a_leak_whatever_its_entropy() {
     );
     assert!(!text.contains(&weak), "{text}");
 }
+
+#[test]
+fn history_never_loads_a_blob_over_the_read_limit_and_says_it_left_it_out() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), ".gitattributes", "*.yaml binary\n");
+    // Text git diffs as binary: the small file is read, the one over 8 MiB is not.
+    write(dir.path(), "small.yaml", format!("token: {}\n", token(40)));
+    let mut big = format!("token: {}\n", token(41));
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    while big.len() <= 9 * 1024 * 1024 {
+        big.push_str(line);
+    }
+    write(dir.path(), "big.yaml", big);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    let (code, found, text) = scan(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(rules_in(&found, "small.yaml").len(), 1, "{text}");
+    assert!(rules_in(&found, "big.yaml").is_empty(), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["summary"]["large_files_not_scanned"], 1, "{text}");
+    assert!(
+        report["summary"].get("binary_files_not_scanned").is_none(),
+        "{text}"
+    );
+    let (_, human) = run_in(dir.path(), &["secrets", "--history"], "human");
+    assert!(
+        human.contains("1 file of history over 8 MiB not scanned for secrets"),
+        "{human}"
+    );
+}

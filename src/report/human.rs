@@ -50,13 +50,20 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
 
 /// The line that says which files of history were left out, when some were.
 pub(super) fn not_scanned(s: &super::Summary) -> String {
-    match s.binary_files_not_scanned {
+    let mut out = match s.binary_files_not_scanned {
         0 => String::new(),
         n => format!(
             "{n} binary file{} of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)\n",
             plural(n)
         ),
+    };
+    if let n @ 1.. = s.large_files_not_scanned {
+        out.push_str(&format!(
+            "{n} file{} of history over 8 MiB not scanned for secrets (scan the file as it is now with `platc secrets PATH`)\n",
+            plural(n)
+        ));
     }
+    out
 }
 
 fn plural(n: usize) -> &'static str {
@@ -275,6 +282,7 @@ mod tests {
             files: 1,
             objects: 0,
             binary_files_not_scanned: 0,
+            large_files_not_scanned: 0,
             elapsed: std::time::Duration::ZERO,
             fail_on: crate::report::Severity::Error,
         };

@@ -44,6 +44,10 @@ pub struct Summary {
     /// never skipped silently. Absent when none.
     #[serde(skip_serializing_if = "is_zero")]
     pub binary_files_not_scanned: usize,
+    /// Files of git history over the read limit (8 MiB) the secret scan did not read.
+    /// Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub large_files_not_scanned: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -58,6 +62,8 @@ pub struct Report<'a> {
     pub objects: usize,
     /// Binary files of history the secret scan left out (`secrets --history`).
     pub binary_files_not_scanned: usize,
+    /// Files of history over the read limit the secret scan left out.
+    pub large_files_not_scanned: usize,
     pub elapsed: Duration,
     /// The lowest severity that fails the run (`--fail-on`): JUnit marks only these failed.
     pub fail_on: Severity,
@@ -72,6 +78,7 @@ impl Report<'_> {
             warnings: self.count(Severity::Warning),
             elapsed_ms: self.elapsed.as_millis() as u64,
             binary_files_not_scanned: self.binary_files_not_scanned,
+            large_files_not_scanned: self.large_files_not_scanned,
         }
     }
 

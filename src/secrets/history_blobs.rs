@@ -2,12 +2,14 @@
 //! NUL in their first 8000 bytes, or a `binary`/`-diff` attribute). What is text among them
 //! (UTF-16 with a byte order mark, a YAML file marked `binary`) is read whole at each commit
 //! that changed it and the credentials that commit added are reported; real binaries (images,
-//! archives) are not scanned, and counted so the report says so.
+//! archives, told by their first 8000 bytes) are not scanned, nor loaded, and counted so the
+//! report says so. A blob over the read limit (8 MiB) is never loaded: counted too.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use super::{git, read};
+use super::git;
+use super::read::{self, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::report::Finding;
 
@@ -25,6 +27,8 @@ pub(super) struct BlobScan {
     pub bytes: u64,
     /// Paths of real binaries, not scanned.
     pub binaries: BTreeSet<String>,
+    /// Paths of files over the read limit at some commit, not scanned there (never loaded).
+    pub too_large: BTreeSet<String>,
 }
 
 pub(super) fn scan(
@@ -37,33 +41,55 @@ pub(super) fn scan(
         .filter(|(_, p)| !settings.is_excluded_from_secrets(p))
         .collect();
     let mut out = BlobScan::default();
+    if changes.is_empty() {
+        return Ok(out);
+    }
+    let mut stream = git::BlobStream::open(root)?;
     for batch in changes.chunks(BATCH) {
         // Each file at the commit, and at its first parent: what the commit added is what
-        // the first holds and the second does not.
+        // the first holds and the second does not. Sizes first: a blob over the read limit
+        // is never loaded.
         let specs: Vec<String> = batch
             .iter()
             .flat_map(|(c, p)| [format!("{c}:{p}"), format!("{c}^:{p}")])
             .collect();
-        let blobs = git::blobs(root, &specs)?;
-        for ((commit, path), pair) in batch.iter().zip(blobs.chunks(2)) {
+        let sizes = git::blob_sizes(root, &specs)?;
+        for (((commit, path), spec), size) in batch.iter().zip(specs.chunks(2)).zip(sizes.chunks(2))
+        {
             // A deleted file has no blob at the commit.
-            let Some(Some(now)) = pair.first() else {
+            let Some(now_size) = size[0] else {
                 continue;
             };
-            if is_binary(now) {
-                out.binaries.insert(path.clone());
+            if now_size > MAX_FILE_BYTES {
+                out.too_large.insert(path.clone());
                 continue;
             }
+            let now = match stream.read(&spec[0], SNIFF, |head| !is_binary(head))? {
+                git::Fetched::Whole(bytes) => bytes,
+                git::Fetched::Dropped => {
+                    out.binaries.insert(path.clone());
+                    continue;
+                }
+                git::Fetched::Missing => continue,
+            };
             out.files += 1;
             out.bytes += now.len() as u64;
-            let before: HashSet<(&str, String)> = match pair.get(1) {
-                Some(Some(old)) if !is_binary(old) => read::scan_bytes(path, old)
-                    .into_iter()
-                    .map(|h| (h.rule, h.secret))
-                    .collect(),
-                _ => HashSet::new(),
+            // A parent too large to read counts as empty: its credentials are reported
+            // again rather than new ones missed.
+            let old = match size[1] {
+                Some(s) if s <= MAX_FILE_BYTES => {
+                    match stream.read(&spec[1], SNIFF, |head| !is_binary(head))? {
+                        git::Fetched::Whole(bytes) => bytes,
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
             };
-            for hit in read::scan_bytes(path, now) {
+            let before: HashSet<(&str, String)> = read::scan_bytes(path, &old)
+                .into_iter()
+                .map(|h| (h.rule, h.secret))
+                .collect();
+            for hit in read::scan_bytes(path, &now) {
                 if !before.contains(&(hit.rule, hit.secret.clone())) {
                     out.pairs.push(super::history_finding(commit, path, &hit));
                 }

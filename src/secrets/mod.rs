@@ -31,6 +31,8 @@ pub struct Outcome {
     pub bytes: u64,
     /// Binary files of history that were not scanned (`--history`), by path.
     pub binaries_skipped: usize,
+    /// Files of history over the read limit that were not scanned (`--history`), by path.
+    pub large_skipped: usize,
 }
 
 /// The finding for a hit in `file`: where, which kind of credential, and its redacted form.
@@ -114,6 +116,7 @@ impl Outcome {
             files,
             bytes,
             binaries_skipped: 0,
+            large_skipped: 0,
         }
     }
 
@@ -189,6 +192,7 @@ pub fn scan_history(
     pairs.extend(blobs.pairs);
     let mut outcome = Outcome::from_pairs(pairs, files + blobs.files, bytes + blobs.bytes);
     outcome.binaries_skipped = blobs.binaries.len();
+    outcome.large_skipped = blobs.too_large.len();
     Ok(outcome)
 }
 
