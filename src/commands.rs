@@ -455,6 +455,8 @@ fn print_report_counts(
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     if cx.quiet && report.findings.is_empty() && cx.format == Format::Human {
+        // Quiet says nothing of a clean run, but a run that left files out is not clean.
+        eprint!("{}", report.not_scanned());
         return;
     }
     print!("{}", report.render(cx.format, color));

@@ -616,3 +616,31 @@ fn history_never_loads_a_blob_over_the_read_limit_and_says_it_left_it_out() {
         "{human}"
     );
 }
+
+#[test]
+fn quiet_still_says_which_files_of_history_were_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["--quiet", "secrets", "--history"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        vec![
+            "1 binary file of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)"
+        ],
+        "{stderr}"
+    );
+}

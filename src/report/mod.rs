@@ -82,6 +82,11 @@ impl Report<'_> {
         }
     }
 
+    /// The lines that say which files of history the scan left out; empty when none.
+    pub fn not_scanned(&self) -> String {
+        human::not_scanned(&self.summary())
+    }
+
     fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
