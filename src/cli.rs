@@ -35,7 +35,8 @@ pub struct Global {
     /// The lowest severity that makes the exit code 1.
     #[arg(long, global = true, value_enum, default_value = "error")]
     pub fail_on: FailOn,
-    /// Print findings only, no progress or summary lines.
+    /// Print findings only, no progress or summary lines (files a scan left out are still
+    /// said, on stderr).
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// The Kubernetes minor version to validate against, such as 1.33 (default: the spec's

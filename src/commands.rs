@@ -397,6 +397,8 @@ fn generate(cx: &Context, kustomize: Option<&Path>) -> i32 {
                 sources: &sources,
                 files: 1,
                 objects: 0,
+                binary_files_not_scanned: 0,
+                large_files_not_scanned: 0,
                 elapsed: cx.started.elapsed(),
                 fail_on: cx.fail_on,
             };
@@ -418,6 +420,21 @@ fn print_report_objects(
     files: usize,
     objects: usize,
 ) {
+    print_report_counts(cx, findings, sources, (files, objects, (0, 0)));
+}
+
+/// The report, with its counts: files, objects, and files of history not scanned (binary,
+/// over the read limit).
+fn print_report_counts(
+    cx: &Context,
+    findings: Vec<Finding>,
+    sources: &Sources,
+    (files, objects, (binary_files_not_scanned, large_files_not_scanned)): (
+        usize,
+        usize,
+        (usize, usize),
+    ),
+) {
     let mut findings = findings;
     if cx.quiet && cx.format == Format::Human {
         findings.retain(|f| f.severity != Severity::Info);
@@ -427,6 +444,8 @@ fn print_report_objects(
         sources,
         files,
         objects,
+        binary_files_not_scanned,
+        large_files_not_scanned,
         elapsed: cx.started.elapsed(),
         fail_on: cx.fail_on,
     };
@@ -436,6 +455,8 @@ fn print_report_objects(
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     if cx.quiet && report.findings.is_empty() && cx.format == Format::Human {
+        // Quiet says nothing of a clean run, but a run that left files out is not clean.
+        eprint!("{}", report.not_scanned());
         return;
     }
     print!("{}", report.render(cx.format, color));
@@ -833,7 +854,13 @@ fn secrets(
     let (baseline_file, write_baseline) = baseline;
     let baseline_path = cx.root.join(baseline_file);
     if write_baseline {
-        let fingerprints = outcome.fingerprints.iter().cloned().collect();
+        // Files left unread have no fingerprint: nothing of theirs is accepted.
+        let fingerprints: std::collections::BTreeSet<String> = outcome
+            .fingerprints
+            .iter()
+            .filter(|f| !f.is_empty())
+            .cloned()
+            .collect();
         return match crate::secrets::baseline::write(&baseline_path, &fingerprints) {
             Ok(()) => {
                 if !cx.quiet {
@@ -868,7 +895,16 @@ fn secrets(
     );
     let code = exit_for(cx, &outcome.findings);
     // No source snippets: the source line would show the credential.
-    print_report(cx, outcome.findings, &Sources::default(), outcome.files);
+    print_report_counts(
+        cx,
+        outcome.findings,
+        &Sources::default(),
+        (
+            outcome.files,
+            0,
+            (outcome.binaries_skipped, outcome.large_skipped),
+        ),
+    );
     code
 }
 
@@ -946,7 +982,18 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     if let Some(code) = paths_without_files(&without_yaml, "files") {
         return code;
     }
-    findings.extend(secrets.findings);
+    // A YAML file neither check could read is said once, by validate.
+    let unread: std::collections::HashSet<Option<String>> = findings
+        .iter()
+        .filter(|f| f.rule == "io/unreadable")
+        .map(|f| f.file.clone())
+        .collect();
+    findings.extend(
+        secrets
+            .findings
+            .into_iter()
+            .filter(|f| f.rule != "io/unreadable" || !unread.contains(&f.file)),
+    );
     let findings = crate::policy::apply(findings, &settings, &crate::policy::today(), &ran);
     let findings = generated.at_sources(&cx.root, findings);
     let code = exit_for(cx, &findings);

@@ -309,3 +309,120 @@ spec:
         "{found:#?}"
     );
 }
+
+/// A Crossplane v1 composition (patch-and-transform `resources`, `patchSets`: gone in v2, the
+/// catalog's version), a Certificate without its required `issuerRef`, and one with a typo.
+const OTHER_VERSION: &str = "apiVersion: apiextensions.crossplane.io/v1
+kind: Composition
+metadata: {name: s3}
+spec:
+  compositeTypeRef: {apiVersion: example.org/v1alpha1, kind: XBucket}
+  patchSets:
+    - {name: common, patches: []}
+  resources:
+    - {name: bucket, base: {}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web, namespace: web}
+spec:
+  secretName: web-tls
+  dnsNames: [web.example.org]
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: api, namespace: web}
+spec:
+  secretName: api-tls
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+  dnsNames: [api.example.org]
+  duraton: 2160h
+";
+
+#[test]
+fn fields_of_another_crd_version_are_warnings_against_the_catalog_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("objects.yaml"), OTHER_VERSION).unwrap();
+    let (code, report) = validate(dir.path());
+    // The typo is an error whatever the version: it fails the run.
+    assert_eq!(code, 1, "{report:#}");
+    let found: Vec<(String, u64, String)> = findings(&report)
+        .into_iter()
+        .map(|f| (f.0, f.2, f.3))
+        .collect();
+    let rules: Vec<(&str, u64)> = found.iter().map(|f| (f.0.as_str(), f.1)).collect();
+    assert_eq!(
+        rules,
+        [
+            ("schema/catalog-version", 6),
+            ("schema/catalog-version", 8),
+            ("schema/catalog-version", 14),
+            ("schema/unknown-field", 25),
+        ],
+        "{report:#}"
+    );
+    let severities: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["warning", "warning", "warning", "error"]);
+    // Each names the version checked against and how to give the cluster's own CRD.
+    assert!(found[0].2.contains("`patchSets`"), "{found:?}");
+    assert!(
+        found[0].2.contains("checked against crossplane v"),
+        "{found:?}"
+    );
+    assert!(found[2].2.contains("`issuerRef`"), "{found:?}");
+    assert!(
+        found[2].2.contains("checked against cert-manager v"),
+        "{found:?}"
+    );
+    let help = report["findings"][0]["help"].as_str().unwrap();
+    assert!(help.contains("platc schemas import"), "{help}");
+    assert!(report.to_string().contains("did you mean `duration`?"));
+
+    // The repository's own CRD is what the cluster runs: against it, errors.
+    std::fs::write(
+        dir.path().join("crd.yaml"),
+        "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: compositions.apiextensions.crossplane.io}
+spec:
+  group: apiextensions.crossplane.io
+  names: {kind: Composition, plural: compositions}
+  scope: Cluster
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                compositeTypeRef: {type: object, x-kubernetes-preserve-unknown-fields: true}
+",
+    )
+    .unwrap();
+    let (code, report) = validate(dir.path());
+    assert_eq!(code, 1, "{report:#}");
+    let rules: Vec<(String, u64)> = findings(&report)
+        .into_iter()
+        .filter(|f| f.1 == "objects.yaml")
+        .map(|f| (f.0, f.2))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("schema/unknown-field".to_string(), 6),
+            ("schema/unknown-field".into(), 8),
+            ("schema/catalog-version".into(), 14),
+            ("schema/unknown-field".into(), 25),
+        ],
+        "{report:#}"
+    );
+}

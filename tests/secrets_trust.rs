@@ -357,3 +357,290 @@ fn history_reads_every_file_name() {
     assert_eq!(found, expected, "{text}");
     assert!(findings.iter().all(|f| f.2 == 2));
 }
+
+/// `platc secrets` (or `platc ARGS`) on `dir` in one format: exit code and standard output.
+fn run_in(dir: &std::path::Path, args: &[&str], format: &str) -> (i32, String) {
+    let out = platc()
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn files_the_scan_cannot_read_are_reported_in_every_format() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials",
+        format!("token={}\n", token(20)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok.env", "LOG=info\n");
+    // A link out of the repository is never read, whoever runs the scan.
+    std::os::unix::fs::symlink(
+        outside.path().join("credentials"),
+        dir.path().join("aws.env"),
+    )
+    .unwrap();
+    // Permissions stop everyone but root: this part is proved when the tests do not run
+    // as root.
+    write(dir.path(), "locked.env", format!("token={}\n", token(21)));
+    let locked = dir.path().join("locked.env");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let as_root = std::fs::read(&locked).is_ok();
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1, "{text}");
+    let mut expected = vec![("io/unreadable".to_string(), "aws.env".to_string(), 0)];
+    if !as_root {
+        expected.push(("io/unreadable".into(), "locked.env".into(), 0));
+    } else {
+        expected.push(("secrets/github-token".into(), "locked.env".into(), 1));
+    }
+    assert_eq!(findings, expected, "{text}");
+    assert!(text.contains("leads outside the repository"), "{text}");
+    assert!(as_root || text.contains("permission denied"), "{text}");
+    // The outside file's value is never shown.
+    assert!(!text.contains(&token(20)[4..12]), "{text}");
+    for format in ["human", "sarif", "junit", "github", "gitlab"] {
+        let (code, out) = run_in(dir.path(), &["secrets"], format);
+        assert_eq!(code, 1, "{format}: {out}");
+        assert!(
+            out.contains("io/unreadable") || out.contains("io_unreadable"),
+            "{format}: {out}"
+        );
+        assert!(out.contains("aws.env"), "{format}: {out}");
+    }
+    // `check` says it once, not once for validate and once for the scan.
+    write(
+        dir.path(),
+        "objects/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    );
+    write(
+        outside.path(),
+        "out.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("out.yaml"),
+        dir.path().join("objects/out.yaml"),
+    )
+    .unwrap();
+    let (_, out) = run_in(dir.path(), &["check"], "json");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let unread: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "io/unreadable")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    let mut want = vec!["aws.env", "objects/out.yaml"];
+    if !as_root {
+        want.push("locked.env");
+    }
+    assert_eq!(unread, want, "{out}");
+}
+
+#[test]
+fn invalid_utf8_is_scanned_with_the_bad_bytes_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"name: caf\xE9\xFF\xFE latin-1\n".to_vec();
+    bytes.extend(format!("GITHUB_TOKEN={}\n", token(22)).bytes());
+    write(dir.path(), "latin1.env", bytes);
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        vec![(
+            "secrets/github-token".to_string(),
+            "latin1.env".to_string(),
+            2
+        )],
+        "{text}"
+    );
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        out.extend(unit.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn history_reads_files_git_diffs_as_binary_and_counts_real_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    // Text git shows no lines of: UTF-16 (NUL bytes), and YAML an attribute marks binary.
+    write(
+        dir.path(),
+        "utf16.yaml",
+        utf16le(&format!("github:\n  token: {}\n", token(30))),
+    );
+    write(dir.path(), ".gitattributes", "marked.yaml binary\n");
+    write(dir.path(), "marked.yaml", format!("token: {}\n", token(31)));
+    // A real binary: a NUL in its first bytes. Not scanned, and counted.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(format!("\nGITHUB_TOKEN={}\n", token(32)).bytes());
+    write(dir.path(), "logo.png", png);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    // The second commit adds a token to the UTF-16 file: only that one is its finding.
+    write(
+        dir.path(),
+        "utf16.yaml",
+        utf16le(&format!(
+            "github:\n  token: {}\n  other: {}\n",
+            token(30),
+            token(33)
+        )),
+    );
+    git(dir.path(), &["commit", "-q", "-am", "two"]);
+    let (code, _, text) = scan(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut found: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(' ')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let commit = |rev: &str| {
+        let out = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["rev-parse", "--short=12", rev])
+            .output()
+            .unwrap();
+        format!("{})", String::from_utf8_lossy(&out.stdout).trim())
+    };
+    let (one, two) = (commit("HEAD~1"), commit("HEAD"));
+    assert_eq!(
+        found,
+        vec![
+            (
+                "secrets/github-token".into(),
+                "marked.yaml".into(),
+                1,
+                one.clone()
+            ),
+            ("secrets/github-token".into(), "utf16.yaml".into(), 2, one),
+            ("secrets/github-token".into(), "utf16.yaml".into(), 3, two),
+        ],
+        "{text}"
+    );
+    assert_eq!(report["summary"]["binary_files_not_scanned"], 1, "{text}");
+    let (_, human) = run_in(dir.path(), &["secrets", "--history"], "human");
+    assert!(
+        human.contains("1 binary file of history not scanned for secrets"),
+        "{human}"
+    );
+    // Without binaries, the summary has no such count.
+    let (_, plain) = run_in(dir.path(), &["secrets"], "json");
+    assert!(!plain.contains("binary_files_not_scanned"), "{plain}");
+}
+
+#[test]
+fn a_password_setting_in_configuration_is_a_leak_whatever_its_entropy() {
+    let dir = tempfile::tempdir().unwrap();
+    // A weak password is still the password (kustomize's springboot example).
+    let weak = format!("{}{}", "adm", "in");
+    write(
+        dir.path(),
+        "application.properties",
+        format!(
+            "spring.datasource.username=root\nspring.datasource.password={weak}\nredis_passwd={}\npassword.file=/etc/app/password\nldap.passwordPolicy=strict\ndb.password=${{DB_PASSWORD}}\ncache.password=changeme\n",
+            password(40)
+        ),
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_in(&findings, "application.properties"),
+        [("secrets/generic-secret", 2), ("secrets/generic-secret", 3)],
+        "{text}"
+    );
+    assert!(!text.contains(&weak), "{text}");
+}
+
+#[test]
+fn history_never_loads_a_blob_over_the_read_limit_and_says_it_left_it_out() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), ".gitattributes", "*.yaml binary\n");
+    // Text git diffs as binary: the small file is read, the one over 8 MiB is not.
+    write(dir.path(), "small.yaml", format!("token: {}\n", token(40)));
+    let mut big = format!("token: {}\n", token(41));
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    while big.len() <= 9 * 1024 * 1024 {
+        big.push_str(line);
+    }
+    write(dir.path(), "big.yaml", big);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    let (code, found, text) = scan(dir.path(), &["--history"]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(rules_in(&found, "small.yaml").len(), 1, "{text}");
+    assert!(rules_in(&found, "big.yaml").is_empty(), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["summary"]["large_files_not_scanned"], 1, "{text}");
+    assert!(
+        report["summary"].get("binary_files_not_scanned").is_none(),
+        "{text}"
+    );
+    let (_, human) = run_in(dir.path(), &["secrets", "--history"], "human");
+    assert!(
+        human.contains("1 file of history over 8 MiB not scanned for secrets"),
+        "{human}"
+    );
+}
+
+#[test]
+fn quiet_still_says_which_files_of_history_were_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "one"]);
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["--quiet", "secrets", "--history"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        vec![
+            "1 binary file of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)"
+        ],
+        "{stderr}"
+    );
+}

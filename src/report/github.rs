@@ -48,5 +48,6 @@ pub fn render(report: &Report<'_>) -> String {
         "platc: {} errors, {} warnings in {} files ({} objects)\n",
         s.errors, s.warnings, s.files, s.objects
     ));
+    out.push_str(&super::human::not_scanned(&s));
     out
 }

@@ -44,6 +44,25 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         plural(s.objects),
         s.elapsed_ms
     ));
+    out.push_str(&not_scanned(&s));
+    out
+}
+
+/// The line that says which files of history were left out, when some were.
+pub(super) fn not_scanned(s: &super::Summary) -> String {
+    let mut out = match s.binary_files_not_scanned {
+        0 => String::new(),
+        n => format!(
+            "{n} binary file{} of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)\n",
+            plural(n)
+        ),
+    };
+    if let n @ 1.. = s.large_files_not_scanned {
+        out.push_str(&format!(
+            "{n} file{} of history over 8 MiB not scanned for secrets (scan the file as it is now with `platc secrets PATH`)\n",
+            plural(n)
+        ));
+    }
     out
 }
 
@@ -262,6 +281,8 @@ mod tests {
             sources: &sources,
             files: 1,
             objects: 0,
+            binary_files_not_scanned: 0,
+            large_files_not_scanned: 0,
             elapsed: std::time::Duration::ZERO,
             fail_on: crate::report::Severity::Error,
         };

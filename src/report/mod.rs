@@ -40,6 +40,18 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub elapsed_ms: u64,
+    /// Binary files of git history the secret scan did not read (images, archives): said,
+    /// never skipped silently. Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub binary_files_not_scanned: usize,
+    /// Files of git history over the read limit (8 MiB) the secret scan did not read.
+    /// Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub large_files_not_scanned: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything a run found, ready to render.
@@ -48,6 +60,10 @@ pub struct Report<'a> {
     pub sources: &'a Sources,
     pub files: usize,
     pub objects: usize,
+    /// Binary files of history the secret scan left out (`secrets --history`).
+    pub binary_files_not_scanned: usize,
+    /// Files of history over the read limit the secret scan left out.
+    pub large_files_not_scanned: usize,
     pub elapsed: Duration,
     /// The lowest severity that fails the run (`--fail-on`): JUnit marks only these failed.
     pub fail_on: Severity,
@@ -61,7 +77,14 @@ impl Report<'_> {
             errors: self.count(Severity::Error),
             warnings: self.count(Severity::Warning),
             elapsed_ms: self.elapsed.as_millis() as u64,
+            binary_files_not_scanned: self.binary_files_not_scanned,
+            large_files_not_scanned: self.large_files_not_scanned,
         }
+    }
+
+    /// The lines that say which files of history the scan left out; empty when none.
+    pub fn not_scanned(&self) -> String {
+        human::not_scanned(&self.summary())
     }
 
     fn count(&self, severity: Severity) -> usize {

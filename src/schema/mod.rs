@@ -5,12 +5,58 @@ pub mod catalog;
 pub mod core;
 pub mod crd;
 pub mod import;
+pub mod message;
 pub mod re2;
 pub mod registry;
 
 use std::sync::Arc;
 
 use serde_json::Value;
+
+/// How precisely a violation says what is wrong with a value, most precise first; None for
+/// the ones about fields (unknown, missing), which are never two of a kind.
+fn precision(kind: &jsonschema::error::ValidationErrorKind) -> Option<u8> {
+    use jsonschema::error::ValidationErrorKind as K;
+    Some(match kind {
+        K::AdditionalProperties { .. } | K::Required { .. } => return None,
+        K::Type { .. } => 0,
+        K::Enum { .. } | K::Constant { .. } => 1,
+        K::MinLength { .. }
+        | K::MaxLength { .. }
+        | K::Minimum { .. }
+        | K::Maximum { .. }
+        | K::ExclusiveMinimum { .. }
+        | K::ExclusiveMaximum { .. }
+        | K::MultipleOf { .. }
+        | K::Format { .. } => 2,
+        K::Pattern { .. } => 3,
+        _ => 4,
+    })
+}
+
+/// One violation of a value per field: an empty name breaks both `minLength` and a
+/// `pattern`, and "shorter than 1 character" says it better than the pattern.
+fn keep_most_precise(all: Vec<Violation>, ranks: &[Option<u8>]) -> Vec<Violation> {
+    let mut best: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+    for (v, rank) in all.iter().zip(ranks) {
+        if let Some(r) = rank {
+            let b = best.entry(v.pointer.as_str()).or_insert(*r);
+            *b = (*b).min(*r);
+        }
+    }
+    let mut kept = vec![false; all.len()];
+    let mut taken = std::collections::HashSet::new();
+    for (i, (v, rank)) in all.iter().zip(ranks).enumerate() {
+        kept[i] = match rank {
+            None => true,
+            Some(r) => *r == best[v.pointer.as_str()] && taken.insert(v.pointer.as_str()),
+        };
+    }
+    all.into_iter()
+        .zip(kept)
+        .filter_map(|(v, k)| k.then_some(v))
+        .collect()
+}
 
 /// A compiled validator for one apiVersion and kind.
 pub struct Schema {
@@ -60,6 +106,8 @@ impl Schema {
     pub fn validate(&self, object: &Value) -> Vec<Violation> {
         use jsonschema::error::ValidationErrorKind as K;
         let mut out = Vec::new();
+        // How precise each violation's message is, by position in `out`.
+        let mut ranks = Vec::new();
         for e in self.validator.iter_errors(object) {
             let pointer = e.instance_path().to_string();
             match e.kind() {
@@ -107,11 +155,13 @@ impl Schema {
                 }),
                 _ => out.push(Violation {
                     pointer,
-                    problem: Problem::Other(e.to_string()),
+                    problem: Problem::Other(message::describe(&e)),
                 }),
             }
+            // One rank per violation: an error for unknown fields gives one per field.
+            ranks.resize(out.len(), precision(e.kind()));
         }
-        out
+        keep_most_precise(out, &ranks)
     }
 
     /// The fields the schema declares for the object at an instance pointer.
@@ -161,4 +211,56 @@ fn resolve<'a>(doc: &'a Value, mut node: &'a Value) -> &'a Value {
         }
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_field_breaking_several_constraints_is_one_violation_the_most_precise() {
+        let doc = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "pattern": "^[a-z]+$"},
+                "mode": {"type": "string", "enum": ["A", "B"], "pattern": "^[A-Z]$"},
+                "port": {"type": "integer", "minimum": 1}
+            }
+        });
+        let schema = Schema::compile("v1", "Test", Arc::new(doc)).unwrap();
+        let got =
+            schema.validate(&json!({"name": "", "mode": "ab", "port": "x", "u1": 1, "u2": 2}));
+        assert_eq!(
+            got,
+            vec![
+                Violation {
+                    pointer: "/name".into(),
+                    problem: Problem::Other("\"\" is shorter than 1 character".into()),
+                },
+                Violation {
+                    pointer: "/mode".into(),
+                    problem: Problem::Enum {
+                        options: vec![json!("A"), json!("B")]
+                    },
+                },
+                Violation {
+                    pointer: "/port".into(),
+                    problem: Problem::Type {
+                        expected: vec!["integer".into()]
+                    },
+                },
+            ]
+            .into_iter()
+            .chain(["u1", "u2"].map(|f| Violation {
+                pointer: String::new(),
+                problem: Problem::UnknownField {
+                    field: f.into(),
+                    known: vec!["mode".into(), "name".into(), "port".into()],
+                },
+            }))
+            .collect::<Vec<_>>()
+        );
+    }
 }

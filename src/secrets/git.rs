@@ -76,12 +76,76 @@ pub fn staged(root: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// The blobs named by revision specs (`:path`, `commit:path`), read with one
 /// `git cat-file --batch`; None where a spec names no blob.
 pub fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    let out = cat_file(root, "--batch", ids)?;
+    let mut blobs = Vec::with_capacity(ids.len());
+    let mut at = 0;
+    for _ in ids {
+        let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
+            break;
+        };
+        let header = Header::parse(&out[at..at + nl]);
+        at += nl + 1;
+        let Some(size) = header.size else {
+            blobs.push(None);
+            continue;
+        };
+        let size = size as usize;
+        if at + size > out.len() {
+            return Err("git cat-file: the output ends early".into());
+        }
+        blobs.push(header.blob.then(|| out[at..at + size].to_vec()));
+        at += size + 1;
+    }
+    Ok(blobs)
+}
+
+/// The sizes of the blobs named by revision specs, read with one `git cat-file
+/// --batch-check` (no content): None where a spec names no blob.
+pub fn blob_sizes(root: &Path, ids: &[String]) -> Result<Vec<Option<u64>>, String> {
+    let out = cat_file(root, "--batch-check", ids)?;
+    let mut sizes: Vec<Option<u64>> = out
+        .split(|b| *b == b'\n')
+        .take(ids.len())
+        .map(|line| {
+            let h = Header::parse(line);
+            h.size.filter(|_| h.blob)
+        })
+        .collect();
+    if sizes.len() < ids.len() {
+        return Err("git cat-file: the output ends early".into());
+    }
+    sizes.truncate(ids.len());
+    Ok(sizes)
+}
+
+/// What `git cat-file` says of an object before its content: `<id> <type> <size>`, or
+/// `<spec> missing` / `<spec> ambiguous` with no size.
+struct Header {
+    blob: bool,
+    size: Option<u64>,
+}
+
+impl Header {
+    fn parse(line: &[u8]) -> Header {
+        let line = String::from_utf8_lossy(line);
+        let mut fields = line.rsplitn(3, ' ');
+        let size = fields.next().and_then(|s| s.parse::<u64>().ok());
+        let kind = fields.next();
+        Header {
+            blob: size.is_some() && kind == Some("blob"),
+            size,
+        }
+    }
+}
+
+/// All of `git cat-file MODE`'s output for `ids`.
+fn cat_file(root: &Path, mode: &str, ids: &[String]) -> Result<Vec<u8>, String> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut child = Command::new("git")
         .current_dir(root)
-        .args(["cat-file", "--batch"])
+        .args(["cat-file", mode])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -99,28 +163,104 @@ pub fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, String
         .map_err(|e| e.to_string())?;
     let _ = writer.join();
     child.wait().map_err(|e| e.to_string())?;
-    let mut blobs = Vec::with_capacity(ids.len());
-    let mut at = 0;
-    for _ in ids {
-        let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
-            break;
-        };
-        let header = String::from_utf8_lossy(&out[at..at + nl]).into_owned();
-        at += nl + 1;
-        let mut fields = header.split(' ');
-        let (_, kind, size) = (fields.next(), fields.next(), fields.next());
-        // `<id> missing` has no size.
-        let Some(size) = size.and_then(|s| s.parse::<usize>().ok()) else {
-            blobs.push(None);
-            continue;
-        };
-        if at + size > out.len() {
+    Ok(out)
+}
+
+/// What [`BlobStream::read`] gave.
+pub enum Fetched {
+    /// The spec names no blob (a file the commit deleted, or its parent did not have).
+    Missing,
+    /// The first bytes said the rest is not wanted: it was read past, never held.
+    Dropped,
+    Whole(Vec<u8>),
+}
+
+/// One `git cat-file --batch` asked one blob at a time, so that a blob is looked at (its
+/// first bytes) before it is held in memory.
+pub struct BlobStream {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl BlobStream {
+    pub fn open(root: &Path) -> Result<BlobStream, String> {
+        let mut child = Command::new("git")
+            .current_dir(root)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().ok_or("git cat-file: no output")?;
+        Ok(BlobStream {
+            child,
+            stdin,
+            out: std::io::BufReader::new(out),
+        })
+    }
+
+    /// The blob `spec` names: its first `head` bytes go to `wanted`, and only when it says
+    /// yes is the rest read into memory. (One request at a time: git answers each before
+    /// the next is written, so no pipe fills.)
+    pub fn read(
+        &mut self,
+        spec: &str,
+        head: usize,
+        wanted: impl FnOnce(&[u8]) -> bool,
+    ) -> Result<Fetched, String> {
+        use std::io::BufRead;
+        let broken = |e: std::io::Error| format!("git cat-file: {e}");
+        let stdin = self.stdin.as_mut().ok_or("git cat-file: no input")?;
+        stdin
+            .write_all(format!("{spec}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(broken)?;
+        let mut line = Vec::new();
+        self.out.read_until(b'\n', &mut line).map_err(broken)?;
+        if !line.ends_with(b"\n") {
             return Err("git cat-file: the output ends early".into());
         }
-        blobs.push((kind == Some("blob")).then(|| out[at..at + size].to_vec()));
-        at += size + 1;
+        let header = Header::parse(&line[..line.len() - 1]);
+        let Some(size) = header.size else {
+            return Ok(Fetched::Missing);
+        };
+        let first = size.min(head as u64);
+        let mut bytes = Vec::new();
+        (&mut self.out)
+            .take(first)
+            .read_to_end(&mut bytes)
+            .map_err(broken)?;
+        let keep = header.blob && wanted(&bytes);
+        let rest = size - bytes.len() as u64;
+        let got = if keep {
+            (&mut self.out)
+                .take(rest)
+                .read_to_end(&mut bytes)
+                .map_err(broken)? as u64
+        } else {
+            std::io::copy(&mut (&mut self.out).take(rest), &mut std::io::sink()).map_err(broken)?
+        };
+        // The newline after the content.
+        let mut nl = [0u8; 1];
+        if got != rest || self.out.read_exact(&mut nl).is_err() {
+            return Err("git cat-file: the output ends early".into());
+        }
+        Ok(match (header.blob, keep) {
+            (false, _) => Fetched::Missing,
+            (true, false) => Fetched::Dropped,
+            (true, true) => Fetched::Whole(bytes),
+        })
     }
-    Ok(blobs)
+}
+
+impl Drop for BlobStream {
+    fn drop(&mut self) {
+        // Closing its input ends git.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
 }
 
 /// Files at `rev` whose text holds `needle` (nothing for an empty repository).
@@ -220,6 +360,45 @@ pub fn history(root: &Path, since: Option<&str>) -> Result<Vec<Added>, String> {
     }
     flush(&mut current, &mut all);
     Ok(all)
+}
+
+/// The files each commit (after `since`) changed that git diffs as binary: a NUL in their
+/// first 8000 bytes, or a `binary`/`-diff` attribute. `git log -p` shows none of their
+/// content, so the history scan reads them whole. As (commit, path).
+pub fn binary_changes(root: &Path, since: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    let range = since.map(|s| format!("{s}..HEAD"));
+    let mut args = vec![
+        "log",
+        "--numstat",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--format=%x00%H",
+    ];
+    if let Some(r) = &range {
+        args.push(r);
+    }
+    if since.is_none() && git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]).is_err() {
+        return Ok(Vec::new());
+    }
+    let out = git(root, &args)?;
+    let mut changes = Vec::new();
+    let mut commit = String::new();
+    // Records end with NUL: `\0<sha>\0`, then `\n` and `added\tdeleted\tpath\0` per file,
+    // `-\t-\tpath` for a binary one. Paths are not quoted under `-z`.
+    for record in out.split(|b| *b == 0) {
+        let record = record.strip_prefix(b"\n").unwrap_or(record);
+        if let Some(path) = record.strip_prefix(b"-\t-\t") {
+            changes.push((commit.clone(), String::from_utf8_lossy(path).into_owned()));
+        } else if !record.is_empty()
+            && !record.contains(&b'\t')
+            && record.iter().all(u8::is_ascii_hexdigit)
+        {
+            commit = String::from_utf8_lossy(record).into_owned();
+        }
+    }
+    Ok(changes)
 }
 
 /// The path of a `+++ ` header: `b/name` (followed by a tab when the name holds a space),

@@ -6,6 +6,7 @@ mod command_line;
 mod filters;
 pub mod git;
 mod hashes;
+mod history_blobs;
 mod kubernetes;
 mod read;
 pub mod redact;
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::report::{Finding, Severity};
+use crate::validate::read::{Unreadable, io_reason};
 pub use scan::Hit;
 
 /// What a scan found.
@@ -27,6 +29,10 @@ pub struct Outcome {
     pub fingerprints: Vec<String>,
     pub files: usize,
     pub bytes: u64,
+    /// Binary files of history that were not scanned (`--history`), by path.
+    pub binaries_skipped: usize,
+    /// Files of history over the read limit that were not scanned (`--history`), by path.
+    pub large_skipped: usize,
 }
 
 /// The finding for a hit in `file`: where, which kind of credential, and its redacted form.
@@ -109,6 +115,8 @@ impl Outcome {
             fingerprints,
             files,
             bytes,
+            binaries_skipped: 0,
+            large_skipped: 0,
         }
     }
 
@@ -156,7 +164,7 @@ pub fn scan_history(
         .into_iter()
         .filter(|a| !settings.is_excluded_from_secrets(&a.path))
         .collect();
-    let bytes = added
+    let bytes: u64 = added
         .iter()
         .flat_map(|a| a.lines.iter())
         .map(|(_, l)| l.len() as u64 + 1)
@@ -175,24 +183,29 @@ pub fn scan_history(
             scan::scan(&a.path, &text).into_iter().map(move |h| {
                 let mut hit = h.clone();
                 hit.line = a.lines.get(h.line as usize - 1).map_or(h.line, |(n, _)| *n);
-                history_finding(a, &hit)
+                history_finding(&a.commit, &a.path, &hit)
             })
         })
         .collect();
     pairs.extend(secret_objects_in_history(root, &added, &pairs)?);
-    Ok(Outcome::from_pairs(pairs, files, bytes))
+    let blobs = history_blobs::scan(root, since, settings)?;
+    pairs.extend(blobs.pairs);
+    let mut outcome = Outcome::from_pairs(pairs, files + blobs.files, bytes + blobs.bytes);
+    outcome.binaries_skipped = blobs.binaries.len();
+    outcome.large_skipped = blobs.too_large.len();
+    Ok(outcome)
 }
 
 /// A finding for a credential a commit added.
-fn history_finding(a: &git::Added, hit: &Hit) -> (Finding, String) {
-    let mut f = finding(&a.path, hit);
-    let fp = baseline::fingerprint(&f.rule, &a.path, &hit.secret);
+fn history_finding(commit: &str, path: &str, hit: &Hit) -> (Finding, String) {
+    let mut f = finding(path, hit);
+    let fp = baseline::fingerprint(&f.rule, path, &hit.secret);
     f.message = format!(
         "{} (added in commit {})",
         f.message,
-        &a.commit[..a.commit.len().min(12)]
+        &commit[..commit.len().min(12)]
     );
-    f.commit = Some(a.commit.clone());
+    f.commit = Some(commit.to_string());
     (f, fp)
 }
 
@@ -239,7 +252,7 @@ fn secret_objects_in_history(
                     Some(hit.line),
                 ))
             {
-                out.push(history_finding(a, &hit));
+                out.push(history_finding(&a.commit, &a.path, &hit));
             }
         }
     }
@@ -307,6 +320,12 @@ pub fn scan_generated(
     findings
 }
 
+/// The finding of a file the scan could not read, the one validate gives (`io/unreadable`),
+/// with no fingerprint: a baseline accepts credentials, not files left unread.
+fn unreadable(rel: &str, why: &Unreadable) -> (Finding, String) {
+    (why.finding(rel), String::new())
+}
+
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the
 /// excludes of `.platc.yaml`.
 pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome {
@@ -315,7 +334,8 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     } else {
         paths.iter().map(|p| root.join(p)).collect()
     };
-    let mut files: Vec<String> = Vec::new();
+    // Each file, with why it cannot be read when that is known before reading it.
+    let mut files: Vec<(String, Option<Unreadable>)> = Vec::new();
     for start in starts {
         // Dotfiles are scanned (.env, .npmrc, .netrc...); git's own folder is not entered.
         for entry in ignore::WalkBuilder::new(&start)
@@ -329,29 +349,38 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
             if !p.is_file() || p.components().any(|c| c.as_os_str() == ".git") {
                 continue;
             }
-            // A link is scanned where it leads only inside the repository: a link to a
-            // file of the machine (`~/.aws/credentials`) is not the repository's content.
-            if entry.path_is_symlink() && crate::confine::within(root, p, "").is_err() {
+            let Ok(rel) = p.strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if settings.is_excluded_from_secrets(&rel) {
                 continue;
             }
-            if let Ok(rel) = p.strip_prefix(root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if !settings.is_excluded_from_secrets(&rel) {
-                    files.push(rel);
-                }
-            }
+            // A link is scanned where it leads only inside the repository: a link to a
+            // file of the machine (`~/.aws/credentials`) is not the repository's content.
+            // It is not read, and the report says so, as validate says it.
+            let outside = entry
+                .path_is_symlink()
+                .then(|| crate::confine::within(root, p, &rel).err())
+                .flatten()
+                .map(|e| Unreadable::Io(e.to_string()));
+            files.push((rel, outside));
         }
     }
-    files.sort();
-    files.dedup();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
     let results: Vec<(Vec<(Finding, String)>, u64)> = files
         .par_iter()
-        .map(|rel| {
-            // Large files are streamed and binary ones read as bytes: none is left out. (A
-            // file that cannot be read at all is reported by the file checks.)
+        .map(|(rel, outside)| {
+            if let Some(why) = outside {
+                return (vec![unreadable(rel, why)], 0);
+            }
+            // Large files are streamed and binary ones read as bytes (invalid UTF-8 is
+            // scanned with the bad bytes replaced): only what the system refuses to give is
+            // left out, and it is reported.
             match read::scan_file(rel, &root.join(rel)) {
                 Ok((hits, bytes)) => (fingerprinted(rel, hits), bytes),
-                Err(_) => (Vec::new(), 0),
+                Err(e) => (vec![unreadable(rel, &Unreadable::Io(io_reason(&e)))], 0),
             }
         })
         .collect();

@@ -564,10 +564,23 @@ pub(super) fn judge(key: &str, value: &str) -> Option<Verdict> {
     if is_hash_under_password_key(key, value) {
         return Some(Verdict::Hash);
     }
-    if is_env_secret_name(key) {
+    if is_env_secret_name(key) || is_password_setting(key) {
         return is_env_literal(key, value).then_some(Verdict::Leak);
     }
     is_literal_secret(key, value).then_some(Verdict::Leak)
+}
+
+/// A configuration setting that is a password by its name, as environment variables are:
+/// `spring.datasource.password`, `db.password`, `redis_passwd` (a properties or YAML key whose
+/// last part is the word). A literal there is the password whatever its entropy
+/// (`password=admin`). Not `passwordPolicy` or `password.file`, which tune or point to one.
+fn is_password_setting(key: &str) -> bool {
+    let last = key
+        .rsplit(['.', '_', '-'])
+        .next()
+        .unwrap_or(key)
+        .to_ascii_lowercase();
+    key.len() > last.len() && matches!(last.as_str(), "password" | "passwd" | "pwd")
 }
 
 /// `password_sha256_hex: 5e88...`, `passwordHash: ...`: a hex digest under a key that says it

@@ -159,6 +159,34 @@ fn unknown_field_help(
     field: &str,
     known: &[String],
 ) -> Option<String> {
+    unknown_field_mistake(schema, pointer, field, known).or_else(|| {
+        (!known.is_empty() && known.len() <= 15)
+            .then(|| format!("known fields: {}", known.join(", ")))
+    })
+}
+
+/// Whether a violation is one a schema of another version of the same CRD could explain: a
+/// required field missing, or a field the schema does not know and that is no visible
+/// mistake (no close name, not misplaced, not an annotation under metadata). A typo is a
+/// typo in every version; a field added or removed upstream looks like nothing known.
+pub fn version_dependent(schema: &Schema, v: &Violation) -> bool {
+    match &v.problem {
+        Problem::Required { .. } => true,
+        Problem::UnknownField { field, known } => {
+            unknown_field_mistake(schema, &v.pointer, field, known).is_none()
+        }
+        _ => false,
+    }
+}
+
+/// What an unknown field most likely is when it is a mistake: an annotation under
+/// metadata, a field one level too deep, or a typo of a known name.
+fn unknown_field_mistake(
+    schema: &Schema,
+    pointer: &str,
+    field: &str,
+    known: &[String],
+) -> Option<String> {
     // An annotation or label key written straight under metadata (silently ignored by
     // tools that do not validate): the seed's sync-wave mistake.
     if pointer == "/metadata" && (field.contains('/') || field.contains('.')) {
@@ -178,13 +206,7 @@ fn unknown_field_help(
             ));
         }
     }
-    if let Some(s) = did_you_mean(field, known.iter().map(String::as_str)) {
-        return Some(format!("did you mean `{s}`?"));
-    }
-    if !known.is_empty() && known.len() <= 15 {
-        return Some(format!("known fields: {}", known.join(", ")));
-    }
-    None
+    did_you_mean(field, known.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
 }
 
 fn type_help(node: &Node, expected: &str) -> Option<String> {

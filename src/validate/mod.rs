@@ -1057,6 +1057,34 @@ fn check_object_as_written(
     out
 }
 
+/// A field the catalog's pinned schema does not know, or a required field it asks for, on a
+/// kind no schema of the repository or `--schemas` defines: the repository may be written for
+/// another version of the CRD than the one platc embeds (Crossplane v1 compositions against
+/// the v2 schema), so it is a warning that names the version, not an error. A schema the
+/// repository gives is what the cluster runs: against it, the same finding is an error.
+fn catalog_version(f: Finding, origin: &str) -> Finding {
+    let pinned = origin
+        .strip_prefix("platc's CRD catalog (")
+        .and_then(|o| o.strip_suffix(')'))
+        .unwrap_or(origin);
+    Finding {
+        rule: "schema/catalog-version".into(),
+        severity: Severity::Warning,
+        message: format!(
+            "{} (checked against {pinned}, the version platc's CRD catalog holds)",
+            f.message
+        ),
+        help: Some(format!(
+            "if the cluster runs {pinned}, fix the object{}; if it runs another version, give platc that version's CRD: commit it in the repository, or import it with `kubectl get crd NAME -o yaml | platc schemas import -` (or pass --schemas DIR), and the object is checked against it",
+            f.help
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
+        )),
+        ..f
+    }
+}
+
 fn check_schema(
     registry: &Registry,
     opts: &Options,
@@ -1075,16 +1103,22 @@ fn check_schema(
             if !schema.is_valid(&json) {
                 // The catalog pins one upstream version: say so, since the cluster may run
                 // another, and the repository's own CRD would be used instead.
-                let catalog = registry
+                let origin = registry
                     .origin(api_version, kind)
-                    .filter(|o| o.starts_with("platc's CRD catalog"))
-                    .map(|o| {
-                        format!(
-                            "the schema comes from {o}: if the cluster runs another version of this CRD, commit that CRD (or pass --schemas DIR) and platc validates against it instead"
-                        )
-                    });
+                    .filter(|o| o.starts_with("platc's CRD catalog"));
+                let catalog = origin.map(|o| {
+                    format!(
+                        "the schema comes from {o}: if the cluster runs another version of this CRD, commit that CRD (or pass --schemas DIR) and platc validates against it instead"
+                    )
+                });
                 for v in schema.validate(&json) {
                     let mut f = explain::finding(r, &schema, &v);
+                    if let Some(o) = origin
+                        && explain::version_dependent(&schema, &v)
+                    {
+                        out.push(catalog_version(f, o));
+                        continue;
+                    }
                     if let Some(note) = &catalog {
                         f.help = Some(match f.help.take() {
                             Some(help) => format!("{help}\n{note}"),

@@ -79,7 +79,7 @@ pub fn read(path: &Path) -> Result<String, Unreadable> {
 }
 
 /// The error without the path (findings already name the file) and in plain words.
-fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::NotFound => "it does not exist (a dangling symbolic link?)".into(),

@@ -9,6 +9,7 @@ pub const RULE: Rule = Rule {
     docs: r#"# workload/probes
 
 A container of a Deployment, StatefulSet or DaemonSet has no readiness or no liveness probe.
+One finding per container names every probe it lacks.
 
 ## Why
 Without a readiness probe, traffic reaches pods before they can serve and rollouts report
@@ -53,17 +54,23 @@ fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
         }
         let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
         let anchor = c.get("name").unwrap_or(c);
-        for probe in ["readinessProbe", "livenessProbe"] {
-            if c.get(probe).is_none() {
-                out.push(report(
-                    &RULE,
-                    o,
-                    anchor,
-                    &at,
-                    format!("the container `{name}` has no {probe}"),
-                    "add a probe that fails when the process cannot serve",
-                ));
-            }
+        // Both are asked of every container, even one that declares no port: a Service
+        // reaches undeclared ports too (a numeric `targetPort`), and this rule sees no
+        // Service.
+        let missing: Vec<&str> = ["readinessProbe", "livenessProbe"]
+            .into_iter()
+            .filter(|probe| c.get(probe).is_none())
+            .collect();
+        // One finding per container, naming all it lacks.
+        if !missing.is_empty() {
+            out.push(report(
+                &RULE,
+                o,
+                anchor,
+                &at,
+                format!("the container `{name}` has no {}", missing.join(" and no ")),
+                "add a probe that fails when the process cannot serve (or is hung)",
+            ));
         }
     }
 }

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     summary: "a container without resource requests or a memory limit",
     docs: r#"# workload/resources
 
-A container sets no resource requests, or no memory limit.
+A container sets no resource requests, or no memory limit (one finding per container names
+both when both are missing).
 
 ## Why
 Without requests the scheduler packs pods blindly and they are the first evicted; without
@@ -46,28 +47,30 @@ fn check(_: &Context<'_>, o: &ObjectRef<'_>, out: &mut Vec<Finding>) {
         let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
         let anchor = c.get("name").unwrap_or(c);
         let resources = c.get("resources");
-        if resources.and_then(|r| r.get("requests")).is_none() {
-            out.push(report(
-                &RULE,
-                o,
-                anchor,
-                &at,
-                format!("the container `{name}` has no resource requests"),
-                "set resources.requests.cpu and .memory",
-            ));
-        }
-        if resources
+        let requests = resources.and_then(|r| r.get("requests")).is_some();
+        let limit = resources
             .and_then(|r| r.pointer("/limits/memory"))
-            .is_none()
-        {
-            out.push(report(
-                &RULE,
-                o,
-                anchor,
-                &at,
-                format!("the container `{name}` has no memory limit"),
-                "set resources.limits.memory",
-            ));
-        }
+            .is_some();
+        // One finding per container, naming all it lacks.
+        let (missing, help) = match (requests, limit) {
+            (true, true) => continue,
+            (false, true) => (
+                "resource requests",
+                "set resources.requests.cpu and .memory",
+            ),
+            (true, false) => ("memory limit", "set resources.limits.memory"),
+            (false, false) => (
+                "resource requests and no memory limit",
+                "set resources.requests.cpu and .memory, and resources.limits.memory",
+            ),
+        };
+        out.push(report(
+            &RULE,
+            o,
+            anchor,
+            &at,
+            format!("the container `{name}` has no {missing}"),
+            help,
+        ));
     }
 }
