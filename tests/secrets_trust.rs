@@ -612,7 +612,9 @@ fn history_never_loads_a_blob_over_the_read_limit_and_says_it_left_it_out() {
     );
     let (_, human) = run_in(dir.path(), &["secrets", "--history"], "human");
     assert!(
-        human.contains("1 file of history over 8 MiB not scanned for secrets"),
+        human.contains(
+            "1 file of history over the read limit (`limits.fileSize`) not scanned for secrets"
+        ),
         "{human}"
     );
 }

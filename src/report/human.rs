@@ -59,7 +59,7 @@ pub(super) fn not_scanned(s: &super::Summary) -> String {
     };
     if let n @ 1.. = s.large_files_not_scanned {
         out.push_str(&format!(
-            "{n} file{} of history over 8 MiB not scanned for secrets (scan the file as it is now with `platc secrets PATH`)\n",
+            "{n} file{} of history over the read limit (`limits.fileSize`) not scanned for secrets (scan the file as it is now with `platc secrets PATH`)\n",
             plural(n)
         ));
     }

@@ -3,13 +3,13 @@
 //! (UTF-16 with a byte order mark, a YAML file marked `binary`) is read whole at each commit
 //! that changed it and the credentials that commit added are reported; real binaries (images,
 //! archives, told by their first 8000 bytes) are not scanned, nor loaded, and counted so the
-//! report says so. A blob over the read limit (8 MiB) is never loaded: counted too.
+//! report says so. A blob over the read limit (`limits.fileSize`) is never loaded: counted too.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use super::git;
-use super::read::{self, MAX_FILE_BYTES};
+use super::read;
 use crate::config::Settings;
 use crate::report::Finding;
 
@@ -44,6 +44,7 @@ pub(super) fn scan(
     if changes.is_empty() {
         return Ok(out);
     }
+    let max_file_bytes = read::max_file_bytes();
     let mut stream = git::BlobStream::open(root)?;
     for batch in changes.chunks(BATCH) {
         // Each file at the commit, and at its first parent: what the commit added is what
@@ -60,7 +61,7 @@ pub(super) fn scan(
             let Some(now_size) = size[0] else {
                 continue;
             };
-            if now_size > MAX_FILE_BYTES {
+            if now_size > max_file_bytes {
                 out.too_large.insert(path.clone());
                 continue;
             }
@@ -77,7 +78,7 @@ pub(super) fn scan(
             // A parent too large to read counts as empty: its credentials are reported
             // again rather than new ones missed.
             let old = match size[1] {
-                Some(s) if s <= MAX_FILE_BYTES => {
+                Some(s) if s <= max_file_bytes => {
                     match stream.read(&spec[1], SNIFF, |head| !is_binary(head))? {
                         git::Fetched::Whole(bytes) => bytes,
                         _ => Vec::new(),

@@ -12,7 +12,7 @@ use super::scan::{self, Hit};
 
 /// Files up to this size (`limits.fileSize`) are read whole; larger ones are streamed, so
 /// the scan reads every file whatever the limit.
-fn max_file_bytes() -> u64 {
+pub(super) fn max_file_bytes() -> u64 {
     crate::limits::current().file_size.get()
 }
 /// How much of a large file is scanned at once.
