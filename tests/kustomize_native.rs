@@ -1,5 +1,6 @@
-//! platc builds the simple kustomizations in process (local resources, `namespace`, metadata
-//! `labels`, JSON 6902 patches with a target) and leaves the rest to kustomize. Whatever it
+//! platc builds the common kustomizations in process (local resources, components, `namespace`,
+//! name prefixes and suffixes, metadata `labels`, JSON 6902 patches with a target...) and
+//! leaves the rest to kustomize. Whatever it
 //! builds must be what `kubectl kustomize` builds: the same objects, field for field, for every
 //! kustomization of the example, its generated overlays, the compile fixtures' output and the
 //! lint fixtures.
@@ -76,8 +77,10 @@ fn in_process_builds_are_what_kustomize_builds() {
     // namespaces on namespaced, cluster-scoped and unknown kinds, labels, JSON patches inline
     // and from files with each operation and selector kind, images (names with registries and
     // ports, tags, digests, containers anywhere in an object), replicas (beside objects of the
-    // same name it does not scale), commonAnnotations on
-    // every kind of pod template, YAML 1.1 look-alikes.
+    // same name it does not scale), commonAnnotations on every kind of pod template, YAML 1.1
+    // look-alikes, a suffix and a prefix with every name reference kustomize rewrites (a
+    // ConfigMap in a projected volume, role bindings' subjects of any kind...), components
+    // applied in order over what the kustomization accumulated.
     let registry = Registry::new(Core::load(core::newest()));
     let mut total = 0;
     // The example: the spec's kustomizations and the committed overlays.
@@ -91,7 +94,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        6,
+        9,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -127,10 +130,27 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: y, image: nginx}]\n",
     )
     .unwrap();
+    // A component, a plain kustomization, and a webhook naming a Service by name and
+    // namespace (a reference platc does not rewrite).
+    std::fs::create_dir_all(root.join("component")).unwrap();
+    std::fs::write(
+        root.join("component/kustomization.yaml"),
+        "kind: Component\nresources: []\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("plain")).unwrap();
+    std::fs::write(root.join("plain/kustomization.yaml"), "resources: []\n").unwrap();
+    std::fs::write(
+        root.join("hook.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: h}\nwebhooks: []\n",
+    )
+    .unwrap();
     let registry = Registry::new(Core::load(core::newest()));
     for kustomization in [
         "resources: [pod.yaml]\n",
-        "resources: [cm.yaml]\nnamePrefix: prod-\n",
+        "resources: [component]\n",
+        "resources: [cm.yaml]\ncomponents: [plain]\n",
+        "resources: [cm.yaml, hook.yaml]\nnamePrefix: prod-\n",
         "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a=b]}]\n",
         "resources: [cm.yaml]\nlabels: [{pairs: {a: b}, includeSelectors: true}]\n",
         "resources: [cm.yaml]\npatches: [{path: p.yaml}]\n",
@@ -148,4 +168,110 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
             "{kustomization}"
         );
     }
+}
+
+/// The corpus of real repositories (../shared/corpus from the main checkout, or
+/// $PLATC_CORPUS); None on machines without it.
+fn corpus() -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("PLATC_CORPUS") {
+        return Some(dir.into());
+    }
+    let common = std::process::Command::new("git")
+        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        .current_dir(project_root())
+        .output()
+        .ok()?;
+    let common = std::path::PathBuf::from(String::from_utf8(common.stdout).ok()?.trim());
+    let dir = common.parent()?.parent()?.join("shared/corpus");
+    dir.is_dir().then_some(dir)
+}
+
+/// The census of issue 12: over every kustomization of the real repositories (each its own
+/// root), how many platc builds in process, whether each is what kustomize builds, and for
+/// the rest what makes it fall back. Reads ../shared, so it runs only when asked:
+/// `cargo test --test kustomize_native -- --ignored --nocapture corpus_census`.
+#[test]
+#[ignore]
+fn corpus_census() {
+    let Some(corpus) = corpus() else {
+        println!("no corpus on this machine");
+        return;
+    };
+    let registry = Registry::new(Core::load(core::newest()));
+    let mut repos: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    let (mut total, mut native, mut identical) = (0, 0, 0);
+    let mut reasons: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut differences = Vec::new();
+    for repo in &repos {
+        let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+        let mut dirs: Vec<String> = files_under(repo)
+            .into_iter()
+            .filter(|f| platc::kustomize::is_kustomization(f) && !f.starts_with(".git/"))
+            .map(|f| {
+                f.rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_string())
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for rel in dirs {
+            let ks = Kustomizations::read(repo, &rel);
+            // Components are built within the kustomizations that list them.
+            if ks.in_dir(&rel).is_some_and(|k| k.is_component()) {
+                continue;
+            }
+            total += 1;
+            match native::try_build(repo, &ks, &registry, &rel) {
+                Ok(ours) => {
+                    native += 1;
+                    let dir = if rel.is_empty() {
+                        repo.clone()
+                    } else {
+                        repo.join(&rel)
+                    };
+                    let same = kubectl_kustomize(&dir).is_ok_and(|theirs| {
+                        let theirs: Vec<serde_json::Value> =
+                            platc::manifest::read_objects("out", &theirs)
+                                .objects
+                                .iter()
+                                .map(|o| o.node.to_json())
+                                .collect();
+                        by_id(ours) == by_id(theirs)
+                    });
+                    if same {
+                        identical += 1;
+                    } else {
+                        differences.push(format!("{name}/{rel}"));
+                    }
+                }
+                Err(why) => reasons
+                    .entry(why.reason.clone())
+                    .or_default()
+                    .push(format!("{name}/{rel} ({})", why.dir)),
+            }
+        }
+    }
+    let mut by_count: Vec<_> = reasons.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    for (reason, dirs) in &by_count {
+        println!("{:4}  {reason}", dirs.len());
+        for d in dirs {
+            println!("        {d}");
+        }
+    }
+    for d in &differences {
+        println!("DIFFERS {d}");
+    }
+    println!(
+        "in process: {native} / {total}; identical to kubectl kustomize: {identical} / {total}"
+    );
+    assert!(
+        differences.is_empty(),
+        "in-process builds differ: {differences:?}"
+    );
 }

@@ -1,12 +1,15 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
-//! (files and folders with their own kustomization), `namespace`, `labels` on metadata, JSON
-//! 6902 patches with a target, `images`, `replicas` and `commonAnnotations`. For anything else (generators, name prefixes, strategic
-//! merge patches, components, remote bases, Helm charts...) the answer is "not here" and the
-//! caller runs kustomize.
+//! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
+//! `nameSuffix` (with kustomize's name references), `labels` on metadata, JSON 6902 patches
+//! with a target, `images`, `replicas` and `commonAnnotations`. For anything else (generators,
+//! strategic merge patches, remote bases, Helm charts...) the answer is "not here", with the
+//! field that stops it ([`Unsupported`]), and the caller runs kustomize.
 //!
 //! Why: kustomize is a process per overlay (about 35 ms each), so a repository of a thousand
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
+
+mod nameref;
 
 use std::path::Path;
 
@@ -18,10 +21,15 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 9] = [
+const SUPPORTED: [&str; 14] = [
     "apiVersion",
     "kind",
     "resources",
+    "bases",
+    "components",
+    "namePrefix",
+    "nameSuffix",
+    "metadata",
     "namespace",
     "labels",
     "patches",
@@ -65,6 +73,23 @@ const NAMESPACE_REFERENCES: [&str; 6] = [
     "CustomResourceDefinition",
 ];
 
+/// Why a kustomization is not built here: the field or case kustomize must handle, named so
+/// `--verbose` and `--no-fallback` can say what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The repo-relative folder of the kustomization that uses it.
+    pub dir: String,
+    /// What it uses (`field \`helmCharts\``, `remote resource`...).
+    pub reason: String,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dir = if self.dir.is_empty() { "." } else { &self.dir };
+        write!(f, "{dir}: {}", self.reason)
+    }
+}
+
 /// The objects `kustomize build dir` would print, or None when it is not built here.
 pub fn build(
     root: &Path,
@@ -72,88 +97,226 @@ pub fn build(
     registry: &Registry,
     dir: &str,
 ) -> Option<Vec<Value>> {
-    let mut stack = Vec::new();
-    let objects = build_dir(root, kustomizations, registry, dir, &mut stack)?;
-    Some(objects)
+    try_build(root, kustomizations, registry, dir).ok()
 }
 
+/// The objects `kustomize build dir` would print, or what makes it kustomize's to build.
+pub fn try_build(
+    root: &Path,
+    kustomizations: &Kustomizations,
+    registry: &Registry,
+    dir: &str,
+) -> Result<Vec<Value>, Unsupported> {
+    let mut stack = Vec::new();
+    let mut built = build_dir(root, kustomizations, registry, dir, &mut stack)?;
+    // kustomize fixes references to renamed objects once, after the whole build: every
+    // reference holds a name some object had before a prefix, suffix or hash renamed it.
+    nameref::fix(registry, &mut built).because(dir, || {
+        "a name reference kustomize resolves differently".into()
+    })?;
+    Ok(built.objects)
+}
+
+/// The objects of a build so far, each with the names it has had (the first is its name in
+/// its file, the last its name now): references name any of them.
+#[derive(Default)]
+pub(crate) struct Built {
+    pub objects: Vec<Value>,
+    pub names: Vec<Vec<String>>,
+}
+
+impl Built {
+    fn push(&mut self, object: Value) {
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.objects.push(object);
+        self.names.push(vec![name]);
+    }
+
+    fn append(&mut self, other: Built) {
+        self.objects.extend(other.objects);
+        self.names.extend(other.names);
+    }
+}
+
+/// Attaches the reason to a step that cannot be reproduced.
+trait Because<T> {
+    fn because(self, dir: &str, reason: impl FnOnce() -> String) -> Result<T, Unsupported>;
+}
+
+impl<T> Because<T> for Option<T> {
+    fn because(self, dir: &str, reason: impl FnOnce() -> String) -> Result<T, Unsupported> {
+        self.ok_or_else(|| Unsupported {
+            dir: dir.to_string(),
+            reason: reason(),
+        })
+    }
+}
+
+/// A kustomization built on its own (a resource folder or the top of the build).
 fn build_dir(
     root: &Path,
     ks: &Kustomizations,
     registry: &Registry,
     dir: &str,
     stack: &mut Vec<String>,
-) -> Option<Vec<Value>> {
+) -> Result<Built, Unsupported> {
+    let mut built = Built::default();
+    accumulate(root, ks, registry, dir, stack, &mut built, false)?;
+    Ok(built)
+}
+
+/// What the kustomization in `dir` adds to and does to `built`. A component works on what
+/// the kustomization listing it has accumulated so far (kustomize's accumulateTarget): its
+/// resources join them, and its transformers apply to all of them.
+fn accumulate(
+    root: &Path,
+    ks: &Kustomizations,
+    registry: &Registry,
+    dir: &str,
+    stack: &mut Vec<String>,
+    built: &mut Built,
+    component: bool,
+) -> Result<(), Unsupported> {
+    let no = |reason: &str| Unsupported {
+        dir: dir.to_string(),
+        reason: reason.to_string(),
+    };
     if stack.iter().any(|d| d == dir) {
-        return None;
+        return Err(no("a cycle of kustomizations"));
     }
-    let k = ks.in_dir(dir)?;
+    let k = ks.in_dir(dir).because(dir, || "no kustomization".into())?;
     // A malformed kustomization is kustomize's to refuse.
     if !super::fields::problems(&k.doc).is_empty() {
-        return None;
+        return Err(no("a malformed kustomization"));
     }
-    let entries = k.doc.as_map()?;
-    if entries
+    let entries = k.doc.as_map().because(dir, || "not a mapping".into())?;
+    if let Some((key, _)) = entries
         .iter()
-        .any(|(key, _)| !key.as_str().is_some_and(|s| SUPPORTED.contains(&s)))
+        .find(|(key, _)| !key.as_str().is_some_and(|s| SUPPORTED.contains(&s)))
     {
-        return None;
+        let name = key.as_str().unwrap_or("?");
+        return Err(no(&format!("field `{name}`")));
     }
-    if k.field("kind").is_some_and(|kind| kind != "Kustomization") {
-        return None;
+    // A component where a kustomization is expected, or the other way round: kustomize
+    // says which.
+    match (k.field("kind").unwrap_or("Kustomization"), component) {
+        ("Kustomization", false) | ("Component", true) => {}
+        (kind, _) => return Err(no(&format!("kind `{kind}` here"))),
     }
     stack.push(dir.to_string());
-    let mut objects = Vec::new();
     for r in k.refs() {
         if r.kind != RefKind::Resource {
             continue;
         }
-        let target = k.local(&r)?;
+        let target = k.local(&r).because(dir, || "a remote resource".into())?;
         let full = root.join(&target);
         // Nothing is read through a link leading out of the repository (kustomize's load
         // restrictor refuses it too, once the build falls back to it).
-        crate::confine::within(root, &full, &target).ok()?;
+        crate::confine::within(root, &full, &target)
+            .ok()
+            .because(dir, || "a resource through a link".into())?;
         if full.is_dir() {
-            objects.extend(build_dir(root, ks, registry, &target, stack)?);
+            built.append(build_dir(root, ks, registry, &target, stack)?);
         } else if full.is_file() {
             // kustomize refuses files above the kustomization: let it say so.
             if !(k.dir.is_empty() || target.starts_with(&format!("{}/", k.dir))) {
-                return None;
+                return Err(no("a resource file above the kustomization"));
             }
-            objects.extend(read_resources(root, &target)?);
+            let objects = read_resources(root, &target)
+                .because(dir, || format!("resource file `{}`", r.target))?;
+            for o in objects {
+                built.push(o);
+            }
         } else {
-            return None;
+            return Err(no("a missing resource"));
         }
     }
-    stack.pop();
-    if !unique(&objects) {
-        return None;
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
     }
-    // kustomize's order of built-in transformers: patches, namespace, labels, annotations,
-    // replicas, images.
+    for r in k.refs() {
+        if r.kind != RefKind::Component {
+            continue;
+        }
+        let target = k.local(&r).because(dir, || "a remote component".into())?;
+        let full = root.join(&target);
+        crate::confine::within(root, &full, &target)
+            .ok()
+            .because(dir, || "a component through a link".into())?;
+        if !full.is_dir() {
+            return Err(no("a component that is not a folder"));
+        }
+        accumulate(root, ks, registry, &target, stack, built, true)?;
+    }
+    stack.pop();
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
+    }
+    // kustomize's order of built-in transformers: patches, namespace, prefix, suffix, labels,
+    // annotations, replicas, images.
     // Names and namespaces as kustomize matches patch targets: unchanged below this
     // kustomization, unless some kustomization of the build sets a namespace.
+    let objects = &mut built.objects;
     let tree = ks.tree(&k.dir);
     let renames = Renames::of(ks, &tree);
     for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
-        apply_patch(root, k, &renames, patch, &mut objects)?;
+        apply_patch(root, k, &renames, patch, objects)
+            .because(dir, || "a `patches` entry".into())?;
     }
     if let Some(namespace) = k.field("namespace") {
-        set_namespace(registry, namespace, &mut objects)?;
+        set_namespace(registry, namespace, objects)
+            .because(dir, || "`namespace` on these kinds".into())?;
     }
+    if let Some(prefix) = k.field("namePrefix") {
+        rename(built, |name| format!("{prefix}{name}"));
+    }
+    if let Some(suffix) = k.field("nameSuffix") {
+        rename(built, |name| format!("{name}{suffix}"));
+    }
+    let objects = &mut built.objects;
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
-        add_labels(item, &mut objects)?;
+        add_labels(item, objects).because(dir, || "a `labels` entry".into())?;
     }
     if let Some(annotations) = k.doc.get("commonAnnotations") {
-        add_annotations(annotations, &mut objects)?;
+        add_annotations(annotations, objects).because(dir, || "`commonAnnotations`".into())?;
     }
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_replicas(item, &mut objects)?;
+        set_replicas(item, objects).because(dir, || "a `replicas` entry".into())?;
     }
     for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_images(item, &mut objects)?;
+        set_images(item, objects).because(dir, || "an `images` entry".into())?;
     }
-    Some(objects)
+    Ok(())
+}
+
+/// The kinds kustomize's prefix and suffix transformer leaves their names.
+const NOT_RENAMED: [(&str, &str); 3] = [
+    ("", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("", "Namespace"),
+];
+
+/// `namePrefix` / `nameSuffix`: every object's name but those of the kinds above.
+fn rename(built: &mut Built, new: impl Fn(&str) -> String) {
+    for (o, names) in built.objects.iter_mut().zip(&mut built.names) {
+        let api = o["apiVersion"].as_str().unwrap_or_default();
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = o["kind"].as_str().unwrap_or_default();
+        if NOT_RENAMED
+            .iter()
+            .any(|(g, k)| *k == kind && (g.is_empty() || *g == group))
+        {
+            continue;
+        }
+        let Some(Value::String(name)) = o.pointer_mut("/metadata/name") else {
+            continue;
+        };
+        *name = new(name);
+        names.push(name.clone());
+    }
 }
 
 /// `commonAnnotations`: on every object's metadata and on the pod templates of workloads.
@@ -385,6 +548,14 @@ fn resolves_alike(text: &str, node: &Node) -> bool {
                 V::Bool(_) => matches!(raw, "true" | "false" | "True" | "False" | "TRUE" | "FALSE"),
                 _ => !raw.contains('_') && !raw.trim_start_matches(['-', '+']).starts_with("0b"),
             }
+        }
+        // A folded scalar with more-indented lines: kustomize's YAML library keeps an extra
+        // line break before them that the YAML spec (and platc) does not.
+        V::Str { text: value, .. } if value.contains("\n ") || value.contains("\n\t") => {
+            // The span starts at the `>` header or at the content after it.
+            let start = crate::source::byte_offset(text, node.span.start);
+            let header = text[..start].split_whitespace().next_back().unwrap_or("");
+            !(header.starts_with('>') || text[start..].starts_with('>'))
         }
         V::Seq(items) => items.iter().all(|i| resolves_alike(text, i)),
         V::Map(entries) => entries
@@ -657,6 +828,17 @@ mod tests {
             retagged("registry:5000/e", &port).unwrap(),
             "registry:5000/e:4"
         );
+    }
+
+    #[test]
+    fn folded_text_with_indented_lines_is_left_to_kustomize() {
+        let alike = |text: &str| {
+            let doc = crate::yaml::parse_stream(text).unwrap().documents.remove(0);
+            resolves_alike(text, &doc)
+        };
+        assert!(!alike("a: >-\n  f(c,\n    d)\n"));
+        assert!(alike("a: |-\n  f(c,\n    d)\n"));
+        assert!(alike("a: >-\n  one\n  two\n"));
     }
 
     #[test]
