@@ -94,7 +94,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        9,
+        11,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -145,13 +145,18 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: h}\nwebhooks: []\n",
     )
     .unwrap();
+    std::fs::write(root.join("from-environment.env"), "HOME\n").unwrap();
     let registry = Registry::new(Core::load(core::newest()));
     for kustomization in [
         "resources: [pod.yaml]\n",
         "resources: [component]\n",
         "resources: [cm.yaml]\ncomponents: [plain]\n",
         "resources: [cm.yaml, hook.yaml]\nnamePrefix: prod-\n",
-        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a=b]}]\n",
+        // Merging into a ConfigMap the build does not have, a key kustomize refuses, a value
+        // from kustomize's environment.
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, behavior: merge, literals: [a=b]}]\n",
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a b=c]}]\n",
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, envs: [from-environment.env]}]\n",
         "resources: [cm.yaml]\nlabels: [{pairs: {a: b}, includeSelectors: true}]\n",
         "resources: [cm.yaml]\npatches: [{path: p.yaml}]\n",
         "resources: [https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0]\n",

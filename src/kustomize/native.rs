@@ -9,6 +9,7 @@
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
+mod generate;
 mod nameref;
 
 use std::path::Path;
@@ -21,7 +22,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 14] = [
+const SUPPORTED: [&str; 17] = [
     "apiVersion",
     "kind",
     "resources",
@@ -30,6 +31,9 @@ const SUPPORTED: [&str; 14] = [
     "namePrefix",
     "nameSuffix",
     "metadata",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
     "namespace",
     "labels",
     "patches",
@@ -109,6 +113,7 @@ pub fn try_build(
 ) -> Result<Vec<Value>, Unsupported> {
     let mut stack = Vec::new();
     let mut built = build_dir(root, kustomizations, registry, dir, &mut stack)?;
+    generate::add_hashes(&mut built);
     // kustomize fixes references to renamed objects once, after the whole build: every
     // reference holds a name some object had before a prefix, suffix or hash renamed it.
     nameref::fix(registry, &mut built).because(dir, || {
@@ -123,6 +128,8 @@ pub fn try_build(
 pub(crate) struct Built {
     pub objects: Vec<Value>,
     pub names: Vec<Vec<String>>,
+    /// Whether each takes a generator's content hash at the end of the build.
+    pub hashed: Vec<bool>,
 }
 
 impl Built {
@@ -133,11 +140,13 @@ impl Built {
             .to_string();
         self.objects.push(object);
         self.names.push(vec![name]);
+        self.hashed.push(false);
     }
 
     fn append(&mut self, other: Built) {
         self.objects.extend(other.objects);
         self.names.extend(other.names);
+        self.hashed.extend(other.hashed);
     }
 }
 
@@ -252,6 +261,7 @@ fn accumulate(
         accumulate(root, ks, registry, &target, stack, built, true)?;
     }
     stack.pop();
+    generate::run(root, k, built).because(dir, || "a generator".into())?;
     if !unique(&built.objects) {
         return Err(no("two objects with one id"));
     }
