@@ -1,9 +1,10 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
 //! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
-//! `nameSuffix` (with kustomize's name references), `labels` on metadata, JSON 6902 patches
-//! with a target, `images`, `replicas` and `commonAnnotations`. For anything else (generators,
-//! strategic merge patches, remote bases, Helm charts...) the answer is "not here", with the
-//! field that stops it ([`Unsupported`]), and the caller runs kustomize.
+//! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators, `labels`
+//! on metadata, JSON 6902 and strategic merge patches, `images`, `replicas` and
+//! `commonAnnotations`. For anything else (`commonLabels`, replacements, remote bases, Helm
+//! charts, plugins...) the answer is "not here", with the field that stops it
+//! ([`Unsupported`]), and the caller runs kustomize.
 //!
 //! Why: kustomize is a process per overlay (about 35 ms each), so a repository of a thousand
 //! overlays would wait half a minute for builds alone. What is built here is checked object
@@ -11,6 +12,7 @@
 
 mod generate;
 mod nameref;
+mod smp;
 
 use std::path::Path;
 
@@ -22,7 +24,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 17] = [
+const SUPPORTED: [&str; 18] = [
     "apiVersion",
     "kind",
     "resources",
@@ -34,6 +36,7 @@ const SUPPORTED: [&str; 17] = [
     "configMapGenerator",
     "secretGenerator",
     "generatorOptions",
+    "patchesStrategicMerge",
     "namespace",
     "labels",
     "patches",
@@ -269,13 +272,22 @@ fn accumulate(
     // annotations, replicas, images.
     // Names and namespaces as kustomize matches patch targets: unchanged below this
     // kustomization, unless some kustomization of the build sets a namespace.
-    let objects = &mut built.objects;
     let tree = ks.tree(&k.dir);
     let renames = Renames::of(ks, &tree);
+    for entry in k
+        .doc
+        .get("patchesStrategicMerge")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+    {
+        patches_strategic_merge(root, registry, k, &renames, entry, built)
+            .because(dir, || "a `patchesStrategicMerge` entry".into())?;
+    }
     for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
-        apply_patch(root, k, &renames, patch, objects)
+        apply_patch(root, registry, k, &renames, patch, built)
             .because(dir, || "a `patches` entry".into())?;
     }
+    let objects = &mut built.objects;
     if let Some(namespace) = k.field("namespace") {
         set_namespace(registry, namespace, objects)
             .because(dir, || "`namespace` on these kinds".into())?;
@@ -605,13 +617,15 @@ fn unique(objects: &[Value]) -> bool {
     })
 }
 
-/// A `patches` entry: JSON 6902 operations with a target, inline or from a file.
+/// A `patches` entry, inline or from a file: JSON 6902 operations with a target, or
+/// strategic merge patches (with a target, or matched by their own ids).
 fn apply_patch(
     root: &Path,
+    registry: &Registry,
     k: &super::Kustomization,
     renames: &Renames<'_>,
     patch: &Node,
-    objects: &mut [Value],
+    built: &mut Built,
 ) -> Option<()> {
     let entries = patch.as_map()?;
     if entries
@@ -622,28 +636,145 @@ fn apply_patch(
     }
     let text = match (patch.get("patch"), patch.get("path")) {
         (Some(inline), None) => inline.as_str()?.to_string(),
-        (None, Some(path)) => {
-            let rel = crate::spec::paths::repo_relative(&k.dir, path.as_str()?).ok()?;
-            crate::confine::read_to_string(root, &rel).ok()?
-        }
+        (None, Some(path)) => read_patch(root, k, path.as_str()?)?,
         _ => return None,
     };
-    let selector = Selector::of(patch.get("target")?)?;
-    if selector.has_namespace() && renames.namespace_set {
+    let selector = match patch.get("target") {
+        Some(target) => Some(Selector::of(target)?),
+        None => None,
+    };
+    if selector
+        .as_ref()
+        .is_some_and(|s| s.has_namespace() && renames.namespace_set)
+    {
         return None;
     }
     let stream = crate::yaml::parse_stream(&text).ok()?;
-    let ops = stream.documents.first()?;
-    if !resolves_alike(&text, ops) {
+    let mut docs = Vec::new();
+    for doc in &stream.documents {
+        if doc.is_null() {
+            continue;
+        }
+        if !resolves_alike(&text, doc) {
+            return None;
+        }
+        docs.push(doc.to_json());
+    }
+    if let [Value::Array(ops)] = docs.as_slice() {
+        let selector = selector?;
+        for object in built.objects.iter_mut() {
+            if selector.matches(&*object, renames) {
+                for op in ops {
+                    apply_op(object, op)?;
+                }
+            }
+        }
+        return Some(());
+    }
+    strategic_merge(registry, &docs, selector.as_ref(), renames, built)
+}
+
+/// A patch file beside or below the kustomization (kustomize refuses others).
+fn read_patch(root: &Path, k: &super::Kustomization, path: &str) -> Option<String> {
+    let rel = crate::spec::paths::repo_relative(&k.dir, path).ok()?;
+    if !(k.dir.is_empty() || rel.starts_with(&format!("{}/", k.dir))) {
         return None;
     }
-    let ops = ops.to_json();
-    let ops = ops.as_array()?;
-    for object in objects.iter_mut() {
-        if selector.matches(&*object, renames) {
-            for op in ops {
-                apply_op(object, op)?;
+    crate::confine::read_to_string(root, &rel).ok()
+}
+
+/// `patchesStrategicMerge`: each entry a file or an inline patch, matched by its ids.
+fn patches_strategic_merge(
+    root: &Path,
+    registry: &Registry,
+    k: &super::Kustomization,
+    renames: &Renames<'_>,
+    entry: &Node,
+    built: &mut Built,
+) -> Option<()> {
+    let entry = entry.as_str()?;
+    let text = if entry.contains('\n') {
+        entry.to_string()
+    } else {
+        read_patch(root, k, entry)?
+    };
+    let stream = crate::yaml::parse_stream(&text).ok()?;
+    let mut docs = Vec::new();
+    for doc in &stream.documents {
+        if doc.is_null() {
+            continue;
+        }
+        if !resolves_alike(&text, doc) {
+            return None;
+        }
+        docs.push(doc.to_json());
+    }
+    strategic_merge(registry, &docs, None, renames, built)
+}
+
+/// Strategic merge patch documents: on every object the target selects, or each on the one
+/// object of its own apiVersion, kind, name and namespace (kustomize fails on none or two).
+fn strategic_merge(
+    registry: &Registry,
+    docs: &[Value],
+    selector: Option<&Selector>,
+    renames: &Renames<'_>,
+    built: &mut Built,
+) -> Option<()> {
+    for doc in docs {
+        let targets: Vec<usize> = match selector {
+            Some(selector) => (0..built.objects.len())
+                .filter(|&i| selector.matches(&built.objects[i], renames))
+                .collect(),
+            None => {
+                checked(doc.clone())?;
+                let namespace = doc["metadata"]["namespace"].as_str().unwrap_or("default");
+                let found: Vec<usize> = (0..built.objects.len())
+                    .filter(|&i| {
+                        let o = &built.objects[i];
+                        o["apiVersion"] == doc["apiVersion"]
+                            && o["kind"] == doc["kind"]
+                            && built.names[i].iter().any(|n| doc["metadata"]["name"] == *n)
+                            && (renames.namespace_set
+                                || o["metadata"]["namespace"].as_str().unwrap_or("default")
+                                    == namespace)
+                    })
+                    .collect();
+                if found.len() != 1 {
+                    return None;
+                }
+                found
             }
+        };
+        let mut deleted = Vec::new();
+        for i in targets {
+            let object = &mut built.objects[i];
+            // With a target, the patch takes each object's identity.
+            let mut doc = doc.clone();
+            if selector.is_some() {
+                let meta = doc.as_object_mut()?;
+                for field in ["apiVersion", "kind"] {
+                    meta.insert(field.into(), object[field].clone());
+                }
+                let m = meta
+                    .entry("metadata")
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()?;
+                m.insert("name".into(), object["metadata"]["name"].clone());
+                match object["metadata"].get("namespace") {
+                    Some(ns) => m.insert("namespace".into(), ns.clone()),
+                    None => m.shift_remove("namespace"),
+                };
+            }
+            match smp::apply(registry, object, &doc)? {
+                smp::Outcome::Patched => {}
+                smp::Outcome::Deleted => deleted.push(i),
+            }
+        }
+        for i in deleted.into_iter().rev() {
+            built.objects.remove(i);
+            built.names.remove(i);
+            built.hashed.remove(i);
         }
     }
     Some(())

@@ -12,7 +12,7 @@ use super::Built;
 use crate::schema::registry::Registry;
 
 /// Where a pod spec sits, by workload kind.
-const POD_SPECS: [(&str, &str); 8] = [
+pub(super) const POD_SPECS: [(&str, &str); 8] = [
     ("Pod", "spec"),
     ("ReplicationController", "spec/template/spec"),
     ("Deployment", "spec/template/spec"),
