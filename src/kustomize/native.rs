@@ -1,8 +1,8 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
 //! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
-//! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators, `labels`
-//! on metadata, JSON 6902 and strategic merge patches, `images`, `replicas` and
-//! `commonAnnotations`. For anything else (`commonLabels`, replacements, remote bases, Helm
+//! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
+//! `commonLabels` and `labels`, JSON 6902 and strategic merge patches, `images`, `replicas`
+//! and `commonAnnotations`. For anything else (replacements, remote bases, Helm
 //! charts, plugins...) the answer is "not here", with the field that stops it
 //! ([`Unsupported`]), and the caller runs kustomize.
 //!
@@ -11,6 +11,7 @@
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
 mod generate;
+mod labels;
 mod nameref;
 mod smp;
 
@@ -24,7 +25,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 18] = [
+const SUPPORTED: [&str; 19] = [
     "apiVersion",
     "kind",
     "resources",
@@ -37,6 +38,7 @@ const SUPPORTED: [&str; 18] = [
     "secretGenerator",
     "generatorOptions",
     "patchesStrategicMerge",
+    "commonLabels",
     "namespace",
     "labels",
     "patches",
@@ -299,6 +301,11 @@ fn accumulate(
         rename(built, |name| format!("{name}{suffix}"));
     }
     let objects = &mut built.objects;
+    if let Some(common) = k.doc.get("commonLabels") {
+        label_values(common)
+            .and_then(|pairs| labels::add(&pairs, true, true, objects))
+            .because(dir, || "`commonLabels`".into())?;
+    }
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
         add_labels(item, objects).because(dir, || "a `labels` entry".into())?;
     }
@@ -534,6 +541,9 @@ fn retagged(reference: &str, image: &Image) -> Option<String> {
 /// or treat specially.
 fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     let text = crate::confine::read_to_string(root, rel).ok()?;
+    if block_scalar_at_eof(&text) {
+        return None;
+    }
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut out = Vec::new();
     for doc in &stream.documents {
@@ -554,6 +564,12 @@ fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
         }
     }
     Some(out)
+}
+
+/// A file ending without a line break, perhaps inside a block scalar: kustomize's YAML
+/// library drops that scalar's final line break, the YAML spec (and platc) keeps it.
+fn block_scalar_at_eof(text: &str) -> bool {
+    !text.ends_with('\n') && (text.contains('|') || text.contains('>'))
 }
 
 /// Whether every scalar means the same to kustomize (YAML 1.2: `y`, `on`, `no` are strings,
@@ -649,6 +665,9 @@ fn apply_patch(
     {
         return None;
     }
+    if block_scalar_at_eof(&text) {
+        return None;
+    }
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut docs = Vec::new();
     for doc in &stream.documents {
@@ -698,6 +717,9 @@ fn patches_strategic_merge(
     } else {
         read_patch(root, k, entry)?
     };
+    if block_scalar_at_eof(&text) {
+        return None;
+    }
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut docs = Vec::new();
     for doc in &stream.documents {
@@ -888,35 +910,31 @@ fn set_namespace(registry: &Registry, namespace: &str, objects: &mut [Value]) ->
     Some(())
 }
 
-/// A `labels` entry that only labels objects' metadata.
+/// A `labels` entry: its pairs, on selectors and templates as it asks.
 fn add_labels(item: &Node, objects: &mut [Value]) -> Option<()> {
+    let (mut selectors, mut templates) = (false, false);
     for (key, value) in item.as_map()? {
         match key.as_str()? {
             "pairs" => {}
-            "includeSelectors" | "includeTemplates" if value.as_bool() == Some(false) => {}
+            "includeSelectors" => selectors = value.as_bool()?,
+            "includeTemplates" => templates = value.as_bool()?,
             _ => return None,
         }
     }
-    let pairs = item.get("pairs")?.to_json();
-    let pairs = pairs.as_object()?;
-    for o in objects.iter_mut() {
-        let meta = metadata(o)?;
-        let labels = meta
-            .entry("labels")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let labels = match labels {
-            Value::Object(m) => m,
-            Value::Null => {
-                *labels = Value::Object(Map::new());
-                labels.as_object_mut()?
-            }
-            _ => return None,
+    let pairs = label_values(item.get("pairs")?)?;
+    labels::add(&pairs, selectors, templates, objects)
+}
+
+/// Label values written as strings (`true` or `1.10` unquoted lose their text).
+fn label_values(node: &Node) -> Option<Map<String, Value>> {
+    let mut pairs = Map::new();
+    for (k, v) in node.as_map()? {
+        let crate::yaml::Value::Str { text, .. } = &v.value else {
+            return None;
         };
-        for (k, v) in pairs {
-            labels.insert(k.clone(), Value::String(v.as_str()?.to_string()));
-        }
+        pairs.insert(k.as_str()?.to_string(), Value::String(text.clone()));
     }
-    Some(())
+    Some(pairs)
 }
 
 fn metadata(o: &mut Value) -> Option<&mut Map<String, Value>> {
