@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 /// Where labels go besides metadata: (kind, group or "" for any, path, create when
 /// missing, a selector rather than a template). Paths walk through lists.
 const SPECS: [(&str, &str, &str, bool, bool); 23] = [
-    ("Service", "", "spec/selector", true, true),
-    ("ReplicationController", "", "spec/selector", true, true),
+    // A leading `/` where a path would read like a finding id (`spec/...`).
+    ("Service", "", "/spec/selector", true, true),
+    ("ReplicationController", "", "/spec/selector", true, true),
     (
         "ReplicationController",
         "",
@@ -156,7 +157,7 @@ pub(super) fn add(
             if !wanted {
                 continue;
             }
-            let path: Vec<&str> = path.split('/').collect();
+            let path: Vec<&str> = path.trim_start_matches('/').split('/').collect();
             set(o, &path, create, pairs)?;
         }
     }
