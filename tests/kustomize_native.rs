@@ -186,7 +186,7 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
     }
 }
 
-/// The corpus of real repositories (../shared/corpus from the main checkout, or
+/// The corpus of real repositories (the shared corpus beside the main checkout, or
 /// $PLATC_CORPUS); None on machines without it.
 fn corpus() -> Option<std::path::PathBuf> {
     if let Ok(dir) = std::env::var("PLATC_CORPUS") {
@@ -204,7 +204,7 @@ fn corpus() -> Option<std::path::PathBuf> {
 
 /// The census of issue 12: over every kustomization of the real repositories (each its own
 /// root), how many platc builds in process, whether each is what kustomize builds, and for
-/// the rest what makes it fall back. Reads ../shared, so it runs only when asked:
+/// the rest what makes it fall back. Reads the shared corpus, so it runs only when asked:
 /// `cargo test --test kustomize_native -- --ignored --nocapture corpus_census`.
 #[test]
 #[ignore]
