@@ -60,9 +60,11 @@ const IN_POD_SPEC: [(&str, &str, &str); 16] = [
 ];
 
 /// The other fields that name objects: (referrer kind, path, group, kind named).
-const OTHERS: [(&str, &str, &str, &str); 11] = [
+const OTHERS: [(&str, &str, &str, &str); 13] = [
     // Not `secrets`: kustomize leaves a ServiceAccount's mountable secrets alone.
     ("ServiceAccount", "imagePullSecrets/name", "", "Secret"),
+    ("StorageClass", "parameters/secretName", "", "Secret"),
+    ("StorageClass", "parameters/adminSecretName", "", "Secret"),
     ("Ingress", "spec/tls/secretName", "", "Secret"),
     (
         "Ingress",
@@ -102,6 +104,17 @@ const OTHERS: [(&str, &str, &str, &str); 11] = [
         "spec/volumeClaimTemplates/spec/storageClassName",
         "storage.k8s.io",
         "StorageClass",
+    ),
+];
+
+/// Ingress annotations that name objects (keys hold a `/`, so not field paths).
+const INGRESS_ANNOTATIONS: [(&str, &str); 4] = [
+    ("nginx.ingress.kubernetes.io/auth-secret", "Secret"),
+    ("nginx.ingress.kubernetes.io/auth-tls-secret", "Secret"),
+    ("ingress.kubernetes.io/auth-secret", "Secret"),
+    (
+        "nginx.ingress.kubernetes.io/fastcgi-params-configmap",
+        "ConfigMap",
     ),
 ];
 
@@ -168,6 +181,30 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
                 let full = format!("{spec}/{path}");
                 visit(o, &split(&full), &mut |slot| ok &= scope.update(slot, g, k));
             }
+        }
+        if kind == "PodTemplate" {
+            // kustomize follows only ConfigMaps and Secrets in a PodTemplate (not its
+            // ServiceAccount); claims and priority classes there are not known: left to it.
+            for (path, g, k) in IN_POD_SPEC {
+                let full = format!("template/spec/{path}");
+                if matches!(k, "ConfigMap" | "Secret") {
+                    visit(o, &split(&full), &mut |slot| ok &= scope.update(slot, g, k));
+                } else if k != "ServiceAccount" {
+                    visit(o, &split(&full), &mut |_| ok = false);
+                }
+            }
+        }
+        if kind == "Ingress"
+            && let Some(Value::Object(annotations)) = o["metadata"].get_mut("annotations")
+        {
+            for (key, k) in INGRESS_ANNOTATIONS {
+                if let Some(slot) = annotations.get_mut(key) {
+                    ok &= scope.update(slot, "", k);
+                }
+            }
+        }
+        if matches!(kind.as_str(), "Role" | "ClusterRole") {
+            ok &= resource_names(o, &scope, kind == "ClusterRole");
         }
         for (referrer, path, g, k) in OTHERS {
             if kind == referrer {
@@ -262,6 +299,34 @@ impl Scope<'_> {
             _ => Err(()),
         }
     }
+}
+
+/// A role's `rules[].resourceNames`: kustomize renames ConfigMaps and Secrets there (and
+/// PersistentVolumes for a ClusterRole). A name that could mean two objects, or a
+/// PersistentVolume from a Role (not checked against kustomize), is left to kustomize.
+fn resource_names(o: &mut Value, scope: &Scope<'_>, cluster_role: bool) -> bool {
+    let mut ok = true;
+    visit(o, &split("rules/resourceNames"), &mut |slot| {
+        let Value::String(old) = slot else {
+            return;
+        };
+        let mut found: Vec<String> = Vec::new();
+        for kind in ["ConfigMap", "Secret", "PersistentVolume"] {
+            match scope.resolve(old, "", kind, None) {
+                Ok(Some(new)) if kind == "PersistentVolume" && !cluster_role => ok &= new == *old,
+                Ok(Some(new)) => found.push(new),
+                Ok(None) => {}
+                Err(()) => ok = false,
+            }
+        }
+        found.dedup();
+        match found.as_slice() {
+            [] => {}
+            [new] => *old = new.clone(),
+            _ => ok = false,
+        }
+    });
+    ok
 }
 
 /// A role binding's role and its ServiceAccount subjects.
