@@ -151,90 +151,102 @@ fn generate(
             };
         }
     }
-    match behavior {
-        "create" => {
-            let mut metadata = Map::new();
-            metadata.insert("name".into(), Value::String(name.into()));
-            if let Some(ns) = namespace {
-                metadata.insert("namespace".into(), Value::String(ns.into()));
-            }
-            if !options.labels.is_empty() {
-                metadata.insert("labels".into(), Value::Object(options.labels.clone()));
-            }
-            if !options.annotations.is_empty() {
-                metadata.insert(
-                    "annotations".into(),
-                    Value::Object(options.annotations.clone()),
-                );
-            }
-            let mut o = Map::new();
-            o.insert("apiVersion".into(), Value::String("v1".into()));
-            o.insert("kind".into(), Value::String(kind.into()));
-            o.insert("metadata".into(), Value::Object(metadata));
-            if kind == "Secret" {
-                let t = secret_type.unwrap_or_else(|| "Opaque".into());
-                o.insert("type".into(), Value::String(t));
-            }
-            if !data.is_empty() {
-                o.insert("data".into(), Value::Object(data));
-            }
-            if !binary.is_empty() {
-                o.insert("binaryData".into(), Value::Object(binary));
-            }
-            if options.immutable {
-                o.insert("immutable".into(), Value::Bool(true));
-            }
-            built.push(Value::Object(o));
-            *built.hashed.last_mut()? = !options.no_hash;
-        }
-        "merge" | "replace" => {
-            // The one object of that kind the build has under that name and namespace.
-            let want = effective(namespace);
-            let mut matches = built.objects.iter().enumerate().filter(|(i, o)| {
-                o["apiVersion"] == "v1"
-                    && o["kind"] == kind
-                    && built.names[*i].iter().any(|n| n == name)
-                    && effective(o["metadata"]["namespace"].as_str()) == want
-            });
-            let (at, _) = matches.next()?;
-            if matches.next().is_some() || secret_type.is_some() {
-                return None;
-            }
-            let o = built.objects[at].as_object_mut()?;
-            if behavior == "replace" {
-                o.shift_remove("data");
-                o.shift_remove("binaryData");
-            }
-            for (field, new) in [("data", data), ("binaryData", binary)] {
-                if new.is_empty() {
-                    continue;
-                }
-                let slot = o.entry(field).or_insert_with(|| Value::Object(Map::new()));
-                slot.as_object_mut()?.extend(new);
-            }
-            let metadata = o.get_mut("metadata")?.as_object_mut()?;
-            for (field, new) in [
-                ("labels", &options.labels),
-                ("annotations", &options.annotations),
-            ] {
-                if new.is_empty() {
-                    continue;
-                }
-                let slot = metadata
-                    .entry(field)
-                    .or_insert_with(|| Value::Object(Map::new()));
-                slot.as_object_mut()?.extend(new.clone());
-            }
-            if options.immutable {
-                o.insert("immutable".into(), Value::Bool(true));
-            }
-            // An overlay's options decide about the hash of what it merges into.
-            if item.get("options").is_some() || k.doc.get("generatorOptions").is_some() {
-                return None;
-            }
-        }
-        _ => return None,
+    if !matches!(behavior, "create" | "merge" | "replace") {
+        return None;
     }
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), Value::String(name.into()));
+    if let Some(ns) = namespace {
+        metadata.insert("namespace".into(), Value::String(ns.into()));
+    }
+    if !options.labels.is_empty() {
+        metadata.insert("labels".into(), Value::Object(options.labels.clone()));
+    }
+    if !options.annotations.is_empty() {
+        metadata.insert(
+            "annotations".into(),
+            Value::Object(options.annotations.clone()),
+        );
+    }
+    let mut o = Map::new();
+    o.insert("apiVersion".into(), Value::String("v1".into()));
+    o.insert("kind".into(), Value::String(kind.into()));
+    if kind == "Secret" {
+        let t = secret_type.clone().unwrap_or_else(|| "Opaque".into());
+        o.insert("type".into(), Value::String(t));
+    }
+    if options.immutable {
+        o.insert("immutable".into(), Value::Bool(true));
+    }
+    if behavior == "create" {
+        o.insert("metadata".into(), Value::Object(metadata));
+        for (field, new) in [("data", data), ("binaryData", binary)] {
+            if !new.is_empty() {
+                o.insert(field.into(), Value::Object(new));
+            }
+        }
+        built.push(Value::Object(o));
+        *built.hashed.last_mut()? = !options.no_hash;
+        return Some(());
+    }
+    // merge and replace: kustomize keeps the NEW generated object and carries over the old
+    // one's name, namespace, labels and annotations (the new ones win on a clash), and for
+    // merge also its data and binaryData. Anything else of the old object (its `type`,
+    // `immutable`, `stringData`, other fields) is dropped.
+    let want = effective(namespace);
+    let mut matches = built.objects.iter().enumerate().filter(|(i, o)| {
+        o["apiVersion"] == "v1"
+            && o["kind"] == kind
+            && built.names[*i].iter().any(|n| n == name)
+            && effective(o["metadata"]["namespace"].as_str()) == want
+    });
+    let (at, _) = matches.next()?;
+    if matches.next().is_some() || secret_type.is_some() {
+        return None;
+    }
+    // An overlay's options decide about the hash of what it merges into.
+    if item.get("options").is_some() || k.doc.get("generatorOptions").is_some() {
+        return None;
+    }
+    let old = built.objects[at].as_object()?;
+    let old_meta = old.get("metadata")?.as_object()?;
+    for field in ["name", "namespace"] {
+        match old_meta.get(field) {
+            Some(v) => metadata.insert(field.into(), v.clone()),
+            None => metadata.shift_remove(field),
+        };
+    }
+    for field in ["labels", "annotations"] {
+        let mut merged = match old_meta.get(field) {
+            Some(Value::Object(m)) => m.clone(),
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => return None,
+        };
+        if let Some(Value::Object(new)) = metadata.get(field) {
+            merged.extend(new.clone());
+        }
+        if merged.is_empty() {
+            metadata.shift_remove(field);
+        } else {
+            metadata.insert(field.into(), Value::Object(merged));
+        }
+    }
+    o.insert("metadata".into(), Value::Object(metadata));
+    for (field, new) in [("data", data), ("binaryData", binary)] {
+        let mut merged = Map::new();
+        if behavior == "merge" {
+            match old.get(field) {
+                Some(Value::Object(m)) => merged = m.clone(),
+                None | Some(Value::Null) => {}
+                Some(_) => return None,
+            }
+        }
+        merged.extend(new);
+        if !merged.is_empty() {
+            o.insert(field.into(), Value::Object(merged));
+        }
+    }
+    built.objects[at] = Value::Object(o);
     Some(())
 }
 
