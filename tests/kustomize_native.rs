@@ -146,6 +146,9 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
     )
     .unwrap();
     std::fs::write(root.join("from-environment.env"), "HOME\n").unwrap();
+    // One byte over platc's read limit: not read whole, left to kustomize.
+    let limit = platc::validate::read::MAX_FILE_BYTES as usize;
+    std::fs::write(root.join("big.txt"), vec![b'a'; limit + 1]).unwrap();
     std::fs::write(
         root.join("affinity.yaml"),
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      affinity: {podAntiAffinity: {}}\n",
@@ -161,6 +164,15 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         // from kustomize's environment.
         "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, behavior: merge, literals: [a=b]}]\n",
         "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a b=c]}]\n",
+        "configMapGenerator: [{name: x, files: [big.txt]}]\n",
+        // YAML 1.1 booleans where kustomize wants a string: its "cannot unmarshal bool".
+        "configMapGenerator: [{name: y, literals: [a=b]}]\n",
+        "configMapGenerator: [{name: x, behavior: on, literals: [a=b]}]\n",
+        "configMapGenerator: [{name: x, literals: [a=b, y]}]\n",
+        "configMapGenerator: [{name: x, literals: [a=b], options: {labels: {a: no}}}]\n",
+        "generatorOptions: {annotations: {a: off}}\nsecretGenerator: [{name: x, literals: [a=b]}]\n",
+        "secretGenerator: [{name: x, type: yes, literals: [a=b]}]\n",
+        "secretGenerator: [{name: x, namespace: n, literals: [a=b], files: [on]}]\n",
         "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, envs: [from-environment.env]}]\n",
         // Selectors in a pod template's affinity: in kustomize's table for some kinds only.
         "resources: [affinity.yaml]\ncommonLabels: {a: b}\n",

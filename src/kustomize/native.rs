@@ -328,11 +328,24 @@ const NOT_RENAMED: [(&str, &str); 3] = [
     ("", "Namespace"),
 ];
 
+/// An object's API group (empty for the core group).
+fn group(o: &Value) -> &str {
+    let api = o["apiVersion"].as_str().unwrap_or_default();
+    api.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// A namespace as kustomize compares them: none is `default`.
+fn effective(namespace: Option<&str>) -> String {
+    match namespace {
+        None | Some("") => "default".into(),
+        Some(ns) => ns.into(),
+    }
+}
+
 /// `namePrefix` / `nameSuffix`: every object's name but those of the kinds above.
 fn rename(built: &mut Built, new: impl Fn(&str) -> String) {
     for (o, names) in built.objects.iter_mut().zip(&mut built.names) {
-        let api = o["apiVersion"].as_str().unwrap_or_default();
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let group = group(o);
         let kind = o["kind"].as_str().unwrap_or_default();
         if NOT_RENAMED
             .iter()

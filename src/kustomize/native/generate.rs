@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::Digest as _;
 
-use super::Built;
+use super::{Built, effective};
 use crate::kustomize::Kustomization;
 use crate::yaml::Node;
 
@@ -267,11 +267,12 @@ fn read(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<u8>> {
         return None;
     }
     let full = root.join(&rel);
-    crate::confine::within(root, &full, &rel).ok()?;
     if !full.is_file() {
         return None;
     }
-    std::fs::read(&full).ok()
+    // Inside the repository and under the read limit; anything else is kustomize's to judge.
+    let max = crate::validate::read::MAX_FILE_BYTES;
+    crate::confine::read_path_limited(root, &full, &rel, max).ok()
 }
 
 /// The pairs of an env file: `KEY=value` lines, blank lines and `#` comments skipped. A
@@ -293,13 +294,6 @@ fn env_file(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<(String, V
         out.push((key.to_string(), value.as_bytes().to_vec()));
     }
     Some(out)
-}
-
-fn effective(namespace: Option<&str>) -> String {
-    match namespace {
-        None | Some("") => "default".into(),
-        Some(ns) => ns.into(),
-    }
 }
 
 /// Appends kustomize's content hash to every generated name that takes one (after the

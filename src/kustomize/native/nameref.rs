@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::Built;
+use super::{Built, effective, group};
 use crate::schema::registry::Registry;
 
 /// Where a pod spec sits, by workload kind.
@@ -380,17 +380,4 @@ fn visit(value: &mut Value, path: &[&str], f: &mut dyn FnMut(&mut Value)) {
 
 fn split(path: &str) -> Vec<&str> {
     path.split('/').collect()
-}
-
-fn group(o: &Value) -> &str {
-    let api = o["apiVersion"].as_str().unwrap_or_default();
-    api.rsplit_once('/').map_or("", |(g, _)| g)
-}
-
-/// A namespace as kustomize compares them: none is `default`.
-fn effective(namespace: Option<&str>) -> String {
-    match namespace {
-        None | Some("") => "default".into(),
-        Some(ns) => ns.into(),
-    }
 }
