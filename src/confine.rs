@@ -71,6 +71,24 @@ pub fn read_path_to_string(root: &Path, path: &Path) -> io::Result<String> {
     read_within_budget(&real, &shown)
 }
 
+/// Read a file given by its full path (under `root`) as bytes, refusing one whose real path
+/// is outside `root` or that holds more than `max` bytes (read no further than that, so a
+/// huge file costs no memory).
+pub fn read_path_limited(root: &Path, path: &Path, shown: &str, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let real = within(root, path, shown)?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(real)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::other(format!(
+            "`{shown}` is over the {max} byte read limit"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// The first symbolic link on the way from `root` down to `root/rel` (the last component
 /// included), as a repo-relative path. The output tree is never written through one: a write
 /// through `overlays -> /elsewhere` would land outside the repository, and a link where a

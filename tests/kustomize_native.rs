@@ -1,5 +1,6 @@
-//! platc builds the simple kustomizations in process (local resources, `namespace`, metadata
-//! `labels`, JSON 6902 patches with a target) and leaves the rest to kustomize. Whatever it
+//! platc builds the common kustomizations in process (local resources, components, `namespace`,
+//! name prefixes and suffixes, metadata `labels`, JSON 6902 patches with a target...) and
+//! leaves the rest to kustomize. Whatever it
 //! builds must be what `kubectl kustomize` builds: the same objects, field for field, for every
 //! kustomization of the example, its generated overlays, the compile fixtures' output and the
 //! lint fixtures.
@@ -76,8 +77,10 @@ fn in_process_builds_are_what_kustomize_builds() {
     // namespaces on namespaced, cluster-scoped and unknown kinds, labels, JSON patches inline
     // and from files with each operation and selector kind, images (names with registries and
     // ports, tags, digests, containers anywhere in an object), replicas (beside objects of the
-    // same name it does not scale), commonAnnotations on
-    // every kind of pod template, YAML 1.1 look-alikes.
+    // same name it does not scale), commonAnnotations on every kind of pod template, YAML 1.1
+    // look-alikes, a suffix and a prefix with every name reference kustomize rewrites (a
+    // ConfigMap in a projected volume, role bindings' subjects of any kind...), components
+    // applied in order over what the kustomization accumulated.
     let registry = Registry::new(Core::load(core::newest()));
     let mut total = 0;
     // The example: the spec's kustomizations and the committed overlays.
@@ -91,7 +94,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        6,
+        17,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -127,13 +130,58 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: y, image: nginx}]\n",
     )
     .unwrap();
+    // A component, a plain kustomization, and a webhook naming a Service by name and
+    // namespace (a reference platc does not rewrite).
+    std::fs::create_dir_all(root.join("component")).unwrap();
+    std::fs::write(
+        root.join("component/kustomization.yaml"),
+        "kind: Component\nresources: []\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("plain")).unwrap();
+    std::fs::write(root.join("plain/kustomization.yaml"), "resources: []\n").unwrap();
+    std::fs::write(
+        root.join("hook.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: h}\nwebhooks: []\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("from-environment.env"), "HOME\n").unwrap();
+    // One byte over platc's read limit: not read whole, left to kustomize.
+    let limit = platc::limits::Limits::default().file_size.get() as usize;
+    std::fs::write(root.join("big.txt"), vec![b'a'; limit + 1]).unwrap();
+    std::fs::write(
+        root.join("affinity.yaml"),
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      affinity: {podAntiAffinity: {}}\n",
+    )
+    .unwrap();
     let registry = Registry::new(Core::load(core::newest()));
     for kustomization in [
         "resources: [pod.yaml]\n",
-        "resources: [cm.yaml]\nnamePrefix: prod-\n",
-        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a=b]}]\n",
-        "resources: [cm.yaml]\nlabels: [{pairs: {a: b}, includeSelectors: true}]\n",
+        "resources: [component]\n",
+        "resources: [cm.yaml]\ncomponents: [plain]\n",
+        "resources: [cm.yaml, hook.yaml]\nnamePrefix: prod-\n",
+        // Merging into a ConfigMap the build does not have, a key kustomize refuses, a value
+        // from kustomize's environment.
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, behavior: merge, literals: [a=b]}]\n",
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, literals: [a b=c]}]\n",
+        "configMapGenerator: [{name: x, files: [big.txt]}]\n",
+        // YAML 1.1 booleans where kustomize wants a string: its "cannot unmarshal bool".
+        "configMapGenerator: [{name: y, literals: [a=b]}]\n",
+        "configMapGenerator: [{name: x, behavior: on, literals: [a=b]}]\n",
+        "configMapGenerator: [{name: x, literals: [a=b, y]}]\n",
+        "configMapGenerator: [{name: x, literals: [a=b], options: {labels: {a: no}}}]\n",
+        "generatorOptions: {annotations: {a: off}}\nsecretGenerator: [{name: x, literals: [a=b]}]\n",
+        "secretGenerator: [{name: x, type: yes, literals: [a=b]}]\n",
+        "secretGenerator: [{name: x, namespace: n, literals: [a=b], files: [on]}]\n",
+        "resources: [cm.yaml]\nconfigMapGenerator: [{name: x, envs: [from-environment.env]}]\n",
+        // Selectors in a pod template's affinity: in kustomize's table for some kinds only.
+        "resources: [affinity.yaml]\ncommonLabels: {a: b}\n",
+        "resources: [cm.yaml]\ncommonLabels: {enabled: true}\n",
         "resources: [cm.yaml]\npatches: [{path: p.yaml}]\n",
+        // A strategic merge patch of an object the build does not have (kustomize's error),
+        // and a directive platc does not apply.
+        "resources: [cm.yaml]\npatches: [{patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: other}}'}]\n",
+        "resources: [cm.yaml]\npatches: [{patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: web}, $retainKeys: [data]}'}]\n",
         "resources: [https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0]\n",
         "resources: [cm.yaml, cm.yaml]\n",
         "resources: [cm.yaml]\nimages: [{name: nginx, newTag: 1.10}]\n",
@@ -148,4 +196,164 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
             "{kustomization}"
         );
     }
+}
+
+/// The corpus of real repositories (the shared corpus beside the main checkout, or
+/// $PLATC_CORPUS); None on machines without it.
+fn corpus() -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("PLATC_CORPUS") {
+        return Some(dir.into());
+    }
+    let common = std::process::Command::new("git")
+        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        .current_dir(project_root())
+        .output()
+        .ok()?;
+    let common = std::path::PathBuf::from(String::from_utf8(common.stdout).ok()?.trim());
+    let dir = common.parent()?.parent()?.join("shared/corpus");
+    dir.is_dir().then_some(dir)
+}
+
+/// The census of issue 12: over every kustomization of the real repositories (each its own
+/// root), how many platc builds in process, whether each is what kustomize builds, and for
+/// the rest what makes it fall back. Reads the shared corpus, so it runs only when asked:
+/// `cargo test --test kustomize_native -- --ignored --nocapture corpus_census`.
+#[test]
+#[ignore]
+fn corpus_census() {
+    let Some(corpus) = corpus() else {
+        println!("no corpus on this machine");
+        return;
+    };
+    let registry = Registry::new(Core::load(core::newest()));
+    let mut repos: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    let (mut total, mut native, mut identical) = (0, 0, 0);
+    let mut reasons: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut differences = Vec::new();
+    for repo in &repos {
+        let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+        let mut dirs: Vec<String> = files_under(repo)
+            .into_iter()
+            .filter(|f| platc::kustomize::is_kustomization(f) && !f.starts_with(".git/"))
+            .map(|f| {
+                f.rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_string())
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for rel in dirs {
+            let ks = Kustomizations::read(repo, &rel);
+            // Components are built within the kustomizations that list them.
+            if ks.in_dir(&rel).is_some_and(|k| k.is_component()) {
+                continue;
+            }
+            total += 1;
+            match native::try_build(repo, &ks, &registry, &rel) {
+                Ok(ours) => {
+                    native += 1;
+                    let dir = if rel.is_empty() {
+                        repo.clone()
+                    } else {
+                        repo.join(&rel)
+                    };
+                    let difference = match kubectl_kustomize(&dir) {
+                        Err(_) => Some("kustomize fails".to_string()),
+                        Ok(theirs) => {
+                            let theirs: Vec<serde_json::Value> =
+                                platc::manifest::read_objects("out", &theirs)
+                                    .objects
+                                    .iter()
+                                    .map(|o| o.node.to_json())
+                                    .collect();
+                            first_difference(&by_id(ours), &by_id(theirs))
+                        }
+                    };
+                    match difference {
+                        None => identical += 1,
+                        Some(d) => differences.push(format!("{name}/{rel}: {d}")),
+                    }
+                }
+                Err(why) => reasons
+                    .entry(why.reason.clone())
+                    .or_default()
+                    .push(format!("{name}/{rel} ({})", why.dir)),
+            }
+        }
+    }
+    let mut by_count: Vec<_> = reasons.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    for (reason, dirs) in &by_count {
+        println!("{:4}  {reason}", dirs.len());
+        for d in dirs {
+            println!("        {d}");
+        }
+    }
+    for d in &differences {
+        println!("DIFFERS {d}");
+    }
+    println!(
+        "in process: {native} / {total}; identical to kubectl kustomize: {identical} / {total}"
+    );
+    assert!(
+        differences.is_empty(),
+        "in-process builds differ: {differences:?}"
+    );
+}
+
+/// Where two builds first differ: an object's id and a JSON pointer, never a value (it
+/// could be a Secret's).
+fn first_difference(
+    ours: &[(String, serde_json::Value)],
+    theirs: &[(String, serde_json::Value)],
+) -> Option<String> {
+    let ids = |b: &[(String, serde_json::Value)]| b.iter().map(|(id, _)| id.clone()).collect();
+    let (a, b): (Vec<String>, Vec<String>) = (ids(ours), ids(theirs));
+    if a != b {
+        let only_ours: Vec<_> = a.iter().filter(|id| !b.contains(id)).collect();
+        let only_theirs: Vec<_> = b.iter().filter(|id| !a.contains(id)).collect();
+        return Some(format!(
+            "only here {only_ours:?}, only in kustomize {only_theirs:?}"
+        ));
+    }
+    fn walk(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+        use serde_json::Value::{Array, Object};
+        match (a, b) {
+            (Object(x), Object(y)) => {
+                // Each key once (a key of both is walked once, not twice per level).
+                let extra = y.keys().filter(|k| !x.contains_key(*k));
+                for key in x.keys().chain(extra) {
+                    let (p, q) = (x.get(key), y.get(key));
+                    let next = format!("{at}/{key}");
+                    match (p, q) {
+                        (Some(p), Some(q)) => {
+                            if let Some(d) = walk(p, q, next) {
+                                return Some(d);
+                            }
+                        }
+                        _ => return Some(next),
+                    }
+                }
+                None
+            }
+            (Array(x), Array(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                    if let Some(d) = walk(p, q, format!("{at}/{i}")) {
+                        return Some(d);
+                    }
+                }
+                None
+            }
+            _ if a == b => None,
+            _ => Some(at),
+        }
+    }
+    ours.iter()
+        .zip(theirs)
+        .find_map(|((id, a), (_, b))| walk(a, b, String::new()).map(|p| format!("{id} at {p}")))
 }

@@ -1,8 +1,10 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
-//! (files and folders with their own kustomization), `namespace`, `labels` on metadata, JSON
-//! 6902 patches with a target, `images`, `replicas` and `commonAnnotations`. For anything else (generators, name prefixes, strategic
-//! merge patches, components, remote bases, Helm charts...) the answer is "not here" and the
-//! caller runs kustomize.
+//! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
+//! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
+//! `commonLabels` and `labels`, JSON 6902 and strategic merge patches, `images`, `replicas`
+//! and `commonAnnotations`. For anything else (replacements, remote bases, Helm
+//! charts, plugins...) the answer is "not here", with the field that stops it
+//! ([`Unsupported`]), and the caller runs kustomize.
 //!
 //! "Not here" is also the answer for a file that cannot be read (over `limits.fileSize`,
 //! unreadable, a link leading outside the repository) or parsed: this build never reports,
@@ -18,6 +20,11 @@
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
+mod generate;
+mod labels;
+mod nameref;
+mod smp;
+
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -28,10 +35,20 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 9] = [
+const SUPPORTED: [&str; 19] = [
     "apiVersion",
     "kind",
     "resources",
+    "bases",
+    "components",
+    "namePrefix",
+    "nameSuffix",
+    "metadata",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "patchesStrategicMerge",
+    "commonLabels",
     "namespace",
     "labels",
     "patches",
@@ -75,6 +92,23 @@ const NAMESPACE_REFERENCES: [&str; 6] = [
     "CustomResourceDefinition",
 ];
 
+/// Why a kustomization is not built here: the field or case kustomize must handle, named so
+/// `--verbose` and `--no-fallback` can say what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The repo-relative folder of the kustomization that uses it.
+    pub dir: String,
+    /// What it uses (`field \`helmCharts\``, `remote resource`...).
+    pub reason: String,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dir = if self.dir.is_empty() { "." } else { &self.dir };
+        write!(f, "{dir}: {}", self.reason)
+    }
+}
+
 /// The objects `kustomize build dir` would print, or None when it is not built here.
 pub fn build(
     root: &Path,
@@ -82,88 +116,259 @@ pub fn build(
     registry: &Registry,
     dir: &str,
 ) -> Option<Vec<Value>> {
-    let mut stack = Vec::new();
-    let objects = build_dir(root, kustomizations, registry, dir, &mut stack)?;
-    Some(objects)
+    try_build(root, kustomizations, registry, dir).ok()
 }
 
+/// The objects `kustomize build dir` would print, or what makes it kustomize's to build.
+pub fn try_build(
+    root: &Path,
+    kustomizations: &Kustomizations,
+    registry: &Registry,
+    dir: &str,
+) -> Result<Vec<Value>, Unsupported> {
+    let mut stack = Vec::new();
+    let mut built = build_dir(root, kustomizations, registry, dir, &mut stack)?;
+    generate::add_hashes(&mut built);
+    // kustomize fixes references to renamed objects once, after the whole build: every
+    // reference holds a name some object had before a prefix, suffix or hash renamed it.
+    nameref::fix(registry, &mut built).because(dir, || {
+        "a name reference kustomize resolves differently".into()
+    })?;
+    Ok(built.objects)
+}
+
+/// The objects of a build so far, each with the names it has had (the first is its name in
+/// its file, the last its name now): references name any of them.
+#[derive(Default)]
+pub(crate) struct Built {
+    pub objects: Vec<Value>,
+    pub names: Vec<Vec<String>>,
+    /// Whether each takes a generator's content hash at the end of the build.
+    pub hashed: Vec<bool>,
+}
+
+impl Built {
+    fn push(&mut self, object: Value) {
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.objects.push(object);
+        self.names.push(vec![name]);
+        self.hashed.push(false);
+    }
+
+    fn append(&mut self, other: Built) {
+        self.objects.extend(other.objects);
+        self.names.extend(other.names);
+        self.hashed.extend(other.hashed);
+    }
+}
+
+/// Attaches the reason to a step that cannot be reproduced.
+trait Because<T> {
+    fn because(self, dir: &str, reason: impl FnOnce() -> String) -> Result<T, Unsupported>;
+}
+
+impl<T> Because<T> for Option<T> {
+    fn because(self, dir: &str, reason: impl FnOnce() -> String) -> Result<T, Unsupported> {
+        self.ok_or_else(|| Unsupported {
+            dir: dir.to_string(),
+            reason: reason(),
+        })
+    }
+}
+
+/// A kustomization built on its own (a resource folder or the top of the build).
 fn build_dir(
     root: &Path,
     ks: &Kustomizations,
     registry: &Registry,
     dir: &str,
     stack: &mut Vec<String>,
-) -> Option<Vec<Value>> {
+) -> Result<Built, Unsupported> {
+    let mut built = Built::default();
+    accumulate(root, ks, registry, dir, stack, &mut built, false)?;
+    Ok(built)
+}
+
+/// What the kustomization in `dir` adds to and does to `built`. A component works on what
+/// the kustomization listing it has accumulated so far (kustomize's accumulateTarget): its
+/// resources join them, and its transformers apply to all of them.
+fn accumulate(
+    root: &Path,
+    ks: &Kustomizations,
+    registry: &Registry,
+    dir: &str,
+    stack: &mut Vec<String>,
+    built: &mut Built,
+    component: bool,
+) -> Result<(), Unsupported> {
+    let no = |reason: &str| Unsupported {
+        dir: dir.to_string(),
+        reason: reason.to_string(),
+    };
     if stack.iter().any(|d| d == dir) {
-        return None;
+        return Err(no("a cycle of kustomizations"));
     }
-    let k = ks.in_dir(dir)?;
+    let k = ks.in_dir(dir).because(dir, || "no kustomization".into())?;
     // A malformed kustomization is kustomize's to refuse.
     if !super::fields::problems(&k.doc).is_empty() {
-        return None;
+        return Err(no("a malformed kustomization"));
     }
-    let entries = k.doc.as_map()?;
-    if entries
+    let entries = k.doc.as_map().because(dir, || "not a mapping".into())?;
+    if let Some((key, _)) = entries
         .iter()
-        .any(|(key, _)| !key.as_str().is_some_and(|s| SUPPORTED.contains(&s)))
+        .find(|(key, _)| !key.as_str().is_some_and(|s| SUPPORTED.contains(&s)))
     {
-        return None;
+        let name = key.as_str().unwrap_or("?");
+        return Err(no(&format!("field `{name}`")));
     }
-    if k.field("kind").is_some_and(|kind| kind != "Kustomization") {
-        return None;
+    // A component where a kustomization is expected, or the other way round: kustomize
+    // says which.
+    match (k.field("kind").unwrap_or("Kustomization"), component) {
+        ("Kustomization", false) | ("Component", true) => {}
+        (kind, _) => return Err(no(&format!("kind `{kind}` here"))),
     }
     stack.push(dir.to_string());
-    let mut objects = Vec::new();
     for r in k.refs() {
         if r.kind != RefKind::Resource {
             continue;
         }
-        let target = k.local(&r)?;
+        let target = k.local(&r).because(dir, || "a remote resource".into())?;
         let full = root.join(&target);
         // Nothing is read through a link leading out of the repository (kustomize's load
         // restrictor refuses it too, once the build falls back to it).
-        crate::confine::within(root, &full, &target).ok()?;
+        crate::confine::within(root, &full, &target)
+            .ok()
+            .because(dir, || "a resource through a link".into())?;
         if full.is_dir() {
-            objects.extend(build_dir(root, ks, registry, &target, stack)?);
+            built.append(build_dir(root, ks, registry, &target, stack)?);
         } else if full.is_file() {
             // kustomize refuses files above the kustomization: let it say so.
             if !(k.dir.is_empty() || target.starts_with(&format!("{}/", k.dir))) {
-                return None;
+                return Err(no("a resource file above the kustomization"));
             }
-            objects.extend(read_resources(root, &target)?);
+            let objects = read_resources(root, &target)
+                .because(dir, || format!("resource file `{}`", r.target))?;
+            for o in objects {
+                built.push(o);
+            }
         } else {
-            return None;
+            return Err(no("a missing resource"));
         }
     }
-    stack.pop();
-    if !unique(&objects) {
-        return None;
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
     }
-    // kustomize's order of built-in transformers: patches, namespace, labels, annotations,
-    // replicas, images.
+    for r in k.refs() {
+        if r.kind != RefKind::Component {
+            continue;
+        }
+        let target = k.local(&r).because(dir, || "a remote component".into())?;
+        let full = root.join(&target);
+        crate::confine::within(root, &full, &target)
+            .ok()
+            .because(dir, || "a component through a link".into())?;
+        if !full.is_dir() {
+            return Err(no("a component that is not a folder"));
+        }
+        accumulate(root, ks, registry, &target, stack, built, true)?;
+    }
+    stack.pop();
+    generate::run(root, k, built).because(dir, || "a generator".into())?;
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
+    }
+    // kustomize's order of built-in transformers: patches, namespace, prefix, suffix, labels,
+    // annotations, replicas, images.
     // Names and namespaces as kustomize matches patch targets: unchanged below this
     // kustomization, unless some kustomization of the build sets a namespace.
     let tree = ks.tree(&k.dir);
     let renames = Renames::of(ks, &tree);
-    for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
-        apply_patch(root, k, &renames, patch, &mut objects)?;
+    for entry in k
+        .doc
+        .get("patchesStrategicMerge")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+    {
+        patches_strategic_merge(root, registry, k, &renames, entry, built)
+            .because(dir, || "a `patchesStrategicMerge` entry".into())?;
     }
+    for patch in k.doc.get("patches").and_then(Node::as_seq).unwrap_or(&[]) {
+        apply_patch(root, registry, k, &renames, patch, built)
+            .because(dir, || "a `patches` entry".into())?;
+    }
+    let objects = &mut built.objects;
     if let Some(namespace) = k.field("namespace") {
-        set_namespace(registry, namespace, &mut objects)?;
+        set_namespace(registry, namespace, objects)
+            .because(dir, || "`namespace` on these kinds".into())?;
+    }
+    if let Some(prefix) = k.field("namePrefix") {
+        rename(built, |name| format!("{prefix}{name}"));
+    }
+    if let Some(suffix) = k.field("nameSuffix") {
+        rename(built, |name| format!("{name}{suffix}"));
+    }
+    let objects = &mut built.objects;
+    if let Some(common) = k.doc.get("commonLabels") {
+        label_values(common)
+            .and_then(|pairs| labels::add(&pairs, true, true, objects))
+            .because(dir, || "`commonLabels`".into())?;
     }
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
-        add_labels(item, &mut objects)?;
+        add_labels(item, objects).because(dir, || "a `labels` entry".into())?;
     }
     if let Some(annotations) = k.doc.get("commonAnnotations") {
-        add_annotations(annotations, &mut objects)?;
+        add_annotations(annotations, objects).because(dir, || "`commonAnnotations`".into())?;
     }
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_replicas(item, &mut objects)?;
+        set_replicas(item, objects).because(dir, || "a `replicas` entry".into())?;
     }
     for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_images(item, &mut objects)?;
+        set_images(item, objects).because(dir, || "an `images` entry".into())?;
     }
-    Some(objects)
+    Ok(())
+}
+
+/// The kinds kustomize's prefix and suffix transformer leaves their names.
+const NOT_RENAMED: [(&str, &str); 3] = [
+    ("", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("", "Namespace"),
+];
+
+/// An object's API group (empty for the core group).
+fn group(o: &Value) -> &str {
+    let api = o["apiVersion"].as_str().unwrap_or_default();
+    api.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// A namespace as kustomize compares them: none is `default`.
+fn effective(namespace: Option<&str>) -> String {
+    match namespace {
+        None | Some("") => "default".into(),
+        Some(ns) => ns.into(),
+    }
+}
+
+/// `namePrefix` / `nameSuffix`: every object's name but those of the kinds above.
+fn rename(built: &mut Built, new: impl Fn(&str) -> String) {
+    for (o, names) in built.objects.iter_mut().zip(&mut built.names) {
+        let group = group(o);
+        let kind = o["kind"].as_str().unwrap_or_default();
+        if NOT_RENAMED
+            .iter()
+            .any(|(g, k)| *k == kind && (g.is_empty() || *g == group))
+        {
+            continue;
+        }
+        let Some(Value::String(name)) = o.pointer_mut("/metadata/name") else {
+            continue;
+        };
+        *name = new(name);
+        names.push(name.clone());
+    }
 }
 
 /// `commonAnnotations`: on every object's metadata and on the pod templates of workloads.
@@ -359,6 +564,9 @@ fn retagged(reference: &str, image: &Image) -> Option<String> {
 /// or treat specially.
 fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     let text = crate::confine::read_to_string(root, rel).ok()?;
+    if block_scalar_at_eof(&text) {
+        return None;
+    }
     let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut out = Vec::new();
     for doc in &stream.documents {
@@ -381,6 +589,12 @@ fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     Some(out)
 }
 
+/// A file ending without a line break, perhaps inside a block scalar: kustomize's YAML
+/// library drops that scalar's final line break, the YAML spec (and platc) keeps it.
+fn block_scalar_at_eof(text: &str) -> bool {
+    !text.ends_with('\n') && (text.contains('|') || text.contains('>'))
+}
+
 /// Whether every scalar means the same to kustomize (YAML 1.2: `y`, `on`, `no` are strings,
 /// and it writes them quoted) as to platc and the API server (YAML 1.1: booleans). A file
 /// where they differ is left to kustomize.
@@ -395,6 +609,14 @@ fn resolves_alike(text: &str, node: &Node) -> bool {
                 V::Bool(_) => matches!(raw, "true" | "false" | "True" | "False" | "TRUE" | "FALSE"),
                 _ => !raw.contains('_') && !raw.trim_start_matches(['-', '+']).starts_with("0b"),
             }
+        }
+        // A folded scalar with more-indented lines: kustomize's YAML library keeps an extra
+        // line break before them that the YAML spec (and platc) does not.
+        V::Str { text: value, .. } if value.contains("\n ") || value.contains("\n\t") => {
+            // The span starts at the `>` header or at the content after it.
+            let start = crate::source::byte_offset(text, node.span.start);
+            let header = text[..start].split_whitespace().next_back().unwrap_or("");
+            !(header.starts_with('>') || text[start..].starts_with('>'))
         }
         V::Seq(items) => items.iter().all(|i| resolves_alike(text, i)),
         V::Map(entries) => entries
@@ -434,13 +656,15 @@ fn unique(objects: &[Value]) -> bool {
     })
 }
 
-/// A `patches` entry: JSON 6902 operations with a target, inline or from a file.
+/// A `patches` entry, inline or from a file: JSON 6902 operations with a target, or
+/// strategic merge patches (with a target, or matched by their own ids).
 fn apply_patch(
     root: &Path,
+    registry: &Registry,
     k: &super::Kustomization,
     renames: &Renames<'_>,
     patch: &Node,
-    objects: &mut [Value],
+    built: &mut Built,
 ) -> Option<()> {
     let entries = patch.as_map()?;
     if entries
@@ -451,28 +675,151 @@ fn apply_patch(
     }
     let text = match (patch.get("patch"), patch.get("path")) {
         (Some(inline), None) => inline.as_str()?.to_string(),
-        (None, Some(path)) => {
-            let rel = crate::spec::paths::repo_relative(&k.dir, path.as_str()?).ok()?;
-            crate::confine::read_to_string(root, &rel).ok()?
-        }
+        (None, Some(path)) => read_patch(root, k, path.as_str()?)?,
         _ => return None,
     };
-    let selector = Selector::of(patch.get("target")?)?;
-    if selector.has_namespace() && renames.namespace_set {
+    let selector = match patch.get("target") {
+        Some(target) => Some(Selector::of(target)?),
+        None => None,
+    };
+    if selector
+        .as_ref()
+        .is_some_and(|s| s.has_namespace() && renames.namespace_set)
+    {
+        return None;
+    }
+    if block_scalar_at_eof(&text) {
         return None;
     }
     let stream = crate::yaml::parse_stream(&text).ok()?;
-    let ops = stream.documents.first()?;
-    if !resolves_alike(&text, ops) {
+    let mut docs = Vec::new();
+    for doc in &stream.documents {
+        if doc.is_null() {
+            continue;
+        }
+        if !resolves_alike(&text, doc) {
+            return None;
+        }
+        docs.push(doc.to_json());
+    }
+    if let [Value::Array(ops)] = docs.as_slice() {
+        let selector = selector?;
+        for object in built.objects.iter_mut() {
+            if selector.matches(&*object, renames) {
+                for op in ops {
+                    apply_op(object, op)?;
+                }
+            }
+        }
+        return Some(());
+    }
+    strategic_merge(registry, &docs, selector.as_ref(), renames, built)
+}
+
+/// A patch file beside or below the kustomization (kustomize refuses others).
+fn read_patch(root: &Path, k: &super::Kustomization, path: &str) -> Option<String> {
+    let rel = crate::spec::paths::repo_relative(&k.dir, path).ok()?;
+    if !(k.dir.is_empty() || rel.starts_with(&format!("{}/", k.dir))) {
         return None;
     }
-    let ops = ops.to_json();
-    let ops = ops.as_array()?;
-    for object in objects.iter_mut() {
-        if selector.matches(&*object, renames) {
-            for op in ops {
-                apply_op(object, op)?;
+    crate::confine::read_to_string(root, &rel).ok()
+}
+
+/// `patchesStrategicMerge`: each entry a file or an inline patch, matched by its ids.
+fn patches_strategic_merge(
+    root: &Path,
+    registry: &Registry,
+    k: &super::Kustomization,
+    renames: &Renames<'_>,
+    entry: &Node,
+    built: &mut Built,
+) -> Option<()> {
+    let entry = entry.as_str()?;
+    let text = if entry.contains('\n') {
+        entry.to_string()
+    } else {
+        read_patch(root, k, entry)?
+    };
+    if block_scalar_at_eof(&text) {
+        return None;
+    }
+    let stream = crate::yaml::parse_stream(&text).ok()?;
+    let mut docs = Vec::new();
+    for doc in &stream.documents {
+        if doc.is_null() {
+            continue;
+        }
+        if !resolves_alike(&text, doc) {
+            return None;
+        }
+        docs.push(doc.to_json());
+    }
+    strategic_merge(registry, &docs, None, renames, built)
+}
+
+/// Strategic merge patch documents: on every object the target selects, or each on the one
+/// object of its own apiVersion, kind, name and namespace (kustomize fails on none or two).
+fn strategic_merge(
+    registry: &Registry,
+    docs: &[Value],
+    selector: Option<&Selector>,
+    renames: &Renames<'_>,
+    built: &mut Built,
+) -> Option<()> {
+    for doc in docs {
+        let targets: Vec<usize> = match selector {
+            Some(selector) => (0..built.objects.len())
+                .filter(|&i| selector.matches(&built.objects[i], renames))
+                .collect(),
+            None => {
+                checked(doc.clone())?;
+                let namespace = doc["metadata"]["namespace"].as_str().unwrap_or("default");
+                let found: Vec<usize> = (0..built.objects.len())
+                    .filter(|&i| {
+                        let o = &built.objects[i];
+                        o["apiVersion"] == doc["apiVersion"]
+                            && o["kind"] == doc["kind"]
+                            && built.names[i].iter().any(|n| doc["metadata"]["name"] == *n)
+                            && (renames.namespace_set
+                                || o["metadata"]["namespace"].as_str().unwrap_or("default")
+                                    == namespace)
+                    })
+                    .collect();
+                if found.len() != 1 {
+                    return None;
+                }
+                found
             }
+        };
+        let mut deleted = Vec::new();
+        for i in targets {
+            let object = &mut built.objects[i];
+            // With a target, the patch takes each object's identity.
+            let mut doc = doc.clone();
+            if selector.is_some() {
+                let meta = doc.as_object_mut()?;
+                for field in ["apiVersion", "kind"] {
+                    meta.insert(field.into(), object[field].clone());
+                }
+                let m = meta
+                    .entry("metadata")
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()?;
+                m.insert("name".into(), object["metadata"]["name"].clone());
+                match object["metadata"].get("namespace") {
+                    Some(ns) => m.insert("namespace".into(), ns.clone()),
+                    None => m.shift_remove("namespace"),
+                };
+            }
+            match smp::apply(registry, object, &doc)? {
+                smp::Outcome::Patched => {}
+                smp::Outcome::Deleted => deleted.push(i),
+            }
+        }
+        for i in deleted.into_iter().rev() {
+            built.objects.remove(i);
+            built.names.remove(i);
+            built.hashed.remove(i);
         }
     }
     Some(())
@@ -586,35 +933,31 @@ fn set_namespace(registry: &Registry, namespace: &str, objects: &mut [Value]) ->
     Some(())
 }
 
-/// A `labels` entry that only labels objects' metadata.
+/// A `labels` entry: its pairs, on selectors and templates as it asks.
 fn add_labels(item: &Node, objects: &mut [Value]) -> Option<()> {
+    let (mut selectors, mut templates) = (false, false);
     for (key, value) in item.as_map()? {
         match key.as_str()? {
             "pairs" => {}
-            "includeSelectors" | "includeTemplates" if value.as_bool() == Some(false) => {}
+            "includeSelectors" => selectors = value.as_bool()?,
+            "includeTemplates" => templates = value.as_bool()?,
             _ => return None,
         }
     }
-    let pairs = item.get("pairs")?.to_json();
-    let pairs = pairs.as_object()?;
-    for o in objects.iter_mut() {
-        let meta = metadata(o)?;
-        let labels = meta
-            .entry("labels")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let labels = match labels {
-            Value::Object(m) => m,
-            Value::Null => {
-                *labels = Value::Object(Map::new());
-                labels.as_object_mut()?
-            }
-            _ => return None,
+    let pairs = label_values(item.get("pairs")?)?;
+    labels::add(&pairs, selectors, templates, objects)
+}
+
+/// Label values written as strings (`true` or `1.10` unquoted lose their text).
+fn label_values(node: &Node) -> Option<Map<String, Value>> {
+    let mut pairs = Map::new();
+    for (k, v) in node.as_map()? {
+        let crate::yaml::Value::Str { text, .. } = &v.value else {
+            return None;
         };
-        for (k, v) in pairs {
-            labels.insert(k.clone(), Value::String(v.as_str()?.to_string()));
-        }
+        pairs.insert(k.as_str()?.to_string(), Value::String(text.clone()));
     }
-    Some(())
+    Some(pairs)
 }
 
 fn metadata(o: &mut Value) -> Option<&mut Map<String, Value>> {
@@ -667,6 +1010,17 @@ mod tests {
             retagged("registry:5000/e", &port).unwrap(),
             "registry:5000/e:4"
         );
+    }
+
+    #[test]
+    fn folded_text_with_indented_lines_is_left_to_kustomize() {
+        let alike = |text: &str| {
+            let doc = crate::yaml::parse_stream(text).unwrap().documents.remove(0);
+            resolves_alike(text, &doc)
+        };
+        assert!(!alike("a: >-\n  f(c,\n    d)\n"));
+        assert!(alike("a: |-\n  f(c,\n    d)\n"));
+        assert!(alike("a: >-\n  one\n  two\n"));
     }
 
     #[test]
