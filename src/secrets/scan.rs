@@ -70,10 +70,12 @@ pub(super) struct Lines<'a> {
 impl<'a> Lines<'a> {
     pub(super) fn new(text: &'a [u8]) -> Lines<'a> {
         let mut starts = vec![0];
+        // Line breaks as YAML counts them (the positions of YAML nodes are lines too): `\n`,
+        // `\r\n`, and a lone `\r`.
         starts.extend(
             text.iter()
                 .enumerate()
-                .filter(|(_, b)| **b == b'\n')
+                .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && text.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i + 1),
         );
         Lines { text, starts }
@@ -88,10 +90,14 @@ impl<'a> Lines<'a> {
         (line as u32 + 1, col as u32)
     }
 
+    /// Line `n` (from 1) without its break; empty past the end.
     pub(super) fn line(&self, n: u32) -> &'a [u8] {
-        let i = n as usize - 1;
+        let i = (n as usize).saturating_sub(1);
+        let Some(&start) = self.starts.get(i) else {
+            return &[];
+        };
         let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
-        &self.text[self.starts[i]..end.max(self.starts[i])]
+        &self.text[start..end.max(start)]
     }
 }
 
