@@ -10,6 +10,7 @@ pub mod confine;
 pub mod diff;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gojson;
 pub mod import;
 pub mod init;
 pub mod kustomize;

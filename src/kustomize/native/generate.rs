@@ -339,7 +339,7 @@ fn hash(o: &Value) -> String {
         m.insert("binaryData".into(), o["binaryData"].clone());
     }
     let mut encoded = String::new();
-    go_json(&Value::Object(m), &mut encoded);
+    crate::gojson::write(&Value::Object(m), &mut encoded, |n| n.to_string());
     let digest = sha2::Sha256::digest(encoded.as_bytes());
     digest
         .iter()
@@ -354,76 +354,4 @@ fn hash(o: &Value) -> String {
             n => char::from_digit(u32::from(n), 16).unwrap_or('0'),
         })
         .collect()
-}
-
-/// JSON as Go's encoding/json writes it: map keys sorted, `<`, `>`, `&` and the line and
-/// paragraph separators escaped.
-fn go_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_string(key, out);
-                out.push(':');
-                go_json(&map[key], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::String(s) => go_string(s, out),
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-fn go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_escapes_what_go_escapes() {
-        let mut out = String::new();
-        go_json(
-            &serde_json::json!({"b": "<a&b>\n\u{2028}\u{1}", "a": {"z": 1, "y": ""}}),
-            &mut out,
-        );
-        assert_eq!(
-            out,
-            r#"{"a":{"y":"","z":1},"b":"\u003ca\u0026b\u003e\n\u2028\u0001"}"#
-        );
-    }
 }
