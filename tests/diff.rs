@@ -822,8 +822,8 @@ fn an_overlay_kubectl_builds_is_compared_on_both_sides_links_included() {
     );
     let dir = repo_of(&[
         ("apps/tuned.yaml", &app),
-        ("shared/cm.yaml", &config_map("settings")),
-        ("shared/kustomization.yaml", "resources: [cm.yaml]\n"),
+        ("common/cm.yaml", &config_map("settings")),
+        ("common/kustomization.yaml", "resources: [cm.yaml]\n"),
         (
             "envs/tuned/kustomization.yaml",
             // `configurations` is kustomize's to model: the build goes to kubectl.
@@ -834,10 +834,10 @@ fn an_overlay_kubectl_builds_is_compared_on_both_sides_links_included() {
             "commonLabels:\n- path: spec/selector\n  create: true\n  kind: Widget\n",
         ),
     ]);
-    std::os::unix::fs::symlink("../../shared", dir.path().join("envs/tuned/linked")).unwrap();
+    std::os::unix::fs::symlink("../../common", dir.path().join("envs/tuned/linked")).unwrap();
     git_in(dir.path(), &["add", "-A"]);
     git_in(dir.path(), &["commit", "-q", "-m", "link"]);
-    edit(dir.path(), "shared/cm.yaml", "a: \"1\"", "a: \"2\"");
+    edit(dir.path(), "common/cm.yaml", "a: \"1\"", "a: \"2\"");
     let (code, json) = json(dir.path());
     assert_eq!(code, 1, "{json}");
     let app = app_named(&json, "tuned");

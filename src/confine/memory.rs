@@ -218,10 +218,19 @@ fn find(path: &Path) -> Option<(Arc<Mounted>, String)> {
     if COUNT.load(Ordering::Acquire) == 0 {
         return None;
     }
+    // Compared as bytes: `Path::strip_prefix` parses both paths into components, and this
+    // runs on every read of every file once anything is mounted.
+    let bytes = path.as_os_str().as_encoded_bytes();
     let mounts = MOUNTS.read().unwrap_or_else(|e| e.into_inner());
     mounts.iter().find_map(|m| {
-        let rel = path.strip_prefix(&m.root).ok()?;
-        Some((Arc::clone(m), rel.to_string_lossy().replace('\\', "/")))
+        let root = m.root.as_os_str().as_encoded_bytes();
+        let rest = bytes.strip_prefix(root)?;
+        let rel = match rest {
+            [] => "",
+            [b'/', rel @ ..] => std::str::from_utf8(rel).ok()?,
+            _ => return None,
+        };
+        Some((Arc::clone(m), rel.trim_end_matches('/').to_string()))
     })
 }
 

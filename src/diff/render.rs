@@ -74,6 +74,9 @@ pub struct Renderer {
     pub repo: Repo,
     pub kustomize: Option<std::path::PathBuf>,
     registry: OnceLock<Registry>,
+    /// Folder builds shared by every Application of both sides (neither changes during a
+    /// diff): a base included by three environments is built once per side.
+    shared: std::sync::Arc<crate::kustomize::native::Shared>,
 }
 
 impl Renderer {
@@ -82,6 +85,7 @@ impl Renderer {
             repo,
             kustomize,
             registry: OnceLock::new(),
+            shared: Default::default(),
         }
     }
 
@@ -235,7 +239,7 @@ impl Renderer {
             return Err(format!("the folder `{folder}` does not exist"));
         }
         if let Some(file) = crate::kustomize::file_in(root, folder) {
-            let ks = Kustomizations::read(root, folder);
+            let ks = Kustomizations::read_shared(root, folder, Some(self.shared.clone()));
             if let Some(values) =
                 crate::kustomize::native::build(root, &ks, self.registry(), folder)
             {

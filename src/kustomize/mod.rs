@@ -20,6 +20,7 @@ pub fn is_kustomization(path: &str) -> bool {
 }
 
 /// A parsed kustomization file.
+#[derive(Clone)]
 pub struct Kustomization {
     /// Repo-relative path of the file (`apps/web/kustomization.yaml`).
     pub file: String,
@@ -211,6 +212,30 @@ pub fn file_in(root: &std::path::Path, dir: &str) -> Option<String> {
         .find(|p| crate::confine::is_file(&root.join(p)))
 }
 
+/// The kustomization in the folder `dir`, parsed (None when there is none), or why it
+/// cannot be read.
+fn read_one(root: &std::path::Path, dir: &str) -> Result<Option<Kustomization>, String> {
+    let Some(file) = file_in(root, dir) else {
+        return Ok(None);
+    };
+    let text = crate::confine::read_to_string(root, &file)
+        .map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let mut stream = crate::yaml::parse_stream(&text).map_err(|e| {
+        let why = match e.budget {
+            Some(key) => format!("{e}: {}", key.raise()),
+            None => format!("{e}"),
+        };
+        format!("cannot read `{file}`: {why}")
+    })?;
+    if stream.documents.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Kustomization::new(
+        file,
+        stream.documents.swap_remove(0),
+    )))
+}
+
 /// Every kustomization of a repository, by folder.
 pub struct Kustomizations {
     pub all: Vec<Kustomization>,
@@ -219,6 +244,9 @@ pub struct Kustomizations {
     /// in `all`, so whoever builds must say so rather than build without them.
     pub unread: Vec<String>,
     by_dir: std::collections::HashMap<String, usize>,
+    /// Builds of resource folders shared with other builds of the same files (see
+    /// [`native::Shared`]).
+    pub shared: Option<std::sync::Arc<native::Shared>>,
 }
 
 /// What one build reads: the kustomizations it goes through and the local files it includes
@@ -241,6 +269,7 @@ impl Kustomizations {
         Kustomizations {
             all,
             by_dir,
+            shared: None,
             unread: Vec::new(),
         }
     }
@@ -321,6 +350,16 @@ impl Kustomizations {
     /// The kustomization in `dir` and every local one it includes, read from disk (for a
     /// single build, where walking the whole repository would be wasted).
     pub fn read(root: &std::path::Path, dir: &str) -> Kustomizations {
+        Kustomizations::read_shared(root, dir, None)
+    }
+
+    /// [`Kustomizations::read`], with files read and parsed once for every build that
+    /// shares `shared` (which the result keeps, for its folder builds).
+    pub fn read_shared(
+        root: &std::path::Path,
+        dir: &str,
+        shared: Option<std::sync::Arc<native::Shared>>,
+    ) -> Kustomizations {
         let mut all = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![dir.to_string()];
@@ -329,31 +368,18 @@ impl Kustomizations {
             if !seen.insert(d.clone()) {
                 continue;
             }
-            let Some(file) = file_in(root, &d) else {
-                continue;
+            let read = match &shared {
+                Some(s) => s.kustomization(root, &d, || read_one(root, &d)),
+                None => read_one(root, &d),
             };
-            let text = match crate::confine::read_to_string(root, &file) {
-                Ok(text) => text,
-                Err(e) => {
-                    unread.push(format!("cannot read `{file}`: {e}"));
+            let k = match read {
+                Ok(Some(k)) => k,
+                Ok(None) => continue,
+                Err(why) => {
+                    unread.push(why);
                     continue;
                 }
             };
-            let mut stream = match crate::yaml::parse_stream(&text) {
-                Ok(stream) => stream,
-                Err(e) => {
-                    let why = match e.budget {
-                        Some(key) => format!("{e}: {}", key.raise()),
-                        None => format!("{e}"),
-                    };
-                    unread.push(format!("cannot read `{file}`: {why}"));
-                    continue;
-                }
-            };
-            if stream.documents.is_empty() {
-                continue;
-            }
-            let k = Kustomization::new(file, stream.documents.swap_remove(0));
             for r in k.refs() {
                 if matches!(r.kind, RefKind::Resource | RefKind::Component)
                     && let Some(target) = k.local(&r)
@@ -365,6 +391,7 @@ impl Kustomizations {
         }
         let mut ks = Kustomizations::new(all);
         ks.unread = unread;
+        ks.shared = shared;
         ks
     }
 

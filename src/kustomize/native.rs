@@ -137,9 +137,55 @@ pub fn try_build(
     Ok(built.objects)
 }
 
+/// Builds of resource folders, shared by the builds of one run over files that do not change
+/// (the two sides of a diff): a base that three environments include is read and built once,
+/// not three times. A folder resource is built on its own before its parent transforms it,
+/// so its build is the same whoever includes it.
+#[derive(Default)]
+pub struct Shared {
+    builds: std::sync::Mutex<SharedBuilds>,
+    kustomizations: std::sync::Mutex<SharedKustomizations>,
+}
+
+impl Shared {
+    /// The kustomization of a folder, read once.
+    pub(super) fn kustomization(
+        &self,
+        root: &Path,
+        dir: &str,
+        read: impl FnOnce() -> Result<Option<super::Kustomization>, String>,
+    ) -> Result<Option<super::Kustomization>, String> {
+        let key = (root.to_path_buf(), dir.to_string());
+        let lock = || {
+            self.kustomizations
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(done) = lock().get(&key) {
+            return done.clone();
+        }
+        let done = read();
+        lock().insert(key, done.clone());
+        done
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SharedBuilds> {
+        self.builds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+type SharedKustomizations = std::collections::HashMap<
+    (std::path::PathBuf, String),
+    Result<Option<super::Kustomization>, String>,
+>;
+type SharedBuilds =
+    std::collections::HashMap<(std::path::PathBuf, String), Result<Built, Unsupported>>;
+
 /// The objects of a build so far, each with the names it has had (the first is its name in
 /// its file, the last its name now): references name any of them.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Built {
     pub objects: Vec<Value>,
     pub names: Vec<Vec<String>>,
@@ -187,9 +233,21 @@ fn build_dir(
     dir: &str,
     stack: &mut Vec<String>,
 ) -> Result<Built, Unsupported> {
+    // A folder on the stack is a cycle, whatever was built before.
+    let shared = ks
+        .shared
+        .as_deref()
+        .filter(|_| !stack.iter().any(|d| d == dir));
+    let key = (root.to_path_buf(), dir.to_string());
+    if let Some(done) = shared.and_then(|s| s.lock().get(&key).cloned()) {
+        return done;
+    }
     let mut built = Built::default();
-    accumulate(root, ks, registry, dir, stack, &mut built, false)?;
-    Ok(built)
+    let result = accumulate(root, ks, registry, dir, stack, &mut built, false).map(|()| built);
+    if let Some(s) = shared {
+        s.lock().insert(key, result.clone());
+    }
+    result
 }
 
 /// What the kustomization in `dir` adds to and does to `built`. A component works on what
