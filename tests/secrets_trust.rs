@@ -678,6 +678,11 @@ fn guessable_default_passwords_are_reported_where_a_service_is_given_them() {
         "values.yaml",
         "neo4j:\n  neo4j:\n    name: graphrag-neo4j\n    password: \"dummy_password\" # must match graphrag's\ngrafana:\n  adminPassword: admin\nrabbitmq:\n  auth:\n    password: guest\n",
     );
+    write(
+        dir.path(),
+        "init.yaml",
+        "spec:\n  containers:\n    - name: init\n      command: [\"/bin/init\", \"--admin-password=root123\", \"--db-password=${DB_PASSWORD}\"]\n",
+    );
     let (code, findings, text) = scan(dir.path(), &[]);
     assert_eq!(code, 1, "{text}");
     assert_eq!(
@@ -707,6 +712,11 @@ fn guessable_default_passwords_are_reported_where_a_service_is_given_them() {
         ],
         "{text}"
     );
+    assert_eq!(
+        rules_in(&findings, "init.yaml"),
+        [("secrets/weak-password", 4)],
+        "{text}"
+    );
     // The message names the key and says why, the value never shows.
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
     let messages: Vec<&str> = report["findings"]
@@ -724,6 +734,10 @@ fn guessable_default_passwords_are_reported_where_a_service_is_given_them() {
     );
     assert!(
         messages.iter().any(|m| m.contains("`rootpasswd`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("`--admin-password`")),
         "{messages:?}"
     );
     for value in [leet.as_str(), "dummy_password", "guest"] {

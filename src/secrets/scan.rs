@@ -61,7 +61,7 @@ pub(super) fn push_hit(
 }
 
 /// Record the hit for `key: value` judged `verdict` (found by `how`) at byte `offset`.
-fn push_verdict(
+pub(super) fn push_verdict(
     lines: &Lines<'_>,
     hits: &mut Vec<Hit>,
     verdict: Verdict,
