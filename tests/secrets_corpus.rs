@@ -687,6 +687,59 @@ fn positives(r: &mut Rng) -> Vec<(&'static str, String, String, u32)> {
             ),
             2,
         );
+        // Guessable default passwords, in leetspeak and with a short number, where a service
+        // is given them: the placeholder rules read these words as stand-ins.
+        let base = [
+            "password",
+            "admin",
+            "root",
+            "secret",
+            "dummy_password",
+            "guest",
+        ][(r.next() % 6) as usize];
+        let leet: String = base
+            .chars()
+            .map(|c| match (c, r.next() % 3) {
+                ('a', 0) => '@',
+                ('o', 0) => '0',
+                ('s', 0) => '5',
+                ('e', 0) => '3',
+                (c, 1) => c.to_ascii_uppercase(),
+                (c, _) => c,
+            })
+            .collect();
+        let digits = (r.next() % 4) as usize;
+        let default = format!("{leet}{}", r.pick("0123456789", digits));
+        add(
+            "weak-password",
+            &format!("weak-env{i}.yaml"),
+            format!(
+                "env:\n  - name: MYSQL_ROOT_PASSWORD\n    value: \"{default}\"\n  - name: LOG_LEVEL\n    value: info\n"
+            ),
+            3,
+        );
+        add(
+            "weak-password",
+            &format!("weak-secret{i}.yaml"),
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\ndata:\n  username: {}\n  password: {}\n",
+                b64("root"),
+                b64(&default)
+            ),
+            6,
+        );
+        add(
+            "weak-password",
+            &format!("weak-values{i}.yaml"),
+            format!("grafana:\n  adminUser: admin\n  adminPassword: \"{default}\"\n"),
+            3,
+        );
+        add(
+            "weak-password",
+            &format!("weak-generator{i}/kustomization.yaml"),
+            format!("secretGenerator:\n- name: db\n  literals:\n  - password={default}\n"),
+            4,
+        );
         // A JAAS block that says `example` elsewhere: its password is still looked at.
         add(
             "jaas",
@@ -797,6 +850,8 @@ fn negatives() -> Vec<(String, String)> {
         ("secretref.yaml", "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}\nexistingSecret: grafana-admin\npasswordKey: admin-password\n".to_string()),
         ("vault-path.yaml", "vault.hashicorp.com/agent-inject-secret-db: kv/data/websites/acets/db\nsecretPath: secret/data/platform/token\n".to_string()),
         ("placeholders.yaml", "password: changeme\ntoken: xxxxxxxxxxxxxxxx\napiKey: \"****************\"\nclientSecret: REDACTED\nsecret: <your-token>\n".to_string()),
+        // Under a password's key: instructions to replace, the words tests fill in, references.
+        ("password-placeholders.yaml", "db:\n  rootPassword: CHANGEME\n  password: REPLACE_ME\n  adminPassword: <your-admin-password>\nfixture:\n  password: foo\n  userPassword: test\nauth:\n  existingSecretPasswordKey: password\n  passwordSecretName: admin\n".to_string()),
         ("aws-example.ini", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n".to_string()),
         ("cert.yaml", format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ca}}\ndata:\n  ca.crt: |\n    -----BEGIN CERTIFICATE-----\n    {cert_body}\n    -----END CERTIFICATE-----\n")),
         ("pubkey.txt", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl sre@cedille\n-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9\n-----END PUBLIC KEY-----\n".to_string()),

@@ -147,16 +147,17 @@ fn env_literals_under_credential_names_are_leaks_whatever_their_entropy() {
     let (_, findings, text) = scan(dir.path(), &[]);
     assert_eq!(
         rules_in(&findings, "deploy.yaml"),
+        // `postgres`, and `kafka` for the Kafka cluster: guessable. `sso-dev` is just weak.
         vec![
-            ("secrets/generic-secret", 6),
-            ("secrets/generic-secret", 8),
+            ("secrets/weak-password", 6),
+            ("secrets/weak-password", 8),
             ("secrets/generic-secret", 10),
         ],
         "{text}"
     );
     assert_eq!(
         rules_in(&findings, "compose.yaml"),
-        vec![("secrets/generic-secret", 4)],
+        vec![("secrets/weak-password", 4)],
         "{text}"
     );
 }
@@ -565,7 +566,8 @@ fn history_reads_files_git_diffs_as_binary_and_counts_real_binaries() {
 #[test]
 fn a_password_setting_in_configuration_is_a_leak_whatever_its_entropy() {
     let dir = tempfile::tempdir().unwrap();
-    // A weak password is still the password (kustomize's springboot example).
+    // A weak password is still the password (kustomize's springboot example), and says it
+    // is guessable.
     let weak = format!("{}{}", "adm", "in");
     write(
         dir.path(),
@@ -579,7 +581,7 @@ fn a_password_setting_in_configuration_is_a_leak_whatever_its_entropy() {
     assert_eq!(code, 1);
     assert_eq!(
         rules_in(&findings, "application.properties"),
-        [("secrets/generic-secret", 2), ("secrets/generic-secret", 3)],
+        [("secrets/weak-password", 2), ("secrets/generic-secret", 3)],
         "{text}"
     );
     assert!(!text.contains(&weak), "{text}");
@@ -644,5 +646,135 @@ fn quiet_still_says_which_files_of_history_were_left_out() {
             "1 binary file of history not scanned for secrets (a NUL byte in the first 8000 bytes: images, archives)"
         ],
         "{stderr}"
+    );
+}
+
+#[test]
+fn guessable_default_passwords_are_reported_where_a_service_is_given_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // The shapes of the corpus (argo-rollouts, istio bookinfo, cnoe-io), values assembled at
+    // run time.
+    let leet = format!("Pa{}w0rd", "55");
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        format!("secretGenerator:\n- name: guestbook-secret\n  literals:\n  - password={leet}\n"),
+    );
+    write(
+        dir.path(),
+        "ratings.yaml",
+        "spec:\n  containers:\n    - name: ratings\n      env:\n        - name: MYSQL_DB_USER\n          value: root\n        - name: MYSQL_DB_PASSWORD\n          value: password\n",
+    );
+    write(
+        dir.path(),
+        "mysql.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: mysql-credentials\ntype: Opaque\ndata:\n  rootpasswd: {}\n",
+            b64("password")
+        ),
+    );
+    write(
+        dir.path(),
+        "values.yaml",
+        "neo4j:\n  neo4j:\n    name: graphrag-neo4j\n    password: \"dummy_password\" # must match graphrag's\ngrafana:\n  adminPassword: admin\nrabbitmq:\n  auth:\n    password: guest\n",
+    );
+    write(
+        dir.path(),
+        "init.yaml",
+        "spec:\n  containers:\n    - name: init\n      command: [\"/bin/init\", \"--admin-password=root123\", \"--db-password=${DB_PASSWORD}\"]\n",
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(
+        rules_in(&findings, "kustomization.yaml"),
+        [("secrets/weak-password", 4)],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "ratings.yaml"),
+        [("secrets/weak-password", 8)],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "mysql.yaml"),
+        [
+            ("secrets/committed-secret", 2),
+            ("secrets/weak-password", 7)
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "values.yaml"),
+        [
+            ("secrets/weak-password", 4),
+            ("secrets/weak-password", 6),
+            ("secrets/weak-password", 9)
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rules_in(&findings, "init.yaml"),
+        [("secrets/weak-password", 4)],
+        "{text}"
+    );
+    // The message names the key and says why, the value never shows.
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "secrets/weak-password")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(
+            &"guessable default password under `MYSQL_DB_PASSWORD`: pa…(8 chars) (anyone can guess it, no need to read the repository)"
+        ),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("`rootpasswd`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("`--admin-password`")),
+        "{messages:?}"
+    );
+    for value in [leet.as_str(), "dummy_password", "guest"] {
+        assert!(!text.contains(value), "{value} in {text}");
+    }
+    assert!(text.contains("openssl rand"), "{text}");
+}
+
+#[test]
+fn placeholders_test_words_and_references_under_password_keys_stay_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "values.yaml",
+        "db:\n  password: changeme\n  rootPassword: CHANGEME\ncache:\n  password: REPLACE_ME\n  adminPassword: <your-password>\n  replicaPassword: ${REPLICA_PASSWORD}\n  auth:\n    existingSecretPasswordKey: password\n    passwordKey: admin\nfixtures:\n  password: foo\n  userPassword: test\n  otherPassword: xxxx\n# password: admin\nexample:\n  password: example-password\n",
+    );
+    write(
+        dir.path(),
+        "app.env",
+        "DB_PASSWORD=\nDB_PASSWORD_FILE=/run/secrets/password\nREDIS_PASS=replaceme\n",
+    );
+    let (code, findings, text) = scan(dir.path(), &[]);
+    assert_eq!((code, findings), (0, vec![]), "{text}");
+}
+
+#[test]
+fn a_weak_password_in_a_test_fixture_is_waived_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "fixture.yaml",
+        "users:\n  # platc:allow secrets/weak-password (the fixture's throwaway database)\n  password: admin123\n  other: {password: root}\n",
+    );
+    let (_, findings, text) = scan(dir.path(), &[]);
+    assert_eq!(
+        rules_in(&findings, "fixture.yaml"),
+        [("secrets/weak-password", 4)],
+        "{text}"
     );
 }

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::filters::{is_not_credential, is_placeholder};
-use super::scan::{Hit, Lines, is_reference_key, push_hit};
+use super::scan::{Hit, Lines, Verdict, is_reference_key, push_hit, push_verdict};
+use super::weak::{is_password_key, is_weak_password};
 
 const DESCRIPTION: &str = "credential passed on a command line";
 
@@ -99,6 +100,21 @@ pub(super) fn command_line_secrets(bytes: &[u8], lines: &Lines<'_>, hits: &mut V
             }
             let (v, skip) = unquote(value.as_bytes());
             let v = String::from_utf8_lossy(v);
+            // `--password=admin`: guessable, which the placeholder rules would skip as a word.
+            if is_password_key(&flag) && is_weak_password(&flag, &v) {
+                let at = value.start() + skip;
+                let key = format!("--{flag}");
+                push_verdict(
+                    lines,
+                    hits,
+                    Verdict::Weak,
+                    DESCRIPTION,
+                    &key,
+                    at,
+                    v.into_owned(),
+                );
+                continue;
+            }
             if is_literal(&v) && !matches!(v.as_ref(), "true" | "false") {
                 push_hit(
                     lines,

@@ -76,6 +76,7 @@ pub(super) fn secret_objects(
                 column: kind.span.start.col,
                 // The object, not a value: what the finding names and the baseline remembers.
                 secret: format!("Secret/{namespace}/{name}"),
+                key: None,
             });
         }
     }
@@ -126,6 +127,7 @@ fn judge_value(
                 line: at.line,
                 column: at.column,
                 secret: value.to_string(),
+                key: None,
             });
         }
         return;
@@ -192,6 +194,18 @@ fn judge_value(
         }));
         return;
     }
+    // A guessable password is one whatever the placeholder rules say of the word.
+    if super::weak::is_password_key(key) && super::weak::is_weak_password(key, trimmed) {
+        hits.push(Hit {
+            rule: "weak-password",
+            description: "guessable default password",
+            line: at.line,
+            column: at.column,
+            secret: trimmed.to_string(),
+            key: Some(key.to_string()),
+        });
+        return;
+    }
     if is_credential_value(key, trimmed) {
         hits.push(Hit {
             rule: "kubernetes-secret",
@@ -199,6 +213,7 @@ fn judge_value(
             line: at.line,
             column: at.column,
             secret: trimmed.to_string(),
+            key: None,
         });
     }
 }

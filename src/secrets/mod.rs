@@ -12,6 +12,7 @@ mod read;
 pub mod redact;
 mod rules;
 pub mod scan;
+mod weak;
 
 use std::path::Path;
 
@@ -67,6 +68,19 @@ pub fn finding(file: &str, hit: &Hit) -> Finding {
         .at(file, at)
         .with_help(
             "a hash gives the password away to anyone who tries words against it offline (fast hashes in seconds): keep it in a secret store like the password itself, and change the password if it is weak; if it is not a real account's, add `# platc:allow secrets/password-hash` on the line",
+        ),
+        "weak-password" => Finding::error(
+            "secrets/weak-password",
+            format!(
+                "{} under `{}`: {} (anyone can guess it, no need to read the repository)",
+                hit.description,
+                hit.key.as_deref().unwrap_or("password"),
+                redact::redact(&hit.secret)
+            ),
+        )
+        .at(file, at)
+        .with_help(
+            "generate a long random password (`openssl rand -base64 24`) and keep it in a secret store (an ExternalSecret, VaultSecret or SealedSecret references it), then change the one in use; if no service ever runs with this value (a test fixture), add `# platc:allow secrets/weak-password` on the line",
         ),
         _ => Finding::error(
             format!("secrets/{}", hit.rule),

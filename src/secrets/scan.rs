@@ -9,6 +9,7 @@ use regex::bytes::Regex;
 
 use super::filters::{entropy, is_identifier, is_not_credential, is_placeholder};
 use super::rules::Compiled;
+use super::weak;
 
 /// A credential found in a text. The value stays in memory only to be redacted and
 /// fingerprinted; it never reaches output.
@@ -19,6 +20,8 @@ pub struct Hit {
     pub line: u32,
     pub column: u32,
     pub secret: String,
+    /// The key the value is assigned to, where the finding names it (`weak-password`).
+    pub key: Option<String>,
 }
 
 impl std::fmt::Debug for Hit {
@@ -52,7 +55,26 @@ pub(super) fn push_hit(
             line,
             column,
             secret,
+            key: None,
         });
+    }
+}
+
+/// Record the hit for `key: value` judged `verdict` (found by `how`) at byte `offset`.
+pub(super) fn push_verdict(
+    lines: &Lines<'_>,
+    hits: &mut Vec<Hit>,
+    verdict: Verdict,
+    how: &'static str,
+    key: &str,
+    offset: usize,
+    secret: String,
+) {
+    let (rule, description) = verdict.rule(how);
+    let before = hits.len();
+    push_hit(lines, hits, rule, description, offset, secret);
+    if let Some(hit) = hits.get_mut(before) {
+        hit.key = Some(key.to_string());
     }
 }
 
@@ -272,7 +294,7 @@ pub(super) fn scan_nested(name: &str, text: &str, depth: u8) -> Vec<Hit> {
         hits.retain(|h| {
             !(matches!(
                 h.rule,
-                "generic-secret" | "command-line-secret" | "password-hash"
+                "generic-secret" | "weak-password" | "command-line-secret" | "password-hash"
             ) && values.iter().any(|(a, b)| *a <= h.line && h.line <= *b))
         });
         hits.extend(own);
@@ -296,7 +318,7 @@ pub(super) fn scan_nested(name: &str, text: &str, depth: u8) -> Vec<Hit> {
 fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
     let rank = |r: &str| match r {
         "committed-secret" => 3,
-        "generic-secret" => 2,
+        "generic-secret" | "weak-password" => 2,
         "kubernetes-secret" => 1,
         _ => 0,
     };
@@ -359,6 +381,7 @@ fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
                 line,
                 column,
                 secret: secret.to_string(),
+                key: None,
             });
         }
     }
@@ -417,6 +440,7 @@ fn private_keys(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             line,
             column,
             secret: body,
+            key: None,
         });
     }
 }
@@ -546,6 +570,8 @@ pub(super) enum Verdict {
     Leak,
     /// A password hash: not a credential itself, but one found offline from it.
     Hash,
+    /// A password anyone can guess (`password`, `admin123`), where the key says it is one.
+    Weak,
 }
 
 impl Verdict {
@@ -557,6 +583,7 @@ impl Verdict {
                 "password-hash",
                 "password hash (crackable offline) under a password key",
             ),
+            Verdict::Weak => ("weak-password", "guessable default password"),
         }
     }
 }
@@ -569,6 +596,11 @@ pub(super) fn judge(key: &str, value: &str) -> Option<Verdict> {
     }
     if is_hash_under_password_key(key, value) {
         return Some(Verdict::Hash);
+    }
+    // Before the placeholder rules, which read `password` or `dummy_password` as a stand-in:
+    // under a password's key it is the password a service is given.
+    if weak::is_password_key(key) && weak::is_weak_password(key, value) {
+        return Some(Verdict::Weak);
     }
     if is_env_secret_name(key) || is_password_setting(key) {
         return is_env_literal(key, value).then_some(Verdict::Leak);
@@ -756,12 +788,12 @@ fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &m
         let Some(verdict) = judge(key, secret) else {
             continue;
         };
-        let (rule, description) = verdict.rule("secret-like key with a literal value");
-        push_hit(
+        push_verdict(
             lines,
             hits,
-            rule,
-            description,
+            verdict,
+            "secret-like key with a literal value",
+            key,
             value.start(),
             secret.to_string(),
         );
@@ -825,12 +857,12 @@ fn xml_elements(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
         let Some(verdict) = judge(key, secret) else {
             continue;
         };
-        let (rule, description) = verdict.rule("secret-like element with a literal value");
-        push_hit(
+        push_verdict(
             lines,
             hits,
-            rule,
-            description,
+            verdict,
+            "secret-like element with a literal value",
+            key,
             value.start(),
             secret.to_string(),
         );
@@ -878,8 +910,8 @@ fn name_value_pairs(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
                 break;
             };
             let offset = lines.starts[j] + next.find(value.as_str()).unwrap_or(0);
-            let (rule, description) = verdict.rule("secret-like name with a literal value");
-            push_hit(lines, hits, rule, description, offset, value);
+            let how = "secret-like name with a literal value";
+            push_verdict(lines, hits, verdict, how, &name, offset, value);
             break;
         }
     }
@@ -961,6 +993,7 @@ fn docker_config_file(text: &str, lines: &Lines<'_>, legacy: bool, hits: &mut Ve
                 line,
                 column,
                 secret: secret.to_string(),
+                key: None,
             });
         }
     }
