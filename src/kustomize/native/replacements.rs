@@ -398,12 +398,10 @@ fn run(
     Ok(())
 }
 
-/// The source's value as kustomize copies it: a scalar keeps its YAML type and text,
-/// anything else is copied whole.
+/// The source's value as kustomize copies it: a scalar's text, or a map or list whole.
 #[derive(Clone)]
 enum Copied {
     Scalar {
-        kind: ScalarKind,
         text: String,
         /// The text as written (a boolean's `True` reads back as `true`: its text is lost).
         exact: bool,
@@ -411,28 +409,20 @@ enum Copied {
     Node(Value),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ScalarKind {
-    Text,
-    Int,
-    Bool,
-}
-
 impl Copied {
     /// None where kustomize finds no value (null, an empty map or list) or the text is lost
     /// (a float).
     fn of(value: &Value) -> Option<Copied> {
-        let scalar = |kind, exact| {
+        let scalar = |exact| {
             Some(Copied::Scalar {
-                kind,
                 text: fieldpath::scalar_text(value)?,
                 exact,
             })
         };
         match value {
-            Value::String(_) => scalar(ScalarKind::Text, true),
-            Value::Number(n) if n.is_i64() || n.is_u64() => scalar(ScalarKind::Int, true),
-            Value::Bool(_) => scalar(ScalarKind::Bool, false),
+            Value::String(_) => scalar(true),
+            Value::Number(n) if n.is_i64() || n.is_u64() => scalar(true),
+            Value::Bool(_) => scalar(false),
             Value::Object(m) if !m.is_empty() => Some(Copied::Node(value.clone())),
             Value::Array(a) if !a.is_empty() => Some(Copied::Node(value.clone())),
             _ => None,
@@ -441,7 +431,7 @@ impl Copied {
 
     /// The source option: one piece of the text, split at the delimiter.
     fn piece(self, split: &Split) -> Result<Copied, Why> {
-        let Copied::Scalar { kind, text, exact } = self else {
+        let Copied::Scalar { text, exact } = self else {
             return Err("a delimiter on a source that is not a scalar (kustomize's error)".into());
         };
         if !exact {
@@ -453,7 +443,6 @@ impl Copied {
             .and_then(|i| pieces.get(i))
             .ok_or("a source `options.index` out of bounds (kustomize's error)")?;
         Ok(Copied::Scalar {
-            kind,
             text: piece.to_string(),
             exact,
         })
@@ -717,10 +706,8 @@ fn set(object: &mut Value, f: &Found, split: Option<&Split>, value: &Copied) -> 
     } else if scalar_target {
         scalar(slot, f.created, &text)?
     } else {
-        let Copied::Scalar { kind, .. } = value else {
-            unreachable!("maps and lists are copied above")
-        };
-        whole(*kind, &text)?
+        // kustomize copies it, and its later steps (name references) refuse the object.
+        return Err("a scalar copied over a map or list".into());
     };
     Ok(())
 }
@@ -740,16 +727,6 @@ fn scalar(slot: &Value, created: bool, text: &str) -> Result<Value, Why> {
         },
         Value::Bool(_) => boolean(text).map(Value::Bool).ok_or_else(mismatch),
         _ => Err(mismatch()),
-    }
-}
-
-/// A scalar copied whole over a map or list: it keeps its own type.
-fn whole(kind: ScalarKind, text: &str) -> Result<Value, Why> {
-    let mismatch = || "a replacement whose text does not fit its type".to_string();
-    match kind {
-        ScalarKind::Text => Ok(Value::String(text.into())),
-        ScalarKind::Int => decimal(text).ok_or_else(mismatch),
-        ScalarKind::Bool => boolean(text).map(Value::Bool).ok_or_else(mismatch),
     }
 }
 
@@ -817,7 +794,6 @@ mod tests {
 
     fn text(s: &str) -> Copied {
         Copied::Scalar {
-            kind: ScalarKind::Text,
             text: s.into(),
             exact: true,
         }
