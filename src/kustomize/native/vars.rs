@@ -34,51 +34,52 @@ pub(crate) struct Var {
     field_path: String,
 }
 
-/// Fields of every kind's objects where vars are replaced.
-const EVERY_KIND: [&str; 2] = ["metadata/annotations", "metadata/labels"];
+/// Fields of every kind's objects where vars are replaced (kustomize's varReference table,
+/// found field by field with `kubectl kustomize`; its paths written with dots here).
+const EVERY_KIND: [&str; 2] = ["metadata.annotations", "metadata.labels"];
 
 /// Workloads and where their pod spec sits (kind only: any API group).
 const POD_SPECS: [(&str, &str); 7] = [
     ("Pod", "spec"),
-    ("Deployment", "spec/template/spec"),
-    ("ReplicaSet", "spec/template/spec"),
-    ("DaemonSet", "spec/template/spec"),
-    ("StatefulSet", "spec/template/spec"),
-    ("Job", "spec/template/spec"),
-    ("CronJob", "spec/jobTemplate/spec/template/spec"),
+    ("Deployment", "spec.template.spec"),
+    ("ReplicaSet", "spec.template.spec"),
+    ("DaemonSet", "spec.template.spec"),
+    ("StatefulSet", "spec.template.spec"),
+    ("Job", "spec.template.spec"),
+    ("CronJob", "spec.jobTemplate.spec.template.spec"),
 ];
 
 /// Fields of a pod spec where vars are replaced.
 const IN_POD_SPEC: [&str; 8] = [
-    "containers/args",
-    "containers/command",
-    "containers/env/value",
-    "containers/volumeMounts/mountPath",
-    "initContainers/args",
-    "initContainers/command",
-    "initContainers/env/value",
-    "initContainers/volumeMounts/mountPath",
+    "containers.args",
+    "containers.command",
+    "containers.env.value",
+    "containers.volumeMounts.mountPath",
+    "initContainers.args",
+    "initContainers.command",
+    "initContainers.env.value",
+    "initContainers.volumeMounts.mountPath",
 ];
 
 /// The rest of the table, by kind. The CronJob and StatefulSet paths are kustomize's as
 /// they are (an NFS server in a CronJob's pod spec is not replaced, one directly in its
 /// template is).
 const OTHERS: [(&str, &str); 12] = [
-    ("Pod", "spec/volumes/nfs/server"),
-    ("Deployment", "spec/template/spec/volumes/nfs/server"),
-    ("ReplicaSet", "spec/template/spec/volumes/nfs/server"),
-    ("DaemonSet", "spec/template/spec/volumes/nfs/server"),
-    ("Job", "spec/template/spec/volumes/nfs/server"),
+    ("Pod", "spec.volumes.nfs.server"),
+    ("Deployment", "spec.template.spec.volumes.nfs.server"),
+    ("ReplicaSet", "spec.template.spec.volumes.nfs.server"),
+    ("DaemonSet", "spec.template.spec.volumes.nfs.server"),
+    ("Job", "spec.template.spec.volumes.nfs.server"),
     (
         "CronJob",
-        "spec/jobTemplate/spec/template/volumes/nfs/server",
+        "spec.jobTemplate.spec.template.volumes.nfs.server",
     ),
-    ("StatefulSet", "spec/volumeClaimTemplates/spec/nfs/server"),
-    ("Deployment", "spec/template/metadata/annotations"),
-    ("Ingress", "spec/rules/host"),
-    ("Ingress", "spec/tls/hosts"),
-    ("Ingress", "spec/tls/secretName"),
-    ("PersistentVolume", "spec/nfs/server"),
+    ("StatefulSet", "spec.volumeClaimTemplates.spec.nfs.server"),
+    ("Deployment", "spec.template.metadata.annotations"),
+    ("Ingress", "spec.rules.host"),
+    ("Ingress", "spec.tls.hosts"),
+    ("Ingress", "spec.tls.secretName"),
+    ("PersistentVolume", "spec.nfs.server"),
 ];
 
 /// Binds the kustomization's vars to the objects it has accumulated.
@@ -266,7 +267,7 @@ pub(super) fn resolve(built: &mut Built) -> Result<(), Why> {
         let mut paths: Vec<String> = EVERY_KIND.iter().map(|p| p.to_string()).collect();
         for (k, spec) in POD_SPECS {
             if k == kind {
-                paths.extend(IN_POD_SPEC.iter().map(|p| format!("{spec}/{p}")));
+                paths.extend(IN_POD_SPEC.iter().map(|p| format!("{spec}.{p}")));
             }
         }
         for (k, path) in OTHERS {
@@ -275,8 +276,8 @@ pub(super) fn resolve(built: &mut Built) -> Result<(), Why> {
             }
         }
         for path in paths {
-            let parts: Vec<&str> = path.split('/').collect();
-            let annotations = path == "metadata/annotations";
+            let parts: Vec<&str> = path.split('.').collect();
+            let annotations = path == "metadata.annotations";
             walk(o, &parts, &|text| expand(text, &values, annotations))?;
         }
     }
