@@ -544,6 +544,11 @@ fn orphans<'a>(
     found.into_iter()
 }
 
+/// Whether a file's bytes start as platc's generated files do.
+pub fn is_generated_text(bytes: &[u8]) -> bool {
+    bytes.starts_with(HEADER_PREFIX.as_bytes())
+}
+
 fn is_generated(path: &Path) -> bool {
     let mut head = [0u8; HEADER_PREFIX.len()];
     std::fs::File::open(path)

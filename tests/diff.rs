@@ -811,3 +811,41 @@ fn a_file_over_the_size_limit_is_said_not_silently_left_out() {
     assert_eq!(err.matches("`apps/web.yaml` is").count(), 1, "{err}");
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
 }
+
+/// The base commit is read into memory, never written out; but an overlay platc does not
+/// build itself goes to kubectl, which needs files: that commit is then written out once, with
+/// its links, and both sides build alike.
+#[test]
+fn an_overlay_kubectl_builds_is_compared_on_both_sides_links_included() {
+    let app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: tuned, namespace: argocd}}\nspec:\n  project: default\n  destination: {{name: prod, namespace: tuned}}\n  source: {{repoURL: {URL}, path: envs/tuned}}\n"
+    );
+    let dir = repo_of(&[
+        ("apps/tuned.yaml", &app),
+        ("shared/cm.yaml", &config_map("settings")),
+        ("shared/kustomization.yaml", "resources: [cm.yaml]\n"),
+        (
+            "envs/tuned/kustomization.yaml",
+            // `configurations` is kustomize's to model: the build goes to kubectl.
+            "resources: [linked]\nconfigurations: [conf.yaml]\ncommonLabels: {tier: web}\n",
+        ),
+        (
+            "envs/tuned/conf.yaml",
+            "commonLabels:\n- path: spec/selector\n  create: true\n  kind: Widget\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink("../../shared", dir.path().join("envs/tuned/linked")).unwrap();
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-q", "-m", "link"]);
+    edit(dir.path(), "shared/cm.yaml", "a: \"1\"", "a: \"2\"");
+    let (code, json) = json(dir.path());
+    assert_eq!(code, 1, "{json}");
+    let app = app_named(&json, "tuned");
+    assert_eq!(app["errors"], serde_json::json!([]), "{json}");
+    assert_eq!(
+        app["changed"],
+        serde_json::json!([{"object": {"group": "", "kind": "ConfigMap", "namespace": "tuned", "name": "settings"},
+            "fields": [{"path": "data.a", "before": "1", "after": "2"}]}]),
+        "{json}"
+    );
+}

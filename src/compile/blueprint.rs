@@ -243,15 +243,14 @@ impl Templates {
         let mut files = BTreeMap::new();
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
-            let entries = std::fs::read_dir(&d).map_err(|e| {
+            let entries = crate::confine::read_dir(&d).map_err(|e| {
                 Finding::error(
                     "spec/unreadable",
                     format!("cannot read the blueprint folder: {e}"),
                 )
                 .at(dir, None)
             })?;
-            for entry in entries.flatten() {
-                let path = entry.path();
+            for (path, _) in entries {
                 let rel = path
                     .strip_prefix(root.join(dir))
                     .unwrap_or(&path)
@@ -264,11 +263,11 @@ impl Templates {
                 };
                 let real = crate::confine::within(root, &path, &format!("{dir}/{rel}"))
                     .map_err(unreadable)?;
-                if real.is_dir() {
+                if crate::confine::is_dir(&real) {
                     stack.push(path);
                     continue;
                 }
-                let text = std::fs::read_to_string(&real).map_err(|e| {
+                let text = crate::confine::read_path_to_string(root, &real).map_err(|e| {
                     Finding::error("spec/unreadable", format!("cannot read the template: {e}"))
                         .at(format!("{dir}/{rel}"), None)
                 })?;

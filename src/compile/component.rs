@@ -64,7 +64,7 @@ impl<'a> Compiler<'a> {
             return None;
         };
         let rel = self.spec.repo_path(entry);
-        self.spec.root.join(&rel).is_dir().then_some(rel)
+        crate::confine::is_dir(&self.spec.root.join(&rel)).then_some(rel)
     }
 
     pub(super) fn component(&mut self, cx: &mut EnvContext, c: &Component) {

@@ -28,7 +28,7 @@ pub fn manifest_files(
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_default();
     let mut out = Vec::new();
-    if full.is_file() {
+    if crate::confine::is_file(&full) {
         let name = Path::new(path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -42,12 +42,11 @@ pub fn manifest_files(
     let exclude = directory.exclude.as_deref().and_then(glob);
     let mut stack = vec![full.clone()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
+        let Ok(entries) = crate::confine::read_dir(&d) else {
             continue;
         };
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if p.is_dir() {
+        for (p, is_dir) in entries {
+            if is_dir {
                 if directory.recurse {
                     stack.push(p);
                 }

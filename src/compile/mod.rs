@@ -320,7 +320,9 @@ impl<'a> Compiler<'a> {
         let mut resources = Vec::new();
         for entry in entries {
             let rel = spec.repo_path(entry);
-            if spec.root.join(&rel).is_dir() && kustomize::is_kustomize_dir(&spec.root, &rel) {
+            if crate::confine::is_dir(&spec.root.join(&rel))
+                && kustomize::is_kustomize_dir(&spec.root, &rel)
+            {
                 continue;
             }
             for (file, under) in kustomize::manifest_files(&spec.root, &rel, directory) {

@@ -1,7 +1,8 @@
-//! The base side of a diff, read from git's objects: which commit, and its files written to
-//! a temporary folder. Nothing touches the work tree, the index or HEAD (no checkout, no
+//! The base side of a diff, read from git's objects: which commit, and its files held in
+//! memory. Nothing touches the work tree, the index or HEAD (no checkout, no
 //! stash), so a diff is safe in the middle of any edit.
 
+use crate::confine::{Content, Snapshot};
 use crate::secrets::git::blobs;
 use std::path::Path;
 use std::process::Command;
@@ -102,12 +103,12 @@ pub fn resolve(root: &Path, given: Option<&str>) -> Result<Base, String> {
     )
 }
 
-/// Write every file of `commit` under `dest` (an empty folder), read with one
-/// `git ls-tree` and one `git cat-file --batch`.
-pub fn extract(root: &Path, commit: &str, dest: &Path) -> Result<usize, String> {
+/// Every file of `commit`, in memory, read with one `git ls-tree` and one `git cat-file
+/// --batch` (files over `limits.fileSize` are not read: a read of one says it is too large).
+pub fn snapshot(root: &Path, commit: &str) -> Result<Snapshot, String> {
     let listing = Command::new("git")
         .current_dir(root)
-        .args(["ls-tree", "-r", "-z", "--full-tree", commit])
+        .args(["ls-tree", "-r", "-z", "-l", "--full-tree", commit])
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !listing.status.success() {
@@ -116,87 +117,46 @@ pub fn extract(root: &Path, commit: &str, dest: &Path) -> Result<usize, String> 
             String::from_utf8_lossy(&listing.stderr).trim()
         ));
     }
-    // `<mode> <type> <object>\t<path>`
-    let mut entries: Vec<(String, String, String)> = Vec::new();
+    let limit = crate::limits::current().file_size.get();
+    // `<mode> <type> <object> <size>\t<path>`
+    let mut entries: Vec<(bool, u64, String, String)> = Vec::new();
     for entry in listing.stdout.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         let entry = String::from_utf8_lossy(entry);
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
-        let mut fields = meta.split(' ');
-        let (Some(mode), Some(kind), Some(object)) = (fields.next(), fields.next(), fields.next())
+        let mut fields = meta.split_whitespace();
+        let (Some(mode), Some(kind), Some(object), Some(size)) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
         else {
             continue;
         };
         // Submodules (`commit`) have no files here.
-        if kind == "blob" && !path.split('/').any(|p| p == ".." || p.is_empty()) {
-            entries.push((mode.to_string(), object.to_string(), path.to_string()));
+        if kind == "blob" {
+            let size = size.parse().unwrap_or(0);
+            entries.push((mode == "120000", size, object.to_string(), path.to_string()));
         }
     }
-    let objects: Vec<String> = entries.iter().map(|(_, o, _)| o.clone()).collect();
-    let blobs = blobs(root, &objects)?;
-    for ((mode, _, path), blob) in entries.iter().zip(blobs) {
-        let Some(bytes) = blob else { continue };
-        let target = dest.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-        }
-        if mode == "120000" {
-            link(&bytes, &target);
+    let wanted: Vec<String> = entries
+        .iter()
+        .filter(|(_, size, _, _)| *size <= limit)
+        .map(|(_, _, object, _)| object.clone())
+        .collect();
+    let mut blobs = blobs(root, &wanted)?.into_iter();
+    let mut snapshot = Snapshot::new(None);
+    for (is_link, size, _, path) in entries {
+        if size > limit {
+            snapshot.add(&path, Content::TooLarge(size));
             continue;
         }
-        std::fs::write(&target, &bytes)
-            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
-    }
-    Ok(entries.len())
-}
-
-/// A symbolic link as git stores it (the target is the blob); where links cannot be made,
-/// the link is left out (kustomize would not follow one across systems anyway).
-fn link(target: &[u8], at: &Path) {
-    #[cfg(unix)]
-    {
-        let target = String::from_utf8_lossy(target).into_owned();
-        // An absolute target names a file of the machine running the diff, not of the
-        // commit: never recreated. Relative ones are judged where they are read.
-        if !target.starts_with('/') {
-            let _ = std::os::unix::fs::symlink(target, at);
+        let Some(bytes) = blobs.next().flatten() else {
+            continue;
+        };
+        if is_link {
+            snapshot.add_link(&path, &String::from_utf8_lossy(&bytes));
+        } else {
+            snapshot.add(&path, Content::Bytes(bytes.into()));
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (target, at);
-    }
-}
-
-/// The work tree's files (tracked, and untracked unless ignored), repo-relative: what a
-/// copy of the work tree needs.
-pub fn work_tree_files(root: &Path) -> Result<Vec<String>, String> {
-    let out = Command::new("git")
-        .current_dir(root)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "git ls-files failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let mut files: Vec<String> = out
-        .stdout
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .collect();
-    files.sort();
-    files.dedup();
-    Ok(files)
+    Ok(snapshot)
 }

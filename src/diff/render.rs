@@ -100,7 +100,7 @@ impl Renderer {
         }
         // A repository with no remote and no spec URL: a path that exists here is taken as
         // this repository's.
-        root.join(path).is_dir()
+        crate::confine::is_dir(&root.join(path))
     }
 
     /// Render an Application (an ApplicationSet is compared as itself: its generators run
@@ -167,7 +167,7 @@ impl Renderer {
                 continue;
             }
             let folder = folder.unwrap_or_default();
-            if is_chart || root.join(&folder).join("Chart.yaml").is_file() {
+            if is_chart || crate::confine::is_file(&root.join(&folder).join("Chart.yaml")) {
                 let mut settings = self.helm(root, source, Some(&folder), &refs, &mut out.notes);
                 settings.label = format!("chart {folder}");
                 if let Some(version) = chart_version(root, &folder) {
@@ -231,7 +231,7 @@ impl Renderer {
 
     /// The objects of a folder of this repository.
     fn objects(&self, root: &Path, folder: &str, source: &Value) -> Result<Vec<Value>, String> {
-        if !root.join(folder).is_dir() {
+        if !crate::confine::is_dir(&root.join(folder)) {
             return Err(format!("the folder `{folder}` does not exist"));
         }
         if let Some(file) = crate::kustomize::file_in(root, folder) {
@@ -245,7 +245,7 @@ impl Renderer {
                 .ok_or_else(|| {
                     format!("`{file}` needs kustomize or kubectl on PATH (or --kustomize BIN)")
                 })?;
-            let text = bin.build(&root.join(folder))?;
+            let text = bin.build(&crate::confine::on_disk(root)?.join(folder))?;
             return Ok(manifest_values(folder, &text));
         }
         directory(root, folder, source.get("directory"))
@@ -452,45 +452,54 @@ fn directory(root: &Path, folder: &str, options: Option<&Value>) -> Result<Vec<V
     };
     let include = glob("include")?;
     let exclude = glob("exclude")?;
-    let base = root.join(folder);
-    let mut walk = ignore::WalkBuilder::new(&base);
-    walk.standard_filters(false).hidden(true);
-    if !recurse {
-        walk.max_depth(Some(1));
+    // The folder's files (and its sub-folders' with `recurse`), hidden ones left out.
+    let mut files: Vec<String> = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(below) = stack.pop() {
+        let at = if below.is_empty() {
+            root.join(folder)
+        } else {
+            root.join(folder).join(&below)
+        };
+        let Ok(entries) = crate::confine::read_dir(&at) else {
+            continue;
+        };
+        for (path, is_dir) in entries {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            let rel = if below.is_empty() {
+                name.clone()
+            } else {
+                format!("{below}/{name}")
+            };
+            if is_dir {
+                if recurse {
+                    stack.push(rel);
+                }
+            } else if [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e)) {
+                files.push(rel);
+            }
+        }
     }
-    let mut files: Vec<(String, std::path::PathBuf)> = walk
-        .build()
-        .flatten()
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(&base)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
-            Some((rel, e.into_path()))
-        })
-        .filter(|(rel, p)| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-                && !rel.split('/').any(|part| part.starts_with('.'))
-        })
-        .collect();
     files.sort();
     let matches = |set: &globset::GlobSet, rel: &str| {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         set.is_match(rel) || set.is_match(name)
     };
     let mut out = Vec::new();
-    for (rel, path) in files {
+    for rel in files {
         if include.as_ref().is_some_and(|s| !matches(s, &rel))
             || exclude.as_ref().is_some_and(|s| matches(s, &rel))
         {
             continue;
         }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{rel}`: {e}"))?;
+        let text = crate::confine::read_to_string(root, &format!("{folder}/{rel}"))
+            .map_err(|e| format!("cannot read `{rel}`: {e}"))?;
         out.extend(manifest_values(&rel, &text));
     }
     Ok(out)

@@ -208,7 +208,7 @@ pub fn file_in(root: &std::path::Path, dir: &str) -> Option<String> {
                 format!("{dir}/{name}")
             }
         })
-        .find(|p| root.join(p).is_file())
+        .find(|p| crate::confine::is_file(&root.join(p)))
 }
 
 /// Every kustomization of a repository, by folder.

@@ -258,9 +258,9 @@ fn accumulate(
         crate::confine::within(root, &full, &target)
             .ok()
             .because(dir, || "a resource through a link".into())?;
-        if full.is_dir() {
+        if crate::confine::is_dir(&full) {
             built.append(build_dir(root, ks, registry, &target, stack)?);
-        } else if full.is_file() {
+        } else if crate::confine::is_file(&full) {
             // kustomize refuses files above the kustomization: let it say so.
             if !(k.dir.is_empty() || target.starts_with(&format!("{}/", k.dir))) {
                 return Err(no("a resource file above the kustomization"));
@@ -286,7 +286,7 @@ fn accumulate(
         crate::confine::within(root, &full, &target)
             .ok()
             .because(dir, || "a component through a link".into())?;
-        if !full.is_dir() {
+        if !crate::confine::is_dir(&full) {
             return Err(no("a component that is not a folder"));
         }
         accumulate(root, ks, registry, &target, stack, built, true)?;

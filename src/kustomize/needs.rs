@@ -72,17 +72,18 @@ fn oversized(root: &Path, ks: &Kustomizations, k: &Kustomization, out: &mut Vec<
         if ks.in_dir(&target).is_some() {
             continue;
         }
-        let Ok(meta) = std::fs::metadata(root.join(&target)) else {
+        let full = root.join(&target);
+        let Ok(len) = crate::confine::file_len(&full) else {
             continue;
         };
-        if meta.is_file() && meta.len() > limit.get() {
+        if crate::confine::is_file(&full) && len > limit.get() {
             out.push(Need {
                 file: k.file.clone(),
                 span: r.node.span,
                 pointer: r.pointer.clone(),
                 message: format!(
                     "`{target}` is {}, over the {limit} read limit (`limits.fileSize`); the kustomization was not built",
-                    crate::limits::bytes(meta.len())
+                    crate::limits::bytes(len)
                 ),
                 help: "split the file, or raise `limits.fileSize` in .platc.yaml",
             });
@@ -193,7 +194,7 @@ fn config_texts(root: &Path, k: &Kustomization, target: &str) -> Vec<String> {
     let Ok(rel) = crate::spec::paths::repo_relative(&k.dir, target) else {
         return Vec::new();
     };
-    if root.join(&rel).is_file() {
+    if crate::confine::is_file(&root.join(&rel)) {
         return crate::confine::read_to_string(root, &rel)
             .into_iter()
             .collect();

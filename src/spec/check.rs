@@ -990,7 +990,7 @@ impl<'a> Checker<'a> {
             (None, Some(path)) => {
                 if helm.repo.is_none() {
                     if let Some((rel, _)) = self.path(&format!("{at}/path"), path, Some(Entry::Dir))
-                        && !self.root.join(&rel).join("Chart.yaml").is_file()
+                        && !crate::confine::is_file(&self.root.join(&rel).join("Chart.yaml"))
                     {
                         self.error(
                             "spec/invalid-path",

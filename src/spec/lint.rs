@@ -452,7 +452,7 @@ impl Lint<'_> {
                 continue;
             }
             let files = crate::compile::kustomize::manifest_files(self.root, &rel, directory);
-            if files.is_empty() && !self.root.join(&rel).exists() {
+            if files.is_empty() && crate::confine::file_len(&self.root.join(&rel)).is_err() {
                 return None;
             }
             for (file, _) in files {

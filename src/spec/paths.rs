@@ -1,6 +1,6 @@
 //! Paths in the spec: relative to the spec's folder, never escaping the repository.
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 /// A spec path turned into a repo-relative path with `/` separators, or why it can't be.
 pub fn repo_relative(spec_dir: &str, path: &str) -> Result<String, String> {
@@ -39,19 +39,16 @@ pub enum Entry {
 
 /// Look a repo-relative path up on disk, refusing symlinks that lead outside the repository.
 pub fn lookup(root: &Path, rel: &str) -> Result<Entry, String> {
-    let full = root.join(rel);
-    let meta = std::fs::metadata(&full).map_err(|_| format!("`{rel}` does not exist"))?;
-    if let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) {
-        if !real.starts_with(&real_root) {
+    let real = match crate::confine::within(root, &root.join(rel), rel) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(format!(
                 "`{rel}` is a link that leads outside the repository"
             ));
         }
-        if real.components().any(|c| matches!(c, Component::ParentDir)) {
-            return Err(format!("`{rel}` leads outside the repository"));
-        }
-    }
-    Ok(if meta.is_dir() {
+        Err(_) => return Err(format!("`{rel}` does not exist")),
+    };
+    Ok(if crate::confine::is_dir(&real) {
         Entry::Dir
     } else {
         Entry::File

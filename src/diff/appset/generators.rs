@@ -363,29 +363,19 @@ fn path_params(cx: &Context, p: &mut Params, dir: &str, file: Option<&str>, pref
 
 /// The side's files and folders (those git does not ignore), repo-relative, sorted.
 fn listing(root: &Path) -> (Vec<String>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for e in ignore::WalkBuilder::new(root)
-        .require_git(false)
-        .build()
-        .flatten()
-    {
-        let Ok(rel) = e.path().strip_prefix(root) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.is_empty() {
-            continue;
-        }
-        match e.file_type() {
-            Some(t) if t.is_dir() => dirs.push(rel),
-            Some(t) if t.is_file() => files.push(rel),
-            _ => {}
+    let files = crate::confine::files(root);
+    // A folder is what git knows of it: the parents of its files.
+    let mut dirs = std::collections::BTreeSet::new();
+    for file in &files {
+        let mut at = file.as_str();
+        while let Some((parent, _)) = at.rsplit_once('/') {
+            if !dirs.insert(parent.to_string()) {
+                break;
+            }
+            at = parent;
         }
     }
-    files.sort();
-    dirs.sort();
-    (files, dirs)
+    (files, dirs.into_iter().collect())
 }
 
 fn glob(pattern: &str, separator: bool) -> Result<globset::GlobMatcher, Stop> {

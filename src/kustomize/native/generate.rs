@@ -267,7 +267,7 @@ fn read(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<u8>> {
         return None;
     }
     let full = root.join(&rel);
-    if !full.is_file() {
+    if !crate::confine::is_file(&full) {
         return None;
     }
     // Inside the repository and under the read limit; anything else is kustomize's to judge.
