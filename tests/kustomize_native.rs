@@ -80,7 +80,10 @@ fn in_process_builds_are_what_kustomize_builds() {
     // same name it does not scale), commonAnnotations on every kind of pod template, YAML 1.1
     // look-alikes, a suffix and a prefix with every name reference kustomize rewrites (a
     // ConfigMap in a projected volume, role bindings' subjects of any kind...), components
-    // applied in order over what the kustomization accumulated.
+    // applied in order over what the kustomization accumulated, replacements (inline and from
+    // files, by position, `[name=x]`, `*`, delimiters, `create`, select and reject, before a
+    // parent's prefix and after its own) and vars (in args, env, annotations, with prefixes
+    // and generated names).
     let registry = Registry::new(Core::load(core::newest()));
     let mut total = 0;
     // The example: the spec's kustomizations and the committed overlays.
@@ -94,7 +97,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        17,
+        21,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -195,6 +198,46 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
             native::build(root, &ks, &registry, "").is_none(),
             "{kustomization}"
         );
+    }
+}
+
+#[test]
+fn replacement_and_var_errors_are_left_to_kustomize() {
+    // What kustomize refuses is never built here: the build declines, naming kustomize's
+    // error, and kustomize (which the caller then runs) fails and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("objects.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {host: db, list: 'a,b'}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: nginx, args: [x]}]\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 1}\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let target = "targets: [{select: {kind: Deployment, name: web}, fieldPaths: [spec.template.spec.containers.0.args.0]}]";
+    for kustomization in [
+        // A source that matches no object, and one that matches two.
+        format!("replacements: [{{source: {{kind: ConfigMap, name: nope}}, {target}}}]"),
+        format!("replacements: [{{source: {{kind: Deployment}}, {target}}}]"),
+        // A source field that is missing; an index past the pieces of its text.
+        format!("replacements: [{{source: {{kind: ConfigMap, fieldPath: data.port}}, {target}}}]"),
+        format!("replacements: [{{source: {{kind: ConfigMap, fieldPath: data.list, options: {{delimiter: ',', index: 2}}}}, {target}}}]"),
+        // Target fields that are missing without `create`, a position past the end.
+        "replacements: [{source: {kind: ConfigMap}, targets: [{select: {name: api}, fieldPaths: [spec.paused]}]}]".into(),
+        "replacements: [{source: {kind: ConfigMap}, targets: [{select: {name: web}, fieldPaths: [spec.template.spec.containers.0.args.3], options: {create: true}}]}]".into(),
+        // A var given twice, one whose objref has no version (so no object), one whose field
+        // is missing.
+        "vars: [{name: A, objref: {kind: ConfigMap, name: settings, apiVersion: v1}}, {name: A, objref: {kind: Deployment, name: web, apiVersion: apps/v1}}]".into(),
+        "vars: [{name: A, objref: {kind: ConfigMap, name: settings}}]".into(),
+        "vars: [{name: A, objref: {kind: ConfigMap, name: settings, apiVersion: v1}, fieldref: {fieldpath: data.port}}]".into(),
+    ] {
+        let text = format!("resources: [objects.yaml]\n{kustomization}\n");
+        std::fs::write(root.join("kustomization.yaml"), &text).unwrap();
+        let ks = Kustomizations::read(root, "");
+        let why = native::try_build(root, &ks, &registry, "").expect_err(&text);
+        assert!(why.reason.contains("kustomize's error"), "{text}: {why}");
+        assert!(kubectl_kustomize(root).is_err(), "kustomize builds {text}");
     }
 }
 

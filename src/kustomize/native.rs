@@ -2,7 +2,7 @@
 //! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
 //! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
 //! `commonLabels` and `labels`, JSON 6902 and strategic merge patches, `images`, `replicas`
-//! and `commonAnnotations`. For anything else (replacements, remote bases, Helm
+//! `commonAnnotations`, `replacements` and `vars`. For anything else (remote bases, Helm
 //! charts, plugins...) the answer is "not here", with the field that stops it
 //! ([`Unsupported`]), and the caller runs kustomize.
 //!
@@ -20,10 +20,13 @@
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
+mod fieldpath;
 mod generate;
 mod labels;
 mod nameref;
+mod replacements;
 mod smp;
+mod vars;
 
 use std::path::Path;
 
@@ -35,7 +38,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 19] = [
+const SUPPORTED: [&str; 21] = [
     "apiVersion",
     "kind",
     "resources",
@@ -55,6 +58,8 @@ const SUPPORTED: [&str; 19] = [
     "images",
     "replicas",
     "commonAnnotations",
+    "replacements",
+    "vars",
 ];
 
 /// Where `commonAnnotations` go besides every object's metadata: pod templates (kustomize's
@@ -134,6 +139,11 @@ pub fn try_build(
     nameref::fix(registry, &mut built).because(dir, || {
         "a name reference kustomize resolves differently".into()
     })?;
+    // Vars read the names the build ends with.
+    vars::resolve(&mut built).map_err(|reason| Unsupported {
+        dir: dir.to_string(),
+        reason,
+    })?;
     Ok(built.objects)
 }
 
@@ -191,6 +201,9 @@ pub(crate) struct Built {
     pub names: Vec<Vec<String>>,
     /// Whether each takes a generator's content hash at the end of the build.
     pub hashed: Vec<bool>,
+    /// The vars of the build, and those each object is bound to.
+    pub vars: Vec<vars::Var>,
+    pub var_refs: Vec<Vec<String>>,
 }
 
 impl Built {
@@ -202,12 +215,15 @@ impl Built {
         self.objects.push(object);
         self.names.push(vec![name]);
         self.hashed.push(false);
+        self.var_refs.push(Vec::new());
     }
 
     fn append(&mut self, other: Built) {
         self.objects.extend(other.objects);
         self.names.extend(other.names);
         self.hashed.extend(other.hashed);
+        self.vars.extend(other.vars);
+        self.var_refs.extend(other.var_refs);
     }
 }
 
@@ -386,6 +402,9 @@ fn accumulate(
     for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
         set_images(item, objects).because(dir, || "an `images` entry".into())?;
     }
+    // Replacements run after the other transformers; then the kustomization's vars bind.
+    replacements::apply(root, registry, k, &renames, built).map_err(|r| no(&r))?;
+    vars::merge(k, &renames, built).map_err(|r| no(&r))?;
     Ok(())
 }
 
@@ -878,6 +897,7 @@ fn strategic_merge(
             built.objects.remove(i);
             built.names.remove(i);
             built.hashed.remove(i);
+            built.var_refs.remove(i);
         }
     }
     Some(())

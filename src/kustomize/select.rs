@@ -184,6 +184,13 @@ impl Selector {
     }
 }
 
+/// Whether an object's labels (`section` "labels") or annotations satisfy a selector
+/// (`app=web,tier in (a,b)`); None when the selector cannot be read.
+pub fn meta_matches(selector: &str, o: &impl Resource, section: &str) -> Option<bool> {
+    let terms = requirements(Some(selector))?;
+    Some(terms.iter().all(|r| r.holds(|k| o.meta(section, k))))
+}
+
 /// One term of a label selector (`app=web`, `tier!=db`, `env in (a,b)`, `!canary`, `team`).
 enum Requirement {
     Equals(String, String),
