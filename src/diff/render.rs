@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -73,7 +72,6 @@ pub struct Rendered {
 pub struct Renderer {
     pub repo: Repo,
     pub kustomize: Option<std::path::PathBuf>,
-    registry: OnceLock<Registry>,
     /// Folder builds shared by every Application of both sides (neither changes during a
     /// diff): a base included by three environments is built once per side.
     shared: std::sync::Arc<crate::kustomize::native::Shared>,
@@ -84,18 +82,13 @@ impl Renderer {
         Renderer {
             repo,
             kustomize,
-            registry: OnceLock::new(),
             shared: Default::default(),
         }
     }
 
     fn registry(&self) -> &Registry {
         // Loaded on the first kustomize build: a diff without one never pays for it.
-        self.registry.get_or_init(|| {
-            Registry::new(crate::schema::core::Core::load(
-                crate::schema::core::newest(),
-            ))
-        })
+        Registry::newest()
     }
 
     fn is_this(&self, root: &Path, url: &str, path: &str) -> bool {

@@ -98,6 +98,14 @@ pub fn shipped_schema(bytes: &[u8]) -> Value {
 
 impl Registry {
     /// The built-in kinds, the shipped Argo CD kinds and the CRD catalog.
+    /// The registry of the newest Kubernetes version with the built-in catalog, built once
+    /// per process: decompressing and indexing the schemas is a good part of a small run, and
+    /// the spec checks of both sides of a diff and its renders all ask for it.
+    pub fn newest() -> &'static Registry {
+        static NEWEST: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        NEWEST.get_or_init(|| Registry::new(Core::load(super::core::newest())))
+    }
+
     pub fn new(core: Core) -> Registry {
         Registry::build(core, true)
     }

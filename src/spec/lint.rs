@@ -24,7 +24,6 @@ pub fn run(root: &Path, file: &str, dir: &str, node: &Node, p: &Platform) -> Vec
         node,
         p,
         findings: Vec::new(),
-        registry: None,
     };
     lint.chart_versions();
     lint.revisions();
@@ -40,8 +39,6 @@ struct Lint<'a> {
     node: &'a Node,
     p: &'a Platform,
     findings: Vec<Finding>,
-    /// Schemas for building kustomize folders in process, loaded on first need.
-    registry: Option<crate::schema::registry::Registry>,
 }
 
 /// Escape a mapping key for a JSON pointer.
@@ -441,11 +438,7 @@ impl Lint<'_> {
             let rel = repo_relative(self.dir, entry).ok()?;
             if crate::compile::kustomize::is_kustomize_dir(self.root, &rel) {
                 let ks = crate::kustomize::Kustomizations::read(self.root, &rel);
-                let registry = self.registry.get_or_insert_with(|| {
-                    crate::schema::registry::Registry::new(crate::schema::core::Core::load(
-                        crate::schema::core::newest(),
-                    ))
-                });
+                let registry = crate::schema::registry::Registry::newest();
                 let built = crate::kustomize::native::build(self.root, &ks, registry, &rel)?;
                 namespace_set |= ks.all.iter().any(|k| k.field("namespace").is_some());
                 out.extend(built);
