@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use super::graph;
 use super::model::*;
 use super::names;
-use super::params::{check_dns_label, check_json, check_value};
+use super::params::{check_dns_label, check_json, check_value, pattern_error};
 use super::paths::{Entry, lookup, repo_relative};
 use crate::report::Finding;
 use crate::source::Sources;
@@ -1075,9 +1075,7 @@ impl<'a> Checker<'a> {
             self.path(&format!("{at}/path"), &bp.path, Some(Entry::Dir));
             for (pname, param) in &bp.params {
                 let pat = format!("{at}/params/{}", esc(pname));
-                if let Some(pattern) = &param.pattern
-                    && let Err(e) = regex::Regex::new(pattern)
-                {
+                if let Some(e) = param.pattern.as_deref().and_then(pattern_error) {
                     self.error(
                         "spec/invalid-pattern",
                         &format!("{pat}/pattern"),

@@ -137,3 +137,49 @@ pub fn load_text(
         waves: resolved.waves,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings_of(text: &str) -> Vec<Finding> {
+        let root = Path::new("/nonexistent/platc-test");
+        match load_text(
+            root,
+            "platform/platform.yaml",
+            text,
+            &mut Sources::default(),
+        ) {
+            Ok(spec) => spec.warnings,
+            Err(e) => e.findings,
+        }
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_is_reported_every_time() {
+        let spec = |pattern: &str| {
+            format!(
+                "apiVersion: platc.io/v1alpha1\nkind: Platform\nmetadata: {{name: demo}}\nspec:\n  \
+                 repo: {{url: https://git.example.org/x.git}}\n  environments: [{{name: prod}}]\n  \
+                 blueprints:\n    site:\n      path: blueprints/site\n      params:\n        \
+                 club: {{type: string, pattern: \"{pattern}\"}}\n"
+            )
+        };
+        // Twice: the second load finds the pattern's answer remembered.
+        for _ in 0..2 {
+            let findings = findings_of(&spec("a)(b"));
+            let bad: Vec<_> = findings
+                .iter()
+                .filter(|f| f.rule == "spec/invalid-pattern")
+                .collect();
+            assert_eq!(bad.len(), 1, "{findings:#?}");
+            assert!(bad[0].message.contains("does not compile"), "{:?}", bad[0]);
+            assert_eq!(bad[0].line, Some(11), "{:?}", bad[0]);
+        }
+        let findings = findings_of(&spec("[0-9]+(Mi|Gi)"));
+        assert!(
+            findings.iter().all(|f| f.rule != "spec/invalid-pattern"),
+            "{findings:#?}"
+        );
+    }
+}

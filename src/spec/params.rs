@@ -80,20 +80,50 @@ fn check_text(decl: &Param, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why a declared parameter pattern does not compile, if it does not. Checked as written
+/// (not anchored: `a)(b` must be refused though `^(?:a)(b)$` compiles), and remembered, as
+/// compiling costs far more than the rest of the spec checks.
+pub fn pattern_error(pattern: &str) -> Option<String> {
+    static CACHE: Cache<Option<String>> = Cache::new();
+    CACHE.get_or_insert(pattern, || Regex::new(pattern).err().map(|e| e.to_string()))
+}
+
 /// A parameter pattern, anchored to the whole value, compiled once per pattern however many
 /// instances use it. (Invalid patterns are reported when the blueprint is checked.)
 fn anchored(pattern: &str) -> Option<Regex> {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, Option<Regex>>>,
-    > = std::sync::OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| Regex::new(&format!("^(?:{pattern})$")).ok())
-        .clone()
+    static CACHE: Cache<Option<Regex>> = Cache::new();
+    CACHE.get_or_insert(pattern, || Regex::new(&format!("^(?:{pattern})$")).ok())
+}
+
+/// What was made from each pattern, for the life of the process. Bounded, because a process
+/// that loads many specs (the fuzzer loads millions, each with its own patterns) must not
+/// keep every pattern it ever saw: when full it starts over.
+struct Cache<T> {
+    map: std::sync::Mutex<Option<std::collections::HashMap<String, T>>>,
+}
+
+impl<T: Clone> Cache<T> {
+    const LIMIT: usize = 64;
+
+    const fn new() -> Self {
+        Cache {
+            map: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn get_or_insert(&self, pattern: &str, make: impl FnOnce() -> T) -> T {
+        let mut guard = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let map = guard.get_or_insert_with(Default::default);
+        if let Some(found) = map.get(pattern) {
+            return found.clone();
+        }
+        if map.len() >= Self::LIMIT {
+            map.clear();
+        }
+        let made = make();
+        map.insert(pattern.to_string(), made.clone());
+        made
+    }
 }
 
 /// An RFC 1123 label, as Kubernetes requires for names and namespaces.
@@ -172,6 +202,34 @@ mod tests {
         assert!(check_json(&decl, &serde_json::json!("2Gi")).is_ok());
         let e = check_json(&decl, &serde_json::json!("2Gi-extra")).unwrap_err();
         assert!(e.contains("does not match the pattern"), "{e}");
+    }
+
+    #[test]
+    fn patterns_are_checked_as_written() {
+        assert_eq!(pattern_error("[0-9]+(Mi|Gi)"), None);
+        // Anchoring would balance these parentheses: `^(?:a)(b)$` compiles.
+        assert!(pattern_error("a)(b").is_some());
+        // Asked again, the remembered answer is the same.
+        assert!(pattern_error("a)(b").is_some());
+        assert!(pattern_error("[0-9").unwrap().contains("unclosed"));
+    }
+
+    #[test]
+    fn the_pattern_cache_compiles_each_once_and_stays_bounded() {
+        let cache = Cache::<usize>::new();
+        let made = std::cell::Cell::new(0);
+        let make = |n| {
+            made.set(made.get() + 1);
+            n
+        };
+        assert_eq!(cache.get_or_insert("a", || make(1)), 1);
+        assert_eq!(cache.get_or_insert("a", || make(2)), 1);
+        assert_eq!(made.get(), 1);
+        for i in 0..3 * Cache::<usize>::LIMIT {
+            assert_eq!(cache.get_or_insert(&i.to_string(), || make(i)), i);
+        }
+        let held = cache.map.lock().unwrap().as_ref().map_or(0, |m| m.len());
+        assert!(held <= Cache::<usize>::LIMIT, "{held} patterns held");
     }
 
     #[test]
