@@ -376,8 +376,11 @@ fn list_in(m: &Mounted, rel: &str, shown: &str) -> io::Result<Vec<(String, bool)
         if below.contains('/') {
             continue;
         }
-        let is_dir = matches!(resolve(s, link, shown), Ok(Found::Dir(_)))
-            || matches!(resolve(s, link, shown), Ok(Found::Disk(p)) if p.is_dir());
+        let is_dir = match resolve(s, link, shown) {
+            Ok(Found::Dir(_)) => true,
+            Ok(Found::Disk(p)) => p.is_dir(),
+            _ => false,
+        };
         names.insert(below.to_string(), is_dir);
     }
     if let Some((lower, _)) = &s.lower {
