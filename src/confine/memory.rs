@@ -511,6 +511,15 @@ mod tests {
         Content::Bytes(text.as_bytes().into())
     }
 
+    /// The names `confine::read_dir` lists in a folder.
+    fn names(dir: &Path) -> Vec<String> {
+        crate::confine::read_dir(dir)
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
     #[test]
     fn a_mounted_snapshot_reads_like_a_folder() {
         let mut s = Snapshot::new(None);
@@ -529,12 +538,10 @@ mod tests {
             crate::confine::read_to_string(root, "apps/web/deploy.yaml").unwrap(),
             "kind: Deployment\n"
         );
-        let names: Vec<_> = crate::confine::read_dir(&root.join("apps/web"))
-            .unwrap()
-            .into_iter()
-            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["deploy.yaml", "kustomization.yaml"]);
+        assert_eq!(
+            names(&root.join("apps/web")),
+            ["deploy.yaml", "kustomization.yaml"]
+        );
         assert_eq!(
             crate::confine::read_dir(root).unwrap(),
             [(root.join("apps"), true), (root.join("big.yaml"), false)]
@@ -607,12 +614,10 @@ mod tests {
             "kept, compiled\n"
         );
         assert!(crate::confine::read_to_string(root, "overlays/prod/old.yaml").is_err());
-        let names: Vec<_> = crate::confine::read_dir(&root.join("overlays/prod"))
-            .unwrap()
-            .into_iter()
-            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["kept.yaml", "new.yaml"]);
+        assert_eq!(
+            names(&root.join("overlays/prod")),
+            ["kept.yaml", "new.yaml"]
+        );
         assert_eq!(
             crate::confine::files(root),
             [

@@ -266,6 +266,24 @@ fn build_dir(
     result
 }
 
+/// The repo-relative path and full path of a local resource or component (`what`). Nothing
+/// is read through a link leading out of the repository (kustomize's load restrictor refuses
+/// it too, once the build falls back to it).
+fn local_target(
+    root: &Path,
+    k: &super::Kustomization,
+    r: &super::Ref<'_>,
+    dir: &str,
+    what: &str,
+) -> Result<(String, std::path::PathBuf), Unsupported> {
+    let target = k.local(r).because(dir, || format!("a remote {what}"))?;
+    let full = root.join(&target);
+    crate::confine::within(root, &full, &target)
+        .ok()
+        .because(dir, || format!("a {what} through a link"))?;
+    Ok((target, full))
+}
+
 /// What the kustomization in `dir` adds to and does to `built`. A component works on what
 /// the kustomization listing it has accumulated so far (kustomize's accumulateTarget): its
 /// resources join them, and its transformers apply to all of them.
@@ -309,13 +327,7 @@ fn accumulate(
         if r.kind != RefKind::Resource {
             continue;
         }
-        let target = k.local(&r).because(dir, || "a remote resource".into())?;
-        let full = root.join(&target);
-        // Nothing is read through a link leading out of the repository (kustomize's load
-        // restrictor refuses it too, once the build falls back to it).
-        crate::confine::within(root, &full, &target)
-            .ok()
-            .because(dir, || "a resource through a link".into())?;
+        let (target, full) = local_target(root, k, &r, dir, "resource")?;
         if crate::confine::is_dir(&full) {
             built.append(build_dir(root, ks, registry, &target, stack)?);
         } else if crate::confine::is_file(&full) {
@@ -339,11 +351,7 @@ fn accumulate(
         if r.kind != RefKind::Component {
             continue;
         }
-        let target = k.local(&r).because(dir, || "a remote component".into())?;
-        let full = root.join(&target);
-        crate::confine::within(root, &full, &target)
-            .ok()
-            .because(dir, || "a component through a link".into())?;
+        let (target, full) = local_target(root, k, &r, dir, "component")?;
         if !crate::confine::is_dir(&full) {
             return Err(no("a component that is not a folder"));
         }

@@ -144,6 +144,23 @@ pub(super) fn split_var_path(path: &str) -> Vec<String> {
     out
 }
 
+/// A text field of a replacement or var entry (`what` names the entry in the reason); empty
+/// when absent or null.
+pub(super) fn text_field(
+    node: &crate::yaml::Node,
+    key: &str,
+    what: &str,
+) -> Result<String, String> {
+    match node.get(key) {
+        None => Ok(String::new()),
+        Some(n) if n.is_null() => Ok(String::new()),
+        Some(n) => n
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{what} `{key}` that is not text")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

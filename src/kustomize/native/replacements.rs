@@ -159,14 +159,7 @@ fn only(node: &Node, allowed: &[&str], what: &str) -> Result<(), Why> {
 
 /// A text field; empty when absent.
 fn text(node: &Node, key: &str) -> Result<String, Why> {
-    match node.get(key) {
-        None => Ok(String::new()),
-        Some(n) if n.is_null() => Ok(String::new()),
-        Some(n) => n
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("a replacement `{key}` that is not text")),
-    }
+    super::fieldpath::text_field(node, key, "a replacement")
 }
 
 const ID_KEYS: [&str; 5] = ["group", "version", "kind", "name", "namespace"];

@@ -155,16 +155,7 @@ fn var(entry: &Node) -> Result<(Var, ObjRef), Why> {
         }
         Ok(())
     };
-    let text = |node: &Node, key: &str| -> Result<String, Why> {
-        match node.get(key) {
-            None => Ok(String::new()),
-            Some(n) if n.is_null() => Ok(String::new()),
-            Some(n) => n
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("a var's `{key}` that is not text")),
-        }
-    };
+    let text = |node: &Node, key: &str| super::fieldpath::text_field(node, key, "a var's");
     only(entry, &["name", "objref", "fieldref"])?;
     let name = text(entry, "name")?;
     if name.is_empty() {
