@@ -4,11 +4,12 @@
 //! positioned trees, never on the text again.
 
 pub mod applied;
+pub mod names;
 pub mod substitution;
 
 use std::sync::Arc;
 
-use crate::report::Finding;
+use crate::report::{Finding, Severity};
 use crate::yaml::{Node, Value, parse_stream};
 
 /// One Kubernetes object (or object-like document) in a file.
@@ -199,6 +200,32 @@ fn over_limit(
         .with_help(format!(
             "split the file, exclude it in .platc.yaml if it holds no manifests{raise}"
         ))
+}
+
+/// An object and the file it is in, for building findings.
+pub struct ObjectRef<'a> {
+    pub object: &'a Object,
+}
+
+impl ObjectRef<'_> {
+    pub fn node(&self) -> &Node {
+        &self.object.node
+    }
+
+    /// A finding about `node` of this object; `pointer` is relative to the object.
+    pub fn finding(
+        &self,
+        rule: &str,
+        severity: Severity,
+        message: String,
+        node: &Node,
+        pointer: &str,
+    ) -> Finding {
+        Finding::new(rule, severity, message)
+            .at_span(&*self.object.file, Some(node.span))
+            .with_object(self.object.describe())
+            .with_path(format!("{}{pointer}", self.object.pointer_prefix))
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ pub mod kustomize;
 pub mod lessons;
 pub mod workload;
 
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
-use crate::validate::ObjectRef;
 use crate::yaml::Node;
 
 /// What a rule sees besides the object.

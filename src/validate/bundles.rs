@@ -14,8 +14,8 @@ use crate::rules::kustomize::{duplicate_object, invalid, missing_file, patch_tar
 use crate::schema::registry::Registry;
 use crate::yaml::Span;
 
-use super::ObjectRef;
 use super::build::Built;
+use crate::manifest::ObjectRef;
 
 /// What the object pass kept of one manifests file.
 pub struct RawFile {

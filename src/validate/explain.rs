@@ -1,7 +1,7 @@
 //! Schema violations as findings: where to look, what was expected, what was found, and
 //! what the person most likely meant.
 
-use super::ObjectRef;
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::schema::{Problem, Schema, Violation};
 use crate::suggest::did_you_mean;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::kustomize::{Kustomization, Kustomizations};
-use crate::manifest::Object;
+use crate::manifest::{Object, ObjectRef};
 use crate::report::{Finding, Severity};
 use crate::schema::core::{self, Core};
 use crate::schema::registry::{Found, Registry};
@@ -54,32 +54,6 @@ pub struct Outcome {
     pub empty_paths: Vec<String>,
     /// Files found but not checked, by reason (`excluded by .platc.yaml`, `unreadable`).
     pub skipped: Vec<(String, usize)>,
-}
-
-/// An object and the file it is in, for building findings.
-pub struct ObjectRef<'a> {
-    pub object: &'a Object,
-}
-
-impl ObjectRef<'_> {
-    pub fn node(&self) -> &Node {
-        &self.object.node
-    }
-
-    /// A finding about `node` of this object; `pointer` is relative to the object.
-    pub fn finding(
-        &self,
-        rule: &str,
-        severity: Severity,
-        message: String,
-        node: &Node,
-        pointer: &str,
-    ) -> Finding {
-        Finding::new(rule, severity, message)
-            .at_span(&*self.object.file, Some(node.span))
-            .with_object(self.object.describe())
-            .with_path(format!("{}{pointer}", self.object.pointer_prefix))
-    }
 }
 
 /// One file's text and what kind of file it is.

@@ -1,6 +1,6 @@
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::rules::{Context, Rule, report};
-use crate::validate::ObjectRef;
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {

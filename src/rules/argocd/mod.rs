@@ -9,7 +9,7 @@ pub mod source_path;
 pub mod sync_wave_integer;
 pub mod values_without_ref;
 
-use crate::validate::ObjectRef;
+use crate::manifest::ObjectRef;
 use crate::yaml::Node;
 
 /// An Application's sources (`source` or `sources`), with their pointers.

@@ -1,8 +1,8 @@
 use std::path::Path;
 
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::rules::{Context, Rule, report};
-use crate::validate::ObjectRef;
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {

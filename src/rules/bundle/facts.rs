@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
-use crate::validate::ObjectRef;
 use crate::yaml::{Node, Span};
 
 /// Where a fact comes from, to point a finding at it.

@@ -33,7 +33,7 @@ pub fn check_applications<'a>(facts: impl Iterator<Item = &'a Fact> + Clone) -> 
 /// The bundle rules' `check` field: they do not run per object.
 pub(crate) fn per_object(
     _: &crate::rules::Context<'_>,
-    _: &crate::validate::ObjectRef<'_>,
+    _: &crate::manifest::ObjectRef<'_>,
     _: &mut Vec<Finding>,
 ) {
 }

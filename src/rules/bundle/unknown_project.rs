@@ -56,7 +56,7 @@ pub fn check<'a>(facts: impl Iterator<Item = &'a Fact> + Clone, out: &mut Vec<Fi
         if project == "default" || projects.contains(&project.as_str()) {
             continue;
         }
-        let valid = |p: &str| crate::validate::meta::check_subdomain(p).is_ok();
+        let valid = |p: &str| crate::manifest::names::check_subdomain(p).is_ok();
         let help = did_you_mean_valid(project, projects.iter().copied(), valid).map_or_else(
             || format!("known projects: {}", projects.join(", ")),
             |s| format!("did you mean `{s}`?"),

@@ -1,6 +1,6 @@
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::rules::{Context, Rule, report};
-use crate::validate::ObjectRef;
 
 pub const RULE: Rule = Rule {
     id: "hygiene/live-export",

@@ -1,8 +1,8 @@
 use std::collections::HashMap;
 
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::rules::{Context, Rule, containers, pod_spec, report};
-use crate::validate::ObjectRef;
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {

@@ -1,6 +1,6 @@
+use crate::manifest::ObjectRef;
 use crate::report::{Finding, Severity};
 use crate::rules::{Context, Rule, containers, pod_spec, report};
-use crate::validate::ObjectRef;
 
 pub const RULE: Rule = Rule {
     id: "workload/image-tag",
