@@ -24,6 +24,7 @@ mod fieldpath;
 mod generate;
 mod labels;
 mod nameref;
+mod read;
 mod replacements;
 mod smp;
 mod vars;
@@ -144,6 +145,8 @@ pub fn try_build(
         dir: dir.to_string(),
         reason,
     })?;
+    read::finish_annotations(&mut built.objects)
+        .because(dir, || "annotations that are not a mapping".into())?;
     Ok(built.objects)
 }
 
@@ -649,19 +652,8 @@ fn retagged(reference: &str, image: &Image) -> Option<String> {
 /// or treat specially.
 fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     let text = crate::confine::read_to_string(root, rel).ok()?;
-    if block_scalar_at_eof(&text) {
-        return None;
-    }
-    let stream = crate::yaml::parse_stream(&text).ok()?;
     let mut out = Vec::new();
-    for doc in &stream.documents {
-        if doc.is_null() {
-            continue;
-        }
-        if !resolves_alike(&text, doc) {
-            return None;
-        }
-        let value = doc.to_json();
+    for value in read::documents(&text, read::Role::Objects)? {
         let kind = value.get("kind").and_then(Value::as_str)?;
         if kind.ends_with("List") && value.get("items").is_some() {
             for item in value["items"].as_array()? {
@@ -674,41 +666,13 @@ fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     Some(out)
 }
 
-/// A file ending without a line break, perhaps inside a block scalar: kustomize's YAML
-/// library drops that scalar's final line break, the YAML spec (and platc) keeps it.
-fn block_scalar_at_eof(text: &str) -> bool {
-    !text.ends_with('\n') && (text.contains('|') || text.contains('>'))
-}
-
-/// Whether every scalar means the same to kustomize (YAML 1.2: `y`, `on`, `no` are strings,
-/// and it writes them quoted) as to platc and the API server (YAML 1.1: booleans). A file
-/// where they differ is left to kustomize.
-fn resolves_alike(text: &str, node: &Node) -> bool {
-    use crate::yaml::Value as V;
-    match &node.value {
-        V::Bool(_) | V::Int(_) | V::UInt(_) | V::Float(_) => {
-            let start = crate::source::byte_offset(text, node.span.start);
-            let end = crate::source::byte_offset(text, node.span.end).max(start);
-            let raw = text[start..end].trim();
-            match &node.value {
-                V::Bool(_) => matches!(raw, "true" | "false" | "True" | "False" | "TRUE" | "FALSE"),
-                _ => !raw.contains('_') && !raw.trim_start_matches(['-', '+']).starts_with("0b"),
-            }
-        }
-        // A folded scalar with more-indented lines: kustomize's YAML library keeps an extra
-        // line break before them that the YAML spec (and platc) does not.
-        V::Str { text: value, .. } if value.contains("\n ") || value.contains("\n\t") => {
-            // The span starts at the `>` header or at the content after it.
-            let start = crate::source::byte_offset(text, node.span.start);
-            let header = text[..start].split_whitespace().next_back().unwrap_or("");
-            !(header.starts_with('>') || text[start..].starts_with('>'))
-        }
-        V::Seq(items) => items.iter().all(|i| resolves_alike(text, i)),
-        V::Map(entries) => entries
-            .iter()
-            .all(|(k, v)| resolves_alike(text, k) && resolves_alike(text, v)),
-        _ => true,
+/// JSON 6902 operations written as a JSON array (`[` first) must be JSON: kustomize decodes
+/// them as JSON, and YAML flow syntax (`[{op: add}]`) fails there.
+fn json_text_alike(text: &str) -> Option<()> {
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Value>(text).ok()?;
     }
+    Some(())
 }
 
 /// An object kustomize accepts as it is: a map with apiVersion, kind and metadata.name.
@@ -773,21 +737,9 @@ fn apply_patch(
     {
         return None;
     }
-    if block_scalar_at_eof(&text) {
-        return None;
-    }
-    let stream = crate::yaml::parse_stream(&text).ok()?;
-    let mut docs = Vec::new();
-    for doc in &stream.documents {
-        if doc.is_null() {
-            continue;
-        }
-        if !resolves_alike(&text, doc) {
-            return None;
-        }
-        docs.push(doc.to_json());
-    }
+    let docs = read::documents(&text, read::Role::Patch)?;
     if let [Value::Array(ops)] = docs.as_slice() {
+        json_text_alike(&text)?;
         let selector = selector?;
         for object in built.objects.iter_mut() {
             if selector.matches(&*object, renames) {
@@ -825,20 +777,7 @@ fn patches_strategic_merge(
     } else {
         read_patch(root, k, entry)?
     };
-    if block_scalar_at_eof(&text) {
-        return None;
-    }
-    let stream = crate::yaml::parse_stream(&text).ok()?;
-    let mut docs = Vec::new();
-    for doc in &stream.documents {
-        if doc.is_null() {
-            continue;
-        }
-        if !resolves_alike(&text, doc) {
-            return None;
-        }
-        docs.push(doc.to_json());
-    }
+    let docs = read::documents(&text, read::Role::Patch)?;
     strategic_merge(registry, &docs, None, renames, built)
 }
 
@@ -1096,17 +1035,6 @@ mod tests {
             retagged("registry:5000/e", &port).unwrap(),
             "registry:5000/e:4"
         );
-    }
-
-    #[test]
-    fn folded_text_with_indented_lines_is_left_to_kustomize() {
-        let alike = |text: &str| {
-            let doc = crate::yaml::parse_stream(text).unwrap().documents.remove(0);
-            resolves_alike(text, &doc)
-        };
-        assert!(!alike("a: >-\n  f(c,\n    d)\n"));
-        assert!(alike("a: |-\n  f(c,\n    d)\n"));
-        assert!(alike("a: >-\n  one\n  two\n"));
     }
 
     #[test]

@@ -126,17 +126,10 @@ pub(super) fn apply(
 fn from_file(root: &Path, k: &Kustomization, path: &str) -> Result<Vec<Replacement>, Why> {
     let unreadable = || format!("replacement file `{path}`");
     let text = super::read_patch(root, k, path).ok_or_else(unreadable)?;
-    if super::block_scalar_at_eof(&text) {
-        return Err(unreadable());
-    }
-    let stream = crate::yaml::parse_stream(&text).map_err(|_| unreadable())?;
-    let docs: Vec<&Node> = stream.documents.iter().filter(|d| !d.is_null()).collect();
+    let docs = super::read::nodes(&text, super::read::Role::Patch).ok_or_else(unreadable)?;
     let [doc] = docs.as_slice() else {
         return Err(unreadable());
     };
-    if !super::resolves_alike(&text, doc) {
-        return Err(unreadable());
-    }
     match doc.as_seq() {
         Some(items) => items.iter().map(replacement).collect(),
         None => Ok(vec![replacement(doc)?]),
