@@ -1,7 +1,8 @@
 //! Builds of the kustomizations platc can reproduce exactly, in process: local resources
 //! (files and folders with their own kustomization), components, `namespace`, `namePrefix` and
 //! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
-//! `commonLabels` and `labels`, JSON 6902 and strategic merge patches, `images`, `replicas`
+//! `commonLabels` and `labels`, JSON 6902 and strategic merge patches (`patches` and the
+//! deprecated `patchesStrategicMerge` and `patchesJson6902`), `images`, `replicas`
 //! `commonAnnotations`, `replacements` and `vars`. For anything else (remote bases, Helm
 //! charts, plugins...) the answer is "not here", with the field that stops it
 //! ([`Unsupported`]), and the caller runs kustomize.
@@ -22,6 +23,7 @@
 
 mod fieldpath;
 mod generate;
+mod json6902;
 mod labels;
 mod nameref;
 mod read;
@@ -39,7 +41,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 21] = [
+const SUPPORTED: [&str; 22] = [
     "apiVersion",
     "kind",
     "resources",
@@ -52,6 +54,7 @@ const SUPPORTED: [&str; 21] = [
     "secretGenerator",
     "generatorOptions",
     "patchesStrategicMerge",
+    "patchesJson6902",
     "commonLabels",
     "namespace",
     "labels",
@@ -407,6 +410,16 @@ fn accumulate(
     if let Some(annotations) = k.doc.get("commonAnnotations") {
         add_annotations(annotations, objects).because(dir, || "`commonAnnotations`".into())?;
     }
+    for entry in k
+        .doc
+        .get("patchesJson6902")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+    {
+        json6902::legacy(root, k, &renames, entry, built)
+            .because(dir, || "a `patchesJson6902` entry".into())?;
+    }
+    let objects = &mut built.objects;
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
         set_replicas(item, objects).because(dir, || "a `replicas` entry".into())?;
     }
@@ -666,15 +679,6 @@ fn read_resources(root: &Path, rel: &str) -> Option<Vec<Value>> {
     Some(out)
 }
 
-/// JSON 6902 operations written as a JSON array (`[` first) must be JSON: kustomize decodes
-/// them as JSON, and YAML flow syntax (`[{op: add}]`) fails there.
-fn json_text_alike(text: &str) -> Option<()> {
-    if text.trim_start().starts_with('[') {
-        serde_json::from_str::<Value>(text).ok()?;
-    }
-    Some(())
-}
-
 /// An object kustomize accepts as it is: a map with apiVersion, kind and metadata.name.
 fn checked(value: Value) -> Option<Value> {
     let ok = value.get("apiVersion").and_then(Value::as_str).is_some()
@@ -739,16 +743,8 @@ fn apply_patch(
     }
     let docs = read::documents(&text, read::Role::Patch)?;
     if let [Value::Array(ops)] = docs.as_slice() {
-        json_text_alike(&text)?;
-        let selector = selector?;
-        for object in built.objects.iter_mut() {
-            if selector.matches(&*object, renames) {
-                for op in ops {
-                    apply_op(object, op)?;
-                }
-            }
-        }
-        return Some(());
+        json6902::text_alike(&text)?;
+        return json6902::apply(ops, &selector?, renames, built);
     }
     strategic_merge(registry, &docs, selector.as_ref(), renames, built)
 }
@@ -848,80 +844,6 @@ fn strategic_merge(
         }
     }
     Some(())
-}
-
-/// One JSON Patch operation (RFC 6902).
-fn apply_op(doc: &mut Value, op: &Value) -> Option<()> {
-    let path = op.get("path")?.as_str()?;
-    match op.get("op")?.as_str()? {
-        "add" => add(doc, path, op.get("value")?.clone()),
-        "remove" => remove(doc, path).map(|_| ()),
-        "replace" => match doc.pointer_mut(path) {
-            Some(slot) => {
-                *slot = op.get("value")?.clone();
-                Some(())
-            }
-            // kustomize adds a missing key of an existing object (`replace /spec/replicas` on
-            // a Deployment that has none).
-            None => {
-                let (parent, last) = split(path)?;
-                let map = doc.pointer_mut(parent)?.as_object_mut()?;
-                map.insert(last, op.get("value")?.clone());
-                Some(())
-            }
-        },
-        "move" => {
-            let value = remove(doc, op.get("from")?.as_str()?)?;
-            add(doc, path, value)
-        }
-        "copy" => {
-            let value = doc.pointer(op.get("from")?.as_str()?)?.clone();
-            add(doc, path, value)
-        }
-        "test" => (doc.pointer(path)? == op.get("value")?).then_some(()),
-        _ => None,
-    }
-}
-
-/// The parent of a JSON pointer and its last token, unescaped.
-fn split(path: &str) -> Option<(&str, String)> {
-    let (parent, last) = path.rsplit_once('/')?;
-    Some((parent, last.replace("~1", "/").replace("~0", "~")))
-}
-
-fn add(doc: &mut Value, path: &str, value: Value) -> Option<()> {
-    if path.is_empty() {
-        *doc = value;
-        return Some(());
-    }
-    let (parent, last) = split(path)?;
-    match doc.pointer_mut(parent)? {
-        Value::Object(map) => {
-            map.insert(last, value);
-            Some(())
-        }
-        Value::Array(items) => {
-            let at = if last == "-" {
-                items.len()
-            } else {
-                last.parse().ok()?
-            };
-            (at <= items.len()).then(|| items.insert(at, value))
-        }
-        _ => None,
-    }
-}
-
-fn remove(doc: &mut Value, path: &str) -> Option<Value> {
-    let (parent, last) = split(path)?;
-    match doc.pointer_mut(parent)? {
-        Value::Object(map) => map.shift_remove(&last),
-        Value::Array(items) => {
-            let at: usize = last.parse().ok()?;
-            (at < items.len()).then(|| items.remove(at))
-        }
-        _ => None,
-    }
 }
 
 /// `namespace:` on every namespaced object. kustomize knows which built-in kinds are
@@ -1034,53 +956,6 @@ mod tests {
         assert_eq!(
             retagged("registry:5000/e", &port).unwrap(),
             "registry:5000/e:4"
-        );
-    }
-
-    #[test]
-    fn json_patch_operations() {
-        let mut doc = json!({"spec": {"replicas": 1, "ports": [{"port": 80}]}, "metadata": {"labels": {"a/b": "x"}}});
-        for op in [
-            json!({"op": "replace", "path": "/spec/replicas", "value": 3}),
-            json!({"op": "add", "path": "/spec/ports/-", "value": {"port": 443}}),
-            json!({"op": "add", "path": "/spec/ports/0", "value": {"port": 8080}}),
-            json!({"op": "remove", "path": "/metadata/labels/a~1b"}),
-            json!({"op": "copy", "from": "/spec/replicas", "path": "/spec/min"}),
-            json!({"op": "move", "from": "/spec/min", "path": "/spec/max"}),
-            json!({"op": "test", "path": "/spec/max", "value": 3}),
-        ] {
-            apply_op(&mut doc, &op).unwrap();
-        }
-        assert_eq!(
-            doc,
-            json!({"spec": {"replicas": 3, "ports": [{"port": 8080}, {"port": 80}, {"port": 443}], "max": 3}, "metadata": {"labels": {}}})
-        );
-        apply_op(
-            &mut doc,
-            &json!({"op": "replace", "path": "/spec/new", "value": 1}),
-        )
-        .unwrap();
-        assert_eq!(doc["spec"]["new"], 1);
-        assert!(
-            apply_op(
-                &mut doc,
-                &json!({"op": "replace", "path": "/nope/x", "value": 1})
-            )
-            .is_none()
-        );
-        assert!(
-            apply_op(
-                &mut doc,
-                &json!({"op": "replace", "path": "/spec/ports/9", "value": 1})
-            )
-            .is_none()
-        );
-        assert!(
-            apply_op(
-                &mut doc,
-                &json!({"op": "test", "path": "/spec/max", "value": 4})
-            )
-            .is_none()
         );
     }
 }

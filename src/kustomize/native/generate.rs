@@ -275,20 +275,24 @@ fn read(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<u8>> {
     crate::confine::read_path_limited(root, &full, &rel, max).ok()
 }
 
-/// The pairs of an env file: `KEY=value` lines, blank lines and `#` comments skipped. A
-/// line without `=` (a value from kustomize's environment) or a quoted value is left to
-/// kustomize.
+/// The pairs of an env file: `KEY=value` lines (the value as written, quotes included),
+/// blank lines and `#` comments skipped. A line without `=` is its key with an empty value:
+/// kustomize 5 no longer reads the value from its environment.
 fn env_file(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<(String, Vec<u8>)>> {
     let text = String::from_utf8(read(root, k, path)?).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Line ends kustomize keeps in values: left to it.
+    if text.contains('\r') {
+        return None;
+    }
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line.split_once('=')?;
-        if value.starts_with(['"', '\'']) || key.is_empty() || key.contains(char::is_whitespace) {
+        let (key, value) = line.split_once('=').unwrap_or((line, ""));
+        if key.is_empty() || key.contains(char::is_whitespace) {
             return None;
         }
         out.push((key.to_string(), value.as_bytes().to_vec()));
