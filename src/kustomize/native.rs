@@ -917,7 +917,6 @@ fn metadata(o: &mut Value) -> Option<&mut Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn images_as_kustomize_rewrites_them() {
