@@ -251,6 +251,78 @@ fn replacement_and_var_errors_are_left_to_kustomize() {
     }
 }
 
+/// Links inside a kustomization's folder are read as kustomize reads them; a file link
+/// leading above the folder, or out of the repository, is kustomize's to refuse.
+#[cfg(unix)]
+#[test]
+fn links_are_followed_as_kustomize_follows_them() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    for d in ["app", "shared/base"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("shared/cm.yaml"), cm("shared")).unwrap();
+    std::fs::write(root.join("shared/base/cm.yaml"), cm("in-base")).unwrap();
+    std::fs::write(
+        root.join("shared/base/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("app/real.yaml"), cm("local")).unwrap();
+    std::fs::write(outside.path().join("cm.yaml"), cm("outside")).unwrap();
+    std::fs::write(
+        root.join("app/patch.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\ndata: {patched: \"yes\"}\n",
+    )
+    .unwrap();
+    symlink("real.yaml", root.join("app/linked.yaml")).unwrap();
+    symlink("patch.yaml", root.join("app/linked-patch.yaml")).unwrap();
+    symlink("../shared/cm.yaml", root.join("app/up.yaml")).unwrap();
+    symlink("../shared/base", root.join("app/base")).unwrap();
+    symlink(outside.path().join("cm.yaml"), root.join("app/out.yaml")).unwrap();
+    symlink(outside.path(), root.join("app/out-dir")).unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let build = |kustomization: &str| {
+        std::fs::write(root.join("app/kustomization.yaml"), kustomization).unwrap();
+        let ks = Kustomizations::read(root, "app");
+        native::try_build(root, &ks, &registry, "app")
+    };
+    // A file link beside the kustomization, a folder link, a patch through a link.
+    for kustomization in [
+        "resources: [linked.yaml]\n",
+        "resources: [base, real.yaml]\n",
+        "resources: [real.yaml]\npatches: [{path: linked-patch.yaml}]\n",
+    ] {
+        let ours = build(kustomization).unwrap_or_else(|why| panic!("{kustomization}: {why}"));
+        let theirs = kubectl_kustomize(&root.join("app")).unwrap();
+        let theirs: Vec<serde_json::Value> = platc::manifest::read_objects("out", &theirs)
+            .objects
+            .iter()
+            .map(|o| o.node.to_json())
+            .collect();
+        assert_eq!(by_id(ours), by_id(theirs), "{kustomization}");
+    }
+    // A file link above the folder, links out of the repository: kustomize refuses them.
+    for (kustomization, why) in [
+        ("resources: [up.yaml]\n", "resource file above"),
+        ("resources: [out.yaml]\n", "leading out of the repository"),
+        ("resources: [out-dir]\n", "leading out of the repository"),
+        ("resources: [missing.yaml]\n", "a missing resource"),
+    ] {
+        let declined = build(kustomization).expect_err(kustomization);
+        assert!(declined.reason.contains(why), "{kustomization}: {declined}");
+        if !kustomization.contains("out") {
+            assert!(
+                kubectl_kustomize(&root.join("app")).is_err(),
+                "{kustomization}"
+            );
+        }
+    }
+}
+
 /// The corpus of real repositories, named by $PLATC_CORPUS (the tests never look for it
 /// themselves: they run on a clone of the project alone); None when it is not set.
 fn corpus() -> Option<std::path::PathBuf> {

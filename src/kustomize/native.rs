@@ -272,9 +272,10 @@ fn build_dir(
     result
 }
 
-/// The repo-relative path and full path of a local resource or component (`what`). Nothing
-/// is read through a link leading out of the repository (kustomize's load restrictor refuses
-/// it too, once the build falls back to it).
+/// The repo-relative path and full path of a local resource or component (`what`). Links
+/// inside the repository are followed, as kustomize follows them; nothing is read through a
+/// link leading out of it (kustomize's load restrictor refuses it too, once the build falls
+/// back to it, and says so).
 fn local_target(
     root: &Path,
     k: &super::Kustomization,
@@ -284,10 +285,31 @@ fn local_target(
 ) -> Result<(String, std::path::PathBuf), Unsupported> {
     let target = k.local(r).because(dir, || format!("a remote {what}"))?;
     let full = root.join(&target);
-    crate::confine::within(root, &full, &target)
-        .ok()
-        .because(dir, || format!("a {what} through a link"))?;
-    Ok((target, full))
+    match crate::confine::within(root, &full, &target) {
+        Ok(_) => Ok((target, full)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Unsupported {
+            dir: dir.to_string(),
+            reason: format!("a missing {what}"),
+        }),
+        Err(_) => Err(Unsupported {
+            dir: dir.to_string(),
+            reason: format!("a {what} through a link leading out of the repository"),
+        }),
+    }
+}
+
+/// Whether a file kustomize reads for a kustomization (a resource file, a patch, a generator
+/// input) is in or below its folder, links resolved: kustomize refuses one that is not (a
+/// link beside the kustomization to a file above it included), and says so.
+fn in_or_below(root: &Path, k: &super::Kustomization, rel: &str) -> bool {
+    if !(k.dir.is_empty() || rel.starts_with(&format!("{}/", k.dir))) {
+        return false;
+    }
+    let real = |rel: &str| crate::confine::within(root, &root.join(rel), rel).ok();
+    match (real(rel), real(&k.dir)) {
+        (Some(file), Some(dir)) => file.starts_with(dir),
+        _ => false,
+    }
 }
 
 /// What the kustomization in `dir` adds to and does to `built`. A component works on what
@@ -309,7 +331,13 @@ fn accumulate(
     if stack.iter().any(|d| d == dir) {
         return Err(no("a cycle of kustomizations"));
     }
-    let k = ks.in_dir(dir).because(dir, || "no kustomization".into())?;
+    let k = ks.in_dir(dir).because(dir, || {
+        // One that is there but not valid YAML is kustomize's to report.
+        match super::file_in(root, dir) {
+            Some(_) => "a kustomization platc cannot read".into(),
+            None => "no kustomization".into(),
+        }
+    })?;
     // A malformed kustomization is kustomize's to refuse.
     if !super::fields::problems(&k.doc).is_empty() {
         return Err(no("a malformed kustomization"));
@@ -338,7 +366,7 @@ fn accumulate(
             built.append(build_dir(root, ks, registry, &target, stack)?);
         } else if crate::confine::is_file(&full) {
             // kustomize refuses files above the kustomization: let it say so.
-            if !(k.dir.is_empty() || target.starts_with(&format!("{}/", k.dir))) {
+            if !in_or_below(root, k, &target) {
                 return Err(no("a resource file above the kustomization"));
             }
             let objects = read_resources(root, &target)
@@ -752,7 +780,7 @@ fn apply_patch(
 /// A patch file beside or below the kustomization (kustomize refuses others).
 fn read_patch(root: &Path, k: &super::Kustomization, path: &str) -> Option<String> {
     let rel = crate::spec::paths::repo_relative(&k.dir, path).ok()?;
-    if !(k.dir.is_empty() || rel.starts_with(&format!("{}/", k.dir))) {
+    if !in_or_below(root, k, &rel) {
         return None;
     }
     crate::confine::read_to_string(root, &rel).ok()

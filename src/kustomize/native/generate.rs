@@ -263,7 +263,7 @@ fn unquote(v: &str) -> &str {
 /// A file beside or below the kustomization (kustomize refuses others).
 fn read(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<u8>> {
     let rel = crate::spec::paths::repo_relative(&k.dir, path).ok()?;
-    if !(k.dir.is_empty() || rel.starts_with(&format!("{}/", k.dir))) {
+    if !super::in_or_below(root, k, &rel) {
         return None;
     }
     let full = root.join(&rel);
