@@ -3,7 +3,8 @@
 //! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
 //! `commonLabels` and `labels`, JSON 6902 and strategic merge patches (`patches` and the
 //! deprecated `patchesStrategicMerge` and `patchesJson6902`), `images`, `replicas`
-//! `commonAnnotations`, `replacements` and `vars`. For anything else (remote bases, Helm
+//! `commonAnnotations`, `replacements`, `vars` and `transformers` naming built-in
+//! transformers by config. For anything else (remote bases, Helm
 //! charts, plugins...) the answer is "not here", with the field that stops it
 //! ([`Unsupported`]), and the caller runs kustomize.
 //!
@@ -29,6 +30,7 @@ mod nameref;
 mod read;
 mod replacements;
 mod smp;
+mod transformers;
 mod vars;
 
 use std::path::Path;
@@ -41,7 +43,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 22] = [
+const SUPPORTED: [&str; 23] = [
     "apiVersion",
     "kind",
     "resources",
@@ -64,6 +66,7 @@ const SUPPORTED: [&str; 22] = [
     "commonAnnotations",
     "replacements",
     "vars",
+    "transformers",
 ];
 
 /// Where `commonAnnotations` go besides every object's metadata: pod templates (kustomize's
@@ -456,6 +459,9 @@ fn accumulate(
     }
     // Replacements run after the other transformers; then the kustomization's vars bind.
     replacements::apply(root, registry, k, &renames, built).map_err(|r| no(&r))?;
+    // Built-in transformers configured in files come after the kustomization's own.
+    let top = stack.is_empty() && !component;
+    transformers::run(root, registry, k, &renames, built, top).map_err(|r| no(&r))?;
     vars::merge(k, &renames, built).map_err(|r| no(&r))?;
     Ok(())
 }
@@ -859,8 +865,21 @@ fn strategic_merge(
                     None => m.shift_remove("namespace"),
                 };
             }
+            // kustomize keeps the object's kind, name and namespace whatever the patch says
+            // (a patch naming an object by the name it had before a prefix included).
+            let kind = object["kind"].clone();
+            let meta = object["metadata"].clone();
             match smp::apply(registry, object, &doc)? {
-                smp::Outcome::Patched => {}
+                smp::Outcome::Patched => {
+                    object.as_object_mut()?.insert("kind".into(), kind);
+                    let m = metadata(object)?;
+                    for field in ["name", "namespace"] {
+                        match meta.get(field) {
+                            Some(v) => m.insert(field.into(), v.clone()),
+                            None => m.shift_remove(field),
+                        };
+                    }
+                }
                 smp::Outcome::Deleted => deleted.push(i),
             }
         }

@@ -165,7 +165,12 @@ pub(super) fn add(
 }
 
 /// The labels at `path` (lists walked through), created along the way when `create`.
-fn set(value: &mut Value, path: &[&str], create: bool, pairs: &Map<String, Value>) -> Option<()> {
+pub(super) fn set(
+    value: &mut Value,
+    path: &[&str],
+    create: bool,
+    pairs: &Map<String, Value>,
+) -> Option<()> {
     match value {
         Value::Array(items) => {
             for item in items {
