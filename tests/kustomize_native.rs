@@ -266,13 +266,13 @@ fn links_are_followed_as_kustomize_follows_them() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
-    for d in ["app", "shared/base"] {
+    for d in ["app", "common/base"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    std::fs::write(root.join("shared/cm.yaml"), cm("shared")).unwrap();
-    std::fs::write(root.join("shared/base/cm.yaml"), cm("in-base")).unwrap();
+    std::fs::write(root.join("common/cm.yaml"), cm("shared")).unwrap();
+    std::fs::write(root.join("common/base/cm.yaml"), cm("in-base")).unwrap();
     std::fs::write(
-        root.join("shared/base/kustomization.yaml"),
+        root.join("common/base/kustomization.yaml"),
         "resources: [cm.yaml]\n",
     )
     .unwrap();
@@ -285,8 +285,8 @@ fn links_are_followed_as_kustomize_follows_them() {
     .unwrap();
     symlink("real.yaml", root.join("app/linked.yaml")).unwrap();
     symlink("patch.yaml", root.join("app/linked-patch.yaml")).unwrap();
-    symlink("../shared/cm.yaml", root.join("app/up.yaml")).unwrap();
-    symlink("../shared/base", root.join("app/base")).unwrap();
+    symlink("../common/cm.yaml", root.join("app/up.yaml")).unwrap();
+    symlink("../common/base", root.join("app/base")).unwrap();
     symlink(outside.path().join("cm.yaml"), root.join("app/out.yaml")).unwrap();
     symlink(outside.path(), root.join("app/out-dir")).unwrap();
     let registry = Registry::new(Core::load(core::newest()));
