@@ -279,6 +279,16 @@ pub fn read_dir(path: &Path) -> io::Result<Vec<(PathBuf, bool)>> {
     Ok(out)
 }
 
+/// Whether a walked entry is a file, or a link to one: the walker knows a plain entry's type
+/// from the folder listing, so only links cost a `stat` (a walk of 20,000 files made 20,000).
+pub fn walked_file(entry: &ignore::DirEntry) -> bool {
+    match entry.file_type() {
+        Some(t) if t.is_symlink() => entry.path().is_file(),
+        Some(t) => t.is_file(),
+        None => false,
+    }
+}
+
 /// Every file of the repository at `root` that git would not ignore, repo-relative and
 /// sorted (links left out, as a walker leaves them).
 pub fn files(root: &Path) -> Vec<String> {

@@ -50,8 +50,22 @@ pub fn mentions_reference(text: &str) -> bool {
 /// The node with every whole reference that has a default replaced by it (typed as Flux's
 /// YAML decoder would type the substituted text); `None` when nothing changes.
 pub fn with_defaults(node: &Node) -> Option<Node> {
+    // Every object is asked; few hold a reference: look before copying the tree.
+    if !has_default(node) {
+        return None;
+    }
     let mut copy = node.clone();
     substitute(&mut copy).then_some(copy)
+}
+
+/// Whether some string of the tree is a whole reference with a default.
+fn has_default(node: &Node) -> bool {
+    match &node.value {
+        Value::Str { text, .. } => matches!(whole_reference(text), Some(Some(_))),
+        Value::Seq(items) => items.iter().any(has_default),
+        Value::Map(entries) => entries.iter().any(|(_, v)| has_default(v)),
+        _ => false,
+    }
 }
 
 fn substitute(node: &mut Node) -> bool {

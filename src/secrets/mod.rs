@@ -389,7 +389,9 @@ pub fn scan_tree_with(
             .flatten()
         {
             let p = entry.path();
-            if !p.is_file() || p.components().any(|c| c.as_os_str() == ".git") {
+            if !crate::confine::walked_file(&entry)
+                || p.components().any(|c| c.as_os_str() == ".git")
+            {
                 continue;
             }
             let Ok(rel) = p.strip_prefix(root) else {

@@ -498,6 +498,36 @@ fn assignment_regex() -> &'static Regex {
     })
 }
 
+/// The literal spellings of `SECRET_WORDS`, ignoring ASCII case as the pattern does: a
+/// prefilter for the patterns built on it.
+fn secret_words() -> &'static aho_corasick::AhoCorasick {
+    static W: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    W.get_or_init(|| {
+        let mut words: Vec<String> = ["password", "passwd", "passphrase", "pwd", "secret"]
+            .into_iter()
+            .chain(["token", "bearer", "apikey", "credential"])
+            .map(String::from)
+            .collect();
+        for (a, b) in [
+            ("api", "key"),
+            ("access", "key"),
+            ("private", "key"),
+            ("client", "secret"),
+            ("auth", "key"),
+            ("signing", "key"),
+            ("encryption", "key"),
+            ("master", "key"),
+            ("webhook", "url"),
+        ] {
+            words.extend(["", "_", "-"].map(|sep| format!("{a}{sep}{b}")));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .expect("the secret words build an automaton")
+    })
+}
+
 /// A secret-like name alone (`DB_PASSWORD`), for `name:`/`value:` pairs.
 fn secret_name_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
@@ -763,6 +793,11 @@ pub(super) fn is_literal_secret(key: &str, secret: &str) -> bool {
 }
 
 fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &mut Vec<Hit>) {
+    // Every key the pattern takes holds one of the secret words: a file with none of them
+    // (most manifests) skips the regex.
+    if !secret_words().is_match(bytes) {
+        return;
+    }
     for caps in assignment_regex().captures_iter(bytes) {
         let Some(key) = caps
             .get(1)
@@ -1064,4 +1099,46 @@ pub(super) fn docker_config_has_auth(json: &str) -> bool {
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter must let through every spelling the pattern takes, or the scan would
+    /// miss assignments: each alternative of `SECRET_WORDS`, with each separator its
+    /// `[_\-]?` allows and in any case, is found by it.
+    #[test]
+    fn the_secret_words_prefilter_covers_the_pattern() {
+        let inner = SECRET_WORDS
+            .strip_prefix("(?i:")
+            .and_then(|s| s.strip_suffix(')'))
+            .unwrap();
+        let mut spellings = 0;
+        for alternative in inner.split('|') {
+            let base = alternative.trim_end_matches("s?");
+            let forms: Vec<String> = match base.split_once(r"[_\-]?") {
+                Some((a, b)) => ["", "_", "-"]
+                    .iter()
+                    .map(|sep| format!("{a}{sep}{b}"))
+                    .collect(),
+                None => vec![base.to_string()],
+            };
+            for form in forms {
+                assert!(
+                    form.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+                    "`{alternative}` is not a word and separator: extend the prefilter"
+                );
+                for text in [form.clone(), form.to_ascii_uppercase()] {
+                    let line = format!("  DB_{text}_X: value\n");
+                    assert!(secret_words().is_match(line.as_bytes()), "{text}");
+                    assert!(assignment_regex().is_match(line.as_bytes()), "{text}");
+                    spellings += 1;
+                }
+            }
+        }
+        assert!(spellings > 40, "{spellings}");
+        assert!(!secret_words().is_match(b"kind: Deployment\nspec:\n  replicas: 2\n"));
+    }
 }

@@ -104,7 +104,9 @@ fn yaml_files(root: &Path, paths: &[String]) -> (Vec<String>, usize) {
             .build();
         for entry in walker.flatten() {
             let p = entry.path();
-            if !p.is_file() || !p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            if !p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                || !crate::confine::walked_file(&entry)
+            {
                 continue;
             }
             let Ok(rel) = p.strip_prefix(root) else {
