@@ -53,7 +53,9 @@ fn compare_all(root: &Path, registry: &Registry) -> usize {
         let printed = kubectl_kustomize(&dir)
             .unwrap_or_else(|e| panic!("{rel}: platc built it, kustomize fails: {e}"));
         // Byte for byte: what `platc kustomize build` prints is what kustomize prints.
-        if let Some(at) = first_different_line(&print::build_output(&ours), &printed) {
+        if let Some(at) =
+            first_different_line(&print::build_output(&ours).unwrap_or_default(), &printed)
+        {
             panic!("{rel}: printed differently from kubectl kustomize from line {at}");
         }
         let theirs: Vec<serde_json::Value> = platc::manifest::read_objects("out", &printed)
@@ -304,7 +306,10 @@ fn corpus_census() {
                     let difference = match kubectl_kustomize(&dir) {
                         Err(_) => Some("kustomize fails".to_string()),
                         Ok(printed) => {
-                            match first_different_line(&print::build_output(&ours), &printed) {
+                            match first_different_line(
+                                &print::build_output(&ours).unwrap_or_default(),
+                                &printed,
+                            ) {
                                 None => bytes += 1,
                                 Some(at) => {
                                     printed_differently.push(format!("{name}/{rel}: line {at}"))

@@ -412,3 +412,66 @@ mod tests {
         assert_eq!(string_style("a\nb"), Style::Literal);
     }
 }
+
+/// A string as go-yaml v2 reads it back from Go's JSON: JSON leaves U+0085 (NEL) raw, and
+/// YAML folds it as a line break inside double quotes (one becomes a space, the spaces
+/// around it go, `n` in a row become `n-1` line feeds).
+pub fn through_json(s: &str) -> String {
+    const NEL: char = '\u{85}';
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    loop {
+        while let Some(&c) = chars.peek() {
+            if c == ' ' || c == NEL {
+                break;
+            }
+            out.push(c);
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return out;
+        }
+        let (mut spaces, mut folded, mut breaks) = (0, false, 0);
+        while let Some(&c) = chars.peek() {
+            match c {
+                ' ' if !folded => spaces += 1,
+                ' ' => {}
+                NEL if !folded => {
+                    spaces = 0;
+                    folded = true;
+                }
+                NEL => breaks += 1,
+                _ => break,
+            }
+            chars.next();
+        }
+        if !folded {
+            out.push_str(&" ".repeat(spaces));
+        } else if breaks == 0 {
+            out.push(' ');
+        } else {
+            out.push_str(&"\n".repeat(breaks));
+        }
+    }
+}
+
+/// A character Go's JSON leaves raw and go-yaml v2's reader refuses ("control characters
+/// are not allowed"), so kustomize fails to print the object.
+pub fn unreadable(c: char) -> bool {
+    matches!(c, '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn nel_folds_as_go_yaml_reads_it() {
+        assert_eq!(through_json("a\u{85}b"), "a b");
+        assert_eq!(through_json("a  \u{85}  b"), "a b");
+        assert_eq!(through_json("a\u{85}\u{85}\u{85}b"), "a\n\nb");
+        assert_eq!(through_json("a\u{85}"), "a ");
+        assert_eq!(through_json("  a  b  "), "  a  b  ");
+        assert!(unreadable('\u{7F}') && !unreadable('\u{85}') && !unreadable('é'));
+    }
+}
