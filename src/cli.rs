@@ -214,7 +214,7 @@ pub enum KustomizeCommand {
     Build {
         /// The folder holding the kustomization (relative to the current folder, or -C).
         #[arg(value_name = "DIR", default_value = ".")]
-        dir: PathBuf,
+        folder: PathBuf,
         /// Never run kustomize: fail (exit 2), naming the field or case platc does not build.
         #[arg(long)]
         no_fallback: bool,

@@ -174,11 +174,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Kustomize {
             command:
                 KustomizeCommand::Build {
-                    dir,
+                    folder,
                     no_fallback,
                     kustomize,
                 },
-        } => kustomize_build(&cx, &dir, no_fallback, kustomize.as_deref()),
+        } => kustomize_build(&cx, &folder, no_fallback, kustomize.as_deref()),
         Command::Cmp {
             command: CmpCommand::PluginYaml,
         } => {
