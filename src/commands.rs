@@ -700,6 +700,7 @@ fn validate_options(cx: &Context, schemas: &SchemaArgs) -> crate::validate::Opti
         network: schemas.network,
         schemas: true,
         lint: false,
+        secrets: false,
     }
 }
 
@@ -1065,7 +1066,10 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         };
     let mut opts = validate_options(cx, schemas);
     opts.lint = true;
-    let (skipped, mut without_yaml) =
+    // One read of each YAML file: validate scans it for credentials as it parses it, and
+    // the secret scan of the tree reads only the files validate did not.
+    opts.secrets = true;
+    let (skipped, mut without_yaml, scanned) =
         match crate::validate::validate(&cx.root, &paths, &opts, &settings) {
             Ok(outcome) => {
                 findings.extend(outcome.findings);
@@ -1074,15 +1078,15 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
                 for (path, text) in outcome.sources.iter() {
                     sources.insert(path.clone(), text.clone());
                 }
-                (outcome.skipped, outcome.empty_paths)
+                (outcome.skipped, outcome.empty_paths, outcome.scanned)
             }
             Err(e) => {
                 print_error!("{e}");
                 return USAGE;
             }
         };
-    let secrets =
-        crate::secrets::scan_tree(&cx.root, &paths, &settings).without_baseline(&accepted);
+    let secrets = crate::secrets::scan_tree_with(&cx.root, &paths, &settings, scanned)
+        .without_baseline(&accepted);
     if let Some(code) = nothing_read(cx, &paths, files + secrets.files, "files") {
         return code;
     }

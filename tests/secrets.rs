@@ -340,3 +340,82 @@ fn history_of_a_repository_without_commits_is_empty() {
         .code(0)
         .stdout(predicates::str::contains("0 errors"));
 }
+
+/// `check` scans each YAML file for credentials from the bytes it parsed, and reads the
+/// rest itself: whatever path a file takes, it must find what `platc secrets` finds, at the
+/// same place. Files on each path: a plain manifest, a manifest behind a UTF-8 byte order mark
+/// (a credential on its first line), one in UTF-16, one validate cannot read (a NUL byte), a
+/// hidden one validate skips, one excluded from the secret scan only, and a non-YAML file.
+#[test]
+fn check_finds_in_one_pass_what_the_secret_scan_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let cm = |name: &str, seed: u8| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  token: {}\n",
+            token(seed)
+        )
+    };
+    std::fs::create_dir_all(root.join("apps/.ci")).unwrap();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(root.join("apps/plain.yaml"), cm("plain", 1)).unwrap();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend(format!("token: {}\n", token(2)).bytes());
+    std::fs::write(root.join("apps/bom-values.yaml"), bom).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in cm("wide", 3).encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    std::fs::write(root.join("apps/wide.yaml"), utf16).unwrap();
+    let mut nul = cm("nul", 4).into_bytes();
+    nul.extend(b"\0\n");
+    std::fs::write(root.join("apps/nul.yaml"), nul).unwrap();
+    std::fs::write(root.join("apps/.ci/hidden.yaml"), cm("hidden", 5)).unwrap();
+    std::fs::write(root.join("docs/example.yaml"), cm("example", 6)).unwrap();
+    std::fs::write(
+        root.join("apps/run.sh"),
+        format!("export GH_TOKEN={}\n", token(8)),
+    )
+    .unwrap();
+    std::fs::write(root.join(".platc.yaml"), "secrets:\n  exclude: [docs/]\n").unwrap();
+
+    let places = |r: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("secrets/"))
+            .map(|f| format!("{} {} {}:{}", f["rule"], f["file"], f["line"], f["column"]))
+            .collect();
+        v.sort();
+        v
+    };
+    let (_, scanned) = report(root, &[]);
+    let out = platc()
+        .arg("-C")
+        .arg(root)
+        .args(["check", "--no-build", "--format", "json"])
+        .output()
+        .unwrap();
+    let checked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = places(&scanned);
+    // Each file that holds a credential and is not excluded is found: plain, BOM, UTF-16,
+    // NUL, hidden, shell.
+    let files: std::collections::BTreeSet<&str> = expected
+        .iter()
+        .filter_map(|p| p.split('"').nth(3))
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "apps/.ci/hidden.yaml",
+            "apps/bom-values.yaml",
+            "apps/nul.yaml",
+            "apps/plain.yaml",
+            "apps/run.sh",
+            "apps/wide.yaml"
+        ],
+        "{scanned:#}"
+    );
+    assert_eq!(places(&checked), expected, "{checked:#}");
+}

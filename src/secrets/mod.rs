@@ -340,9 +340,38 @@ fn unreadable(rel: &str, why: &Unreadable) -> (Finding, String) {
     (why.finding(rel), String::new())
 }
 
+/// One file's scan made by another reader of the same bytes: `check` reads each YAML file
+/// once, scanning it for credentials where it parses its objects.
+pub struct Scanned {
+    pairs: Vec<(Finding, String)>,
+    bytes: u64,
+}
+
+/// Scans made by other readers, by repo-relative path.
+pub type Prescanned = std::collections::HashMap<String, Scanned>;
+
+/// The scan of a file's text, for a reader that decoded its bytes unchanged (UTF-8 without a
+/// byte order mark): the same findings [`scan_tree`] would make reading the file itself.
+pub fn scan_text(rel: &str, text: &str) -> Scanned {
+    Scanned {
+        pairs: fingerprinted(rel, scan::scan(rel, text)),
+        bytes: text.len() as u64,
+    }
+}
+
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the
 /// excludes of `.platc.yaml`.
 pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome {
+    scan_tree_with(root, paths, settings, Prescanned::new())
+}
+
+/// [`scan_tree`], taking the scans already made of some files instead of reading them again.
+pub fn scan_tree_with(
+    root: &Path,
+    paths: &[String],
+    settings: &Settings,
+    mut prescanned: Prescanned,
+) -> Outcome {
     let starts: Vec<std::path::PathBuf> = if paths.is_empty() {
         vec![root.to_path_buf()]
     } else {
@@ -383,11 +412,23 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    let results: Vec<(Vec<(Finding, String)>, u64)> = files
-        .par_iter()
+    let files: Vec<(String, Option<Unreadable>, Option<Scanned>)> = files
+        .into_iter()
         .map(|(rel, outside)| {
+            let done = prescanned.remove(&rel);
+            (rel, outside, done)
+        })
+        .collect();
+    let count = files.len();
+    let results: Vec<(Vec<(Finding, String)>, u64)> = files
+        .into_par_iter()
+        .map(|(rel, outside, done)| {
+            let rel = rel.as_str();
             if let Some(why) = outside {
-                return (vec![unreadable(rel, why)], 0);
+                return (vec![unreadable(rel, &why)], 0);
+            }
+            if let Some(done) = done {
+                return (done.pairs, done.bytes);
             }
             // Large files are streamed and binary ones read as bytes (invalid UTF-8 is
             // scanned with the bad bytes replaced): only what the system refuses to give is
@@ -401,7 +442,7 @@ pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome 
     let bytes = results.iter().map(|r| r.1).sum();
     Outcome::from_pairs(
         results.into_iter().flat_map(|r| r.0).collect(),
-        files.len(),
+        count,
         bytes,
     )
 }

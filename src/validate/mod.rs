@@ -42,6 +42,9 @@ pub struct Options {
     pub schemas: bool,
     /// Run the lint rules (`lint`).
     pub lint: bool,
+    /// Scan each YAML file for credentials from the bytes read to parse it (`check`, which
+    /// would otherwise read every file twice): the scans come back in `Outcome::scanned`.
+    pub secrets: bool,
 }
 
 /// What validation found.
@@ -54,6 +57,9 @@ pub struct Outcome {
     pub empty_paths: Vec<String>,
     /// Files found but not checked, by reason (`excluded by .platc.yaml`, `unreadable`).
     pub skipped: Vec<(String, usize)>,
+    /// With `Options::secrets`: the secret scans of the files read, for the secret scan of
+    /// the whole tree to take instead of reading them again.
+    pub scanned: crate::secrets::Prescanned,
 }
 
 /// One file's text and what kind of file it is.
@@ -61,6 +67,8 @@ struct Text {
     path: String,
     text: Arc<str>,
     kind: FileKind,
+    /// Its secret scan, when asked for (and the file not excluded from it).
+    secrets: Option<crate::secrets::Scanned>,
 }
 
 /// What validating one file found.
@@ -166,6 +174,7 @@ fn read_text(
     charts: &[String],
     inputs: &HashSet<String>,
     resources: &HashSet<String>,
+    secrets: Option<&crate::config::Settings>,
 ) -> Result<Text, (String, read::Unreadable)> {
     let full = root.join(path);
     // A link is read only when it stays in the repository: its target's lines would
@@ -175,7 +184,16 @@ fn read_text(
     {
         return Err((path.to_string(), read::Unreadable::Io(e.to_string())));
     }
-    let text: Arc<str> = Arc::from(read::read(&full).map_err(|e| (path.to_string(), e))?);
+    let bytes = read::read_bytes(&full).map_err(|e| (path.to_string(), e))?;
+    // The secret scan reads bytes as they are; a text decoded from them unchanged (no byte
+    // order mark, no other encoding) is what it would read itself.
+    let as_is = !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        && !bytes.starts_with(&[0xFF, 0xFE])
+        && !bytes.starts_with(&[0xFE, 0xFF]);
+    let text: Arc<str> = Arc::from(read::decode(bytes).map_err(|e| (path.to_string(), e))?);
+    let secrets = secrets
+        .filter(|settings| as_is && !settings.is_excluded_from_secrets(path))
+        .map(|_| crate::secrets::scan_text(path, &text));
     // The innermost chart holding the file, and the file's path inside it. A file a
     // kustomization lists as a resource is a manifest, even in a chart's folder.
     let in_chart = charts
@@ -208,6 +226,7 @@ fn read_text(
         path: path.to_string(),
         text,
         kind,
+        secrets,
     })
 }
 
@@ -563,11 +582,16 @@ pub fn validate(
     let kustomizations = Kustomizations::new(parsed);
     let inputs = kustomizations.inputs();
     let resources = kustomizations.resource_files();
+    let scan_secrets = opts.secrets.then_some(settings);
     let (texts, unreadable): (Vec<_>, Vec<_>) = all
         .par_iter()
-        .map(|p| read_text(root, p, &charts, &inputs, &resources))
+        .map(|p| read_text(root, p, &charts, &inputs, &resources, scan_secrets))
         .partition(Result::is_ok);
-    let texts: Vec<Text> = texts.into_iter().flatten().collect();
+    let mut texts: Vec<Text> = texts.into_iter().flatten().collect();
+    let scanned: crate::secrets::Prescanned = texts
+        .iter_mut()
+        .filter_map(|t| Some((t.path.clone(), t.secrets.take()?)))
+        .collect();
     if !unreadable.is_empty() {
         skipped.push(("unreadable (io/unreadable)".to_string(), unreadable.len()));
     }
@@ -756,6 +780,7 @@ pub fn validate(
         objects: object_count,
         empty_paths,
         skipped,
+        scanned,
     })
 }
 

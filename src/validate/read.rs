@@ -70,12 +70,16 @@ impl Unreadable {
 
 /// The text of the file at `path`.
 pub fn read(path: &Path) -> Result<String, Unreadable> {
+    decode(read_bytes(path)?)
+}
+
+/// The bytes of the file at `path`, within `limits.fileSize`.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Unreadable> {
     let meta = std::fs::metadata(path).map_err(|e| Unreadable::Io(io_reason(&e)))?;
     if meta.len() > crate::limits::current().file_size.get() {
         return Err(Unreadable::TooLarge(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| Unreadable::Io(io_reason(&e)))?;
-    decode(bytes)
+    std::fs::read(path).map_err(|e| Unreadable::Io(io_reason(&e)))
 }
 
 /// The error without the path (findings already name the file) and in plain words.
@@ -95,14 +99,18 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Unreadable> {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(rest, u16::from_be_bytes);
     }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
-    if let Some(at) = body.iter().position(|b| *b == 0) {
-        return Err(Unreadable::Nul(pos_of(body, at)));
+    let mut bytes = bytes;
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
     }
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => Err(Unreadable::InvalidUtf8(pos_of(body, e.valid_up_to()))),
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err(Unreadable::Nul(pos_of(&bytes, at)));
     }
+    // The bytes become the string without a copy.
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Unreadable::InvalidUtf8(pos_of(e.as_bytes(), at))
+    })
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Unreadable> {

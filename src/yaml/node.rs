@@ -130,13 +130,16 @@ impl Node {
     }
 
     /// Follow a JSON pointer (`/spec/components/3/name`) to a node.
+    ///
+    /// Rules look fields up by pointer for every object: a token without `~` is used as it
+    /// is, never copied.
     pub fn pointer(&self, pointer: &str) -> Option<&Node> {
         if pointer.is_empty() {
             return Some(self);
         }
         let mut node = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = raw.replace("~1", "/").replace("~0", "~");
+            let token = unescape_token(raw);
             node = match &node.value {
                 Value::Map(_) => node.get(&token)?,
                 Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
@@ -151,7 +154,7 @@ impl Node {
     pub fn pointer_key(&self, pointer: &str) -> Option<&Node> {
         let (parent, last) = pointer.rsplit_once('/')?;
         let parent = self.pointer(parent)?;
-        let last = last.replace("~1", "/").replace("~0", "~");
+        let last = unescape_token(last);
         match &parent.value {
             Value::Map(_) => parent.entry(&last).map(|(k, _)| k),
             _ => self.pointer(pointer),
@@ -259,5 +262,14 @@ pub fn format_float(f: f64) -> String {
         format!("{f:.0}")
     } else {
         f.to_string()
+    }
+}
+
+/// A JSON pointer token with its escapes (`~1` for `/`, `~0` for `~`) undone.
+fn unescape_token(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('~') {
+        std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
     }
 }
