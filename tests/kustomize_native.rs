@@ -58,11 +58,19 @@ fn compare_all(root: &Path, registry: &Registry) -> usize {
         {
             panic!("{rel}: printed differently from kubectl kustomize from line {at}");
         }
+        // Text holding U+2028 or U+2029 is printed alike but read differently by platc's
+        // YAML 1.2 reader (tests/kustomize_print.rs): bytes only.
+        if rel.ends_with("kustomize-print/line-separators") {
+            native_builds += 1;
+            continue;
+        }
         let theirs: Vec<serde_json::Value> = platc::manifest::read_objects("out", &printed)
             .objects
             .iter()
             .map(|o| o.node.to_json())
             .collect();
+        // The objects as kustomize's printing leaves them (a U+0085 in a string folds).
+        let ours = ours.iter().map(print::through_json).collect();
         let (ours, theirs) = (by_id(ours), by_id(theirs));
         assert_eq!(
             ours.iter().map(|(id, _)| id).collect::<Vec<_>>(),
@@ -321,6 +329,7 @@ fn corpus_census() {
                                     .iter()
                                     .map(|o| o.node.to_json())
                                     .collect();
+                            let ours = ours.iter().map(print::through_json).collect();
                             first_difference(&by_id(ours), &by_id(theirs))
                         }
                     };
@@ -356,6 +365,10 @@ fn corpus_census() {
     assert!(
         differences.is_empty(),
         "in-process builds differ: {differences:?}"
+    );
+    assert!(
+        printed_differently.is_empty(),
+        "in-process builds printed differently: {printed_differently:?}"
     );
 }
 

@@ -56,8 +56,8 @@ fn find_char(value: &Value, pick: &impl Fn(char) -> bool) -> Option<char> {
     }
 }
 
-/// The value with its keys and strings as go-yaml v2 reads them back from JSON: what the
-/// printed text means.
+/// The value with its keys, strings and numbers as go-yaml v2 reads them back from JSON:
+/// what the printed text means.
 pub fn through_json(value: &Value) -> Value {
     match value {
         Value::String(s) => Value::String(scalar::through_json(s)),
@@ -67,6 +67,10 @@ pub fn through_json(value: &Value) -> Value {
                 .map(|(k, v)| (scalar::through_json(k), through_json(v)))
                 .collect(),
         ),
+        // A number as its printed text reads (`1.0` prints as `1`, an integer).
+        Value::Number(n) => {
+            serde_json::from_str(&scalar::number(n)).unwrap_or(Value::Number(n.clone()))
+        }
         other => other.clone(),
     }
 }

@@ -2,8 +2,6 @@
 //! (Namespaces, then the kinds others refer to, webhooks last), then by group, version and
 //! kind, then by namespace and name.
 
-use std::cmp::Ordering;
-
 use serde_json::Value;
 
 /// Kinds printed first, in this order (kustomize's `orderFirst`).
@@ -89,17 +87,6 @@ impl Key {
     }
 }
 
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.rank, self.id)
-    }
-}
-
-/// Whether `a` comes before `b` (for tests and callers that merge orders).
-pub fn before(a: &Value, b: &Value) -> bool {
-    Key::of(a).cmp(&Key::of(b)) == Ordering::Less
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +157,5 @@ mod tests {
                 "ValidatingWebhookConfiguration v",
             ]
         );
-        assert!(before(&objects[5], &objects[0]));
     }
 }
