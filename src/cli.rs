@@ -188,10 +188,40 @@ pub enum Command {
     },
     /// Print platc's man page (roff: `platc man > platc.1; man ./platc.1`).
     Man,
+    /// Kustomize, built in process: `platc kustomize build DIR` prints what `kustomize build
+    /// DIR` prints, byte for byte.
+    Kustomize {
+        #[command(subcommand)]
+        command: KustomizeCommand,
+    },
     /// The Argo CD Config Management Plugin's own files.
     Cmp {
         #[command(subcommand)]
         command: CmpCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KustomizeCommand {
+    /// Print the build of the kustomization in DIR on standard output exactly as `kustomize
+    /// build DIR` (kustomize 5, or `kubectl kustomize DIR`) does: same bytes, objects in
+    /// kustomize's legacy order. platc builds it in process; what it does not build
+    /// (remote bases, Helm charts, plugins, fields it does not model, and builds kustomize
+    /// refuses) is built by kustomize, else kubectl, on PATH (--verbose says why), whose
+    /// output and error text are passed on. Exit codes: 0 built, 1 the build failed
+    /// (kustomize's own error, as kustomize exits), 2 DIR is not a folder, no kustomize to
+    /// fall back to, or --no-fallback and the build needs kustomize (the error names what).
+    Build {
+        /// The folder holding the kustomization (relative to the current folder, or -C).
+        #[arg(value_name = "DIR", default_value = ".")]
+        folder: PathBuf,
+        /// Never run kustomize: fail (exit 2), naming the field or case platc does not build.
+        #[arg(long)]
+        no_fallback: bool,
+        /// The kustomize to fall back to (`kustomize` or `kubectl`; default: whichever is on
+        /// PATH).
+        #[arg(long, value_name = "BIN")]
+        kustomize: Option<PathBuf>,
     },
 }
 

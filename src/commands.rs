@@ -15,7 +15,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::cli::{Cli, CmpCommand, Command, FailOn, SchemaArgs, SchemasCommand};
+use crate::cli::{Cli, CmpCommand, Command, FailOn, KustomizeCommand, SchemaArgs, SchemasCommand};
 use crate::compile::{self, OUT_DIR};
 use crate::repo::RootMark;
 use crate::report::{Finding, Format, Report, Severity};
@@ -171,6 +171,14 @@ pub fn run(cli: Cli) -> i32 {
             CLEAN
         }
         Command::Man => man_page(),
+        Command::Kustomize {
+            command:
+                KustomizeCommand::Build {
+                    folder,
+                    no_fallback,
+                    kustomize,
+                },
+        } => kustomize_build(&cx, &folder, no_fallback, kustomize.as_deref()),
         Command::Cmp {
             command: CmpCommand::PluginYaml,
         } => {
@@ -189,6 +197,109 @@ pub fn run(cli: Cli) -> i32 {
             CLEAN
         }
     }
+}
+
+/// `platc kustomize build DIR`: the build printed as kustomize prints it, in process when
+/// platc can, else by kustomize (its stdout, stderr and failure passed on, a credential in
+/// its error redacted).
+fn kustomize_build(cx: &Context, dir: &Path, no_fallback: bool, kustomize: Option<&Path>) -> i32 {
+    use std::io::Write;
+    let folder = cx.start.join(dir);
+    let Ok(folder) = folder.canonicalize().and_then(|f| {
+        f.is_dir()
+            .then_some(f)
+            .ok_or_else(|| std::io::Error::other("not a folder"))
+    }) else {
+        print_error!("`{}` is not a folder", dir.display());
+        return USAGE;
+    };
+    // kustomize reads bases anywhere on disk: outside a repository, the whole file system
+    // is the root the build may read from.
+    let root = match crate::repo::find_root(&folder, &cx.spec_file) {
+        (root, crate::repo::RootMark::Holds(_)) => root,
+        _ => folder.ancestors().last().unwrap_or(&folder).to_path_buf(),
+    };
+    let rel = folder
+        .strip_prefix(&root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let version = match cx.kubernetes_version.as_deref() {
+        Some(v) => match crate::schema::core::pick(v) {
+            Ok(v) => v,
+            Err(e) => {
+                print_error!("{e}");
+                return USAGE;
+            }
+        },
+        None => crate::schema::core::newest(),
+    };
+    let registry = crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
+    let ks = crate::kustomize::Kustomizations::read(&root, &rel);
+    let printed =
+        crate::kustomize::native::try_build(&root, &ks, &registry, &rel).and_then(|objects| {
+            crate::kustomize::print::build_output(&objects).map_err(|reason| {
+                crate::kustomize::native::Unsupported {
+                    dir: rel.clone(),
+                    reason,
+                }
+            })
+        });
+    let why = match printed {
+        Ok(out) => {
+            // A closed pipe (`| head`) is not an error of the build.
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            return CLEAN;
+        }
+        Err(why) => why,
+    };
+    if no_fallback {
+        print_error!(
+            "platc does not build `{}` in process: {why} (without --no-fallback, kustomize builds it)",
+            dir.display()
+        );
+        return USAGE;
+    }
+    let Some(bin) = crate::validate::build::Kustomize::find(kustomize) else {
+        print_error!(
+            "platc does not build `{}` in process ({why}), and neither kustomize nor kubectl is on PATH (install one, or name it with --kustomize BIN)",
+            dir.display()
+        );
+        return USAGE;
+    };
+    cx.note(format_args!(
+        "building `{}` with {}: platc does not build it in process: {why}",
+        dir.display(),
+        bin.name()
+    ));
+    let mut command = match &bin {
+        crate::validate::build::Kustomize::Standalone(path) => {
+            let mut c = std::process::Command::new(path);
+            c.arg("build");
+            c
+        }
+        crate::validate::build::Kustomize::Kubectl(path) => {
+            let mut c = std::process::Command::new(path);
+            c.arg("kustomize");
+            c
+        }
+    };
+    let output = match command.arg(&folder).output() {
+        Ok(output) => output,
+        Err(e) => {
+            print_error!("cannot run {}: {e}", bin.name());
+            return USAGE;
+        }
+    };
+    let _ = std::io::stdout().lock().write_all(&output.stdout);
+    if output.status.success() {
+        return CLEAN;
+    }
+    // kustomize may quote the line it failed on: never pass a credential along.
+    eprint!(
+        "{}",
+        crate::secrets::redact::redact_credentials(&String::from_utf8_lossy(&output.stderr))
+    );
+    FINDINGS
 }
 
 /// `platc man`: the man page, from the same clap definitions as `--help`.

@@ -7,6 +7,7 @@
 pub mod fields;
 pub mod native;
 pub mod needs;
+pub mod print;
 pub mod select;
 
 use crate::yaml::Node;
