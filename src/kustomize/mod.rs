@@ -320,6 +320,16 @@ impl Kustomizations {
         included
     }
 
+    /// The same kustomizations, whose in-process builds share their folder builds (see
+    /// [`native::Shared`]): a base that ten environments include is built once, not ten
+    /// times. For one run over files that do not change; dropping it frees the builds.
+    pub fn sharing_builds(&self) -> Kustomizations {
+        let mut ks = Kustomizations::new(self.all.clone());
+        ks.unread = self.unread.clone();
+        ks.shared = Some(self.shared.clone().unwrap_or_default());
+        ks
+    }
+
     /// What building the kustomization in `dir` reads (cycles are cut).
     pub fn tree(&self, dir: &str) -> BuildTree {
         let mut out = BuildTree::default();

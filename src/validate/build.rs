@@ -134,6 +134,9 @@ pub fn run(
     dirs: &[(String, bool)],
     allowed: Allowed,
 ) -> Builds {
+    // Overlays over shared bases (one per environment) build each base once; the rest of
+    // a build is cheap beside it.
+    let sharing = native.then(|| kustomizations.sharing_builds());
     let built: Vec<Result<Option<Built>, NotBuilt>> = dirs
         .par_iter()
         .map(|(dir, is_root)| {
@@ -150,9 +153,9 @@ pub fn run(
                 });
             }
             let helm = needs::uses_helm(kustomizations, &tree);
-            let in_process = native
-                .then(|| crate::kustomize::native::build(root, kustomizations, registry, dir))
-                .flatten();
+            let in_process = sharing
+                .as_ref()
+                .and_then(|ks| crate::kustomize::native::build(root, ks, registry, dir));
             let result = match (in_process, kustomize) {
                 (Some(values), _) => within_budget(objects_of(&kustomization, &values)),
                 (None, Some(k)) => k
