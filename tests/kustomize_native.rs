@@ -166,11 +166,6 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
     let limit = platc::limits::Limits::default().file_size.get() as usize;
     std::fs::write(root.join("big.txt"), vec![b'a'; limit + 1]).unwrap();
     std::fs::write(
-        root.join("affinity.yaml"),
-        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      affinity: {podAntiAffinity: {}}\n",
-    )
-    .unwrap();
-    std::fs::write(
         root.join("hex.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\n  annotations: {a: 0x1F}\n",
     )
@@ -193,8 +188,6 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         "generatorOptions: {annotations: {a: off}}\nsecretGenerator: [{name: x, literals: [a=b]}]\n",
         "secretGenerator: [{name: x, type: yes, literals: [a=b]}]\n",
         "secretGenerator: [{name: x, namespace: n, literals: [a=b], files: [on]}]\n",
-        // Selectors in a pod template's affinity: in kustomize's table for some kinds only.
-        "resources: [affinity.yaml]\ncommonLabels: {a: b}\n",
         "resources: [cm.yaml]\ncommonLabels: {enabled: true}\n",
         "resources: [cm.yaml]\npatches: [{path: p.yaml}]\n",
         // A strategic merge patch of an object the build does not have (kustomize's error),

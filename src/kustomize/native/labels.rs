@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// Where labels go besides metadata: (kind, group or "" for any, path, create when
 /// missing, a selector rather than a template). Paths walk through lists.
-const SPECS: [(&str, &str, &str, bool, bool); 23] = [
+const SPECS: [(&str, &str, &str, bool, bool); 31] = [
     // A leading `/` where a path would read like a finding id (`spec/...`).
     ("Service", "", "/spec/selector", true, true),
     ("ReplicationController", "", "/spec/selector", true, true),
@@ -58,7 +58,7 @@ const SPECS: [(&str, &str, &str, bool, bool); 23] = [
     (
         "StatefulSet",
         "apps",
-        "spec/volumeClaimTemplates/metadata/labels",
+        "spec/volumeClaimTemplates[]/metadata/labels",
         true,
         false,
     ),
@@ -113,13 +113,76 @@ const SPECS: [(&str, &str, &str, bool, bool); 23] = [
         false,
         true,
     ),
-    // Selectors inside pod templates (affinity, spread constraints) are in kustomize's
-    // table for some kinds only: an object that has them is left to kustomize.
-    ("", "", "spec/template/spec/affinity", false, true),
+    // Selectors inside pod templates (affinity, spread constraints): kustomize's table has
+    // them for Deployments and StatefulSets only (probed with kubectl kustomize 5.5); other
+    // kinds keep theirs as written.
     (
-        "",
-        "",
-        "spec/template/spec/topologySpreadConstraints",
+        "Deployment",
+        "apps",
+        "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "Deployment",
+        "apps",
+        "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "Deployment",
+        "apps",
+        "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "Deployment",
+        "apps",
+        "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "Deployment",
+        "apps",
+        "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "StatefulSet",
+        "apps",
+        "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "StatefulSet",
+        "apps",
+        "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "StatefulSet",
+        "apps",
+        "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "StatefulSet",
+        "apps",
+        "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+        false,
+        true,
+    ),
+    (
+        "StatefulSet",
+        "apps",
+        "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
         false,
         true,
     ),
@@ -138,12 +201,6 @@ pub(super) fn add(
         let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
         set(o, &["metadata", "labels"], true, pairs)?;
         for (k, g, path, create, selector) in SPECS {
-            if k.is_empty() {
-                if selectors && o.pointer(&format!("/{path}")).is_some() {
-                    return None;
-                }
-                continue;
-            }
             if k != kind || !(g.is_empty() || g == group) {
                 continue;
             }
@@ -164,7 +221,8 @@ pub(super) fn add(
     Some(())
 }
 
-/// The labels at `path` (lists walked through), created along the way when `create`.
+/// The labels at `path` (lists walked through), created along the way when `create` (but
+/// for a segment `name[]`, a list).
 pub(super) fn set(
     value: &mut Value,
     path: &[&str],
@@ -189,13 +247,18 @@ pub(super) fn set(
             Some(())
         }
         Value::Object(map) => {
-            if !map.contains_key(path[0]) {
-                if !create {
+            // `name[]` is a list: its items are labelled, a missing list is never created
+            // (a StatefulSet without volumeClaimTemplates keeps none).
+            let (key, list) = path[0]
+                .strip_suffix("[]")
+                .map_or((path[0], false), |k| (k, true));
+            if !map.contains_key(key) {
+                if !create || list {
                     return Some(());
                 }
-                map.insert(path[0].to_string(), Value::Object(Map::new()));
+                map.insert(key.to_string(), Value::Object(Map::new()));
             }
-            let child = map.get_mut(path[0])?;
+            let child = map.get_mut(key)?;
             if child.is_null() && !create {
                 return Some(());
             }
