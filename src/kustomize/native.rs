@@ -450,10 +450,10 @@ fn accumulate(
         json6902::legacy(root, k, &renames, entry, built)
             .because(dir, || "a `patchesJson6902` entry".into())?;
     }
-    let objects = &mut built.objects;
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_replicas(item, objects).because(dir, || "a `replicas` entry".into())?;
+        set_replicas(item, built).because(dir, || "a `replicas` entry".into())?;
     }
+    let objects = &mut built.objects;
     for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
         set_images(item, objects).because(dir, || "an `images` entry".into())?;
     }
@@ -560,7 +560,7 @@ fn ensure_map<'a>(o: &'a mut Value, pointer: &str) -> Option<&'a mut Map<String,
 }
 
 /// A `replicas` entry: the count of the scalable workloads of that name.
-fn set_replicas(item: &Node, objects: &mut [Value]) -> Option<()> {
+fn set_replicas(item: &Node, built: &mut Built) -> Option<()> {
     for (key, _) in item.as_map()? {
         if !matches!(key.as_str()?, "name" | "count") {
             return None;
@@ -572,11 +572,12 @@ fn set_replicas(item: &Node, objects: &mut [Value]) -> Option<()> {
         _ => return None,
     };
     let mut matched = false;
-    for o in objects.iter_mut() {
+    for (o, names) in built.objects.iter_mut().zip(&built.names) {
         // kustomize scales the objects of that name among the kinds it can scale: a Service
         // or ServiceAccount of the same name is left alone. A name that matches none of them
-        // is its error to report.
-        if o["metadata"]["name"].as_str() != Some(name)
+        // is its error to report. Any name the object had counts: `web` still names
+        // `canary-web` after an overlay's prefix.
+        if !names.iter().any(|n| n == name)
             || !SCALED.contains(&o["kind"].as_str().unwrap_or_default())
         {
             continue;
