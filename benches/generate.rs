@@ -4,21 +4,12 @@
 //! `generate` ran before it built in process. Run with `cargo bench --bench generate`; best
 //! of 5 wall times per Application; the machine's load average is printed with the figures.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
 
 /// `(source path, Application name)` of every Application of the example's environments
 /// whose source is a kustomization.
@@ -88,7 +79,7 @@ fn main() {
     let root = scratch.path();
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     for part in ["platform", "overlays"] {
-        copy_dir(&project.join(part), &root.join(part));
+        support::copy_dir(&project.join(part), &root.join(part));
     }
     let apps = applications(root);
     assert!(!apps.is_empty());

@@ -3,6 +3,9 @@
 //! platform (target: under 1 s). Run with `cargo bench --bench init`; best of 5 wall times.
 //! The hooks are timed only where `pre-commit` is installed.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -39,18 +42,6 @@ fn path_with_platc(bin: &Path) -> std::ffi::OsString {
         )),
     )
     .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -129,7 +120,7 @@ fn main() {
     let example = scratch.path().join("example");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for part in ["platform", "overlays"] {
-        copy_dir(&root.join(part), &example.join(part));
+        support::copy_dir(&root.join(part), &example.join(part));
     }
     std::fs::copy(
         scaffold.join(".pre-commit-config.yaml"),

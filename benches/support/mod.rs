@@ -21,3 +21,18 @@ pub fn peak_mb(root: &Path, args: &[&str]) -> Option<f64> {
         .ok()?;
     Some(kb / 1024.0)
 }
+
+/// A folder and everything in it, copied.
+// Each benchmark includes this module; not every one copies folders.
+#[allow(dead_code)]
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
