@@ -1,5 +1,8 @@
 //! Shared by the benchmarks.
 
+// Each benchmark includes this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::process::Command;
 
@@ -23,8 +26,6 @@ pub fn peak_mb(root: &Path, args: &[&str]) -> Option<f64> {
 }
 
 /// A folder and everything in it, copied.
-// Each benchmark includes this module; not every one copies folders.
-#[allow(dead_code)]
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
