@@ -105,6 +105,18 @@ impl Node {
         self.entry(key).map(|(_, v)| v)
     }
 
+    /// [`Node::get`], for changing the value in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        entries
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.key_text().as_deref() == Some(key))
+            .map(|(_, v)| v)
+    }
+
     /// The key node and value node under a string key of a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_map()?

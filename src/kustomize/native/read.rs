@@ -120,14 +120,7 @@ fn list_items(doc: &mut Node) -> Option<&mut V> {
     if !kind.ends_with("List") {
         return None;
     }
-    let V::Map(entries) = &mut doc.value else {
-        return None;
-    };
-    entries
-        .iter_mut()
-        .rev()
-        .find(|(k, _)| k.as_str() == Some("items"))
-        .map(|(_, v)| &mut v.value)
+    doc.get_mut("items").map(|items| &mut items.value)
 }
 
 /// A block scalar that ends the file without a line break: kustomize ends its text there.
@@ -265,21 +258,10 @@ fn annotations_as_text(lines: &Lines<'_>, object: &mut Node, role: Role) -> Opti
 }
 
 fn annotations(object: &mut Node) -> Option<&mut V> {
-    let V::Map(entries) = &mut object.value else {
-        return None;
-    };
-    let (_, metadata) = entries
-        .iter_mut()
-        .rev()
-        .find(|(k, _)| k.as_str() == Some("metadata"))?;
-    let V::Map(entries) = &mut metadata.value else {
-        return None;
-    };
-    entries
-        .iter_mut()
-        .rev()
-        .find(|(k, _)| k.as_str() == Some("annotations"))
-        .map(|(_, v)| &mut v.value)
+    object
+        .get_mut("metadata")?
+        .get_mut("annotations")
+        .map(|a| &mut a.value)
 }
 
 /// kustomize's last word on annotations, after the whole build: none or an empty map is no
