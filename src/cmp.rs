@@ -300,15 +300,7 @@ fn render(req: &Request, kustomize: Option<&Path>) -> Result<(String, String), R
         };
         let registry =
             crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
-        let printed = crate::kustomize::native::try_build(&req.root, &ks, &registry, &req.app_path)
-            .and_then(|objects| {
-                crate::kustomize::print::build_output(&objects).map_err(|reason| {
-                    crate::kustomize::native::Unsupported {
-                        dir: req.app_path.clone(),
-                        reason,
-                    }
-                })
-            });
+        let printed = crate::kustomize::print::build(&req.root, &ks, &registry, &req.app_path);
         let why = match printed {
             Ok(out) => return Ok((out, k)),
             Err(why) => why,

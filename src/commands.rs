@@ -235,15 +235,7 @@ fn kustomize_build(cx: &Context, dir: &Path, no_fallback: bool, kustomize: Optio
     };
     let registry = crate::schema::registry::Registry::new(crate::schema::core::Core::load(version));
     let ks = crate::kustomize::Kustomizations::read(&root, &rel);
-    let printed =
-        crate::kustomize::native::try_build(&root, &ks, &registry, &rel).and_then(|objects| {
-            crate::kustomize::print::build_output(&objects).map_err(|reason| {
-                crate::kustomize::native::Unsupported {
-                    dir: rel.clone(),
-                    reason,
-                }
-            })
-        });
+    let printed = crate::kustomize::print::build(&root, &ks, &registry, &rel);
     let why = match printed {
         Ok(out) => {
             // A closed pipe (`| head`) is not an error of the build.
@@ -271,19 +263,7 @@ fn kustomize_build(cx: &Context, dir: &Path, no_fallback: bool, kustomize: Optio
         dir.display(),
         bin.name()
     ));
-    let mut command = match &bin {
-        crate::validate::build::Kustomize::Standalone(path) => {
-            let mut c = std::process::Command::new(path);
-            c.arg("build");
-            c
-        }
-        crate::validate::build::Kustomize::Kubectl(path) => {
-            let mut c = std::process::Command::new(path);
-            c.arg("kustomize");
-            c
-        }
-    };
-    let output = match command.arg(&folder).output() {
+    let output = match bin.command(&folder).output() {
         Ok(output) => output,
         Err(e) => {
             print_error!("cannot run {}: {e}", bin.name());

@@ -56,6 +56,18 @@ impl Kustomize {
         }
     }
 
+    /// The command that builds `dir` (`kustomize build DIR` or `kubectl kustomize DIR`);
+    /// flags may still be added.
+    pub fn command(&self, dir: &Path) -> Command {
+        let (bin, verb) = match self {
+            Kustomize::Standalone(bin) => (bin, "build"),
+            Kustomize::Kubectl(bin) => (bin, "kustomize"),
+        };
+        let mut command = Command::new(bin);
+        command.arg(verb).arg(dir);
+        command
+    }
+
     /// Build a folder: the rendered YAML, or the first lines of the error.
     pub fn build(&self, dir: &Path) -> Result<String, String> {
         self.build_with(dir, false)
@@ -64,23 +76,11 @@ impl Kustomize {
     /// Build a folder; `helm`: inflate `helmCharts` (kustomize refuses them without
     /// `--enable-helm`).
     pub fn build_with(&self, dir: &Path, helm: bool) -> Result<String, String> {
-        let mut command = match self {
-            Kustomize::Standalone(bin) => {
-                let mut c = Command::new(bin);
-                c.arg("build");
-                c
-            }
-            Kustomize::Kubectl(bin) => {
-                let mut c = Command::new(bin);
-                c.arg("kustomize");
-                c
-            }
-        };
+        let mut command = self.command(dir);
         if helm {
             command.arg("--enable-helm");
         }
         let output = command
-            .arg(dir)
             .output()
             .map_err(|e| format!("cannot run {}: {e}", self.name()))?;
         if output.status.success() {

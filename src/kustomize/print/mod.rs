@@ -17,6 +17,21 @@ mod scalar;
 
 use serde_json::Value;
 
+/// A folder built in process and printed as `kustomize build` prints it, or why platc leaves
+/// it to kustomize (a field it does not build, or a string kustomize cannot print).
+pub fn build(
+    root: &std::path::Path,
+    kustomizations: &super::Kustomizations,
+    registry: &crate::schema::registry::Registry,
+    dir: &str,
+) -> Result<String, super::native::Unsupported> {
+    let objects = super::native::try_build(root, kustomizations, registry, dir)?;
+    build_output(&objects).map_err(|reason| super::native::Unsupported {
+        dir: dir.to_string(),
+        reason,
+    })
+}
+
 /// The output of `kustomize build` for these objects, or why kustomize cannot print them
 /// (a string holding a character its YAML reader refuses: kustomize fails, and says so).
 pub fn build_output(objects: &[Value]) -> Result<String, String> {
