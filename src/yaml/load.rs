@@ -4,12 +4,13 @@
 //! manifests, Helm values), so the tree is built here from events: a duplicate is recorded
 //! with both positions and the last value wins, as Kubernetes does.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as EventSpan, Tag};
 
 use super::node::{Node, Pos, Span, Value};
-use super::resolve::resolve_plain;
+use super::resolve::{resolve_plain, resolve_plain_owned};
 
 /// Deeper nesting than this is refused: no real manifest comes near it, and the cap keeps
 /// hostile input from exhausting the stack of any recursive consumer.
@@ -203,7 +204,7 @@ impl Builder {
         match event {
             Event::DocumentStart(_) => self.anchors.clear(),
             Event::Scalar(text, style, anchor, tag) => {
-                let value = scalar(&text, style, tag.as_deref(), at.start)?;
+                let value = scalar(text, style, tag.as_deref(), at.start)?;
                 self.finish(Node::new(value, at), anchor)?;
             }
             Event::Alias(id) => {
@@ -421,7 +422,13 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
-fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Pos) -> Result<Value, YamlError> {
+/// The value of a scalar event; the event's text is moved into the node, not copied.
+fn scalar(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    at: Pos,
+) -> Result<Value, YamlError> {
     let quoted = !matches!(style, ScalarStyle::Plain);
     if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema()) {
         let bad = |what: &str| YamlError {
@@ -431,40 +438,40 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, at: Pos) -> Result<
         };
         return match tag.suffix.as_str() {
             "str" | "binary" | "timestamp" => Ok(Value::Str {
-                text: text.to_string(),
+                text: text.into_owned(),
                 plain: false,
             }),
             "null" => Ok(Value::Null),
-            "bool" => match resolve_plain(text) {
+            "bool" => match resolve_plain(&text) {
                 v @ Value::Bool(_) => Ok(v),
                 _ => Err(bad("bool")),
             },
-            "int" => match resolve_plain(text) {
+            "int" => match resolve_plain(&text) {
                 v @ (Value::Int(_) | Value::UInt(_)) => Ok(v),
                 _ => Err(bad("int")),
             },
-            "float" => match resolve_plain(text) {
+            "float" => match resolve_plain(&text) {
                 Value::Int(i) => Ok(Value::Float(i as f64)),
                 v @ Value::Float(_) => Ok(v),
                 _ => Err(bad("float")),
             },
             _ => Ok(if quoted {
                 Value::Str {
-                    text: text.to_string(),
+                    text: text.into_owned(),
                     plain: false,
                 }
             } else {
-                resolve_plain(text)
+                resolve_plain_owned(text)
             }),
         };
     }
     Ok(if quoted {
         Value::Str {
-            text: text.to_string(),
+            text: text.into_owned(),
             plain: false,
         }
     } else {
-        resolve_plain(text)
+        resolve_plain_owned(text)
     })
 }
 

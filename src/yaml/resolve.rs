@@ -5,11 +5,18 @@
 //! (go-yaml keeps them as text when decoding into an interface), and sexagesimal numbers
 //! such as `1:20` are strings too, because go-yaml never implemented them.
 
+use std::borrow::Cow;
+
 use super::node::Value;
 
 /// What a plain (unquoted, untagged) scalar means to Kubernetes.
 pub fn resolve_plain(text: &str) -> Value {
-    match text {
+    resolve_plain_owned(Cow::Borrowed(text))
+}
+
+/// [`resolve_plain`], keeping the text given (no copy) when it stays a string.
+pub fn resolve_plain_owned(text: Cow<'_, str>) -> Value {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             return Value::Bool(true);
@@ -26,12 +33,12 @@ pub fn resolve_plain(text: &str) -> Value {
     }
     let first = text.as_bytes()[0];
     if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
-        && let Some(number) = resolve_number(text)
+        && let Some(number) = resolve_number(&text)
     {
         return number;
     }
     Value::Str {
-        text: text.to_string(),
+        text: text.into_owned(),
         plain: true,
     }
 }
@@ -43,7 +50,12 @@ pub fn plain_would_change(text: &str) -> bool {
 }
 
 fn resolve_number(text: &str) -> Option<Value> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    // `1_000` is 1000 in YAML 1.1; most numbers have no `_` to drop.
+    let plain: Cow<'_, str> = if text.contains('_') {
+        Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        Cow::Borrowed(text)
+    };
     if let Some(i) = parse_go_int(&plain) {
         return Some(i);
     }
