@@ -437,6 +437,42 @@ fn paths_without_files(empty: &[String], what: &str) -> Option<i32> {
 
 /// Under the summary: the files found but not checked, and why (each unreadable one also
 /// has its finding).
+/// With `--verbose`: how many folders were built in process and by kustomize, and why
+/// platc left each of the others to kustomize.
+fn note_builds(cx: &Context, built_by: &[(String, crate::validate::build::BuiltBy)]) {
+    use crate::validate::build::BuiltBy;
+    if built_by.is_empty() {
+        return;
+    }
+    let count = |f: &dyn Fn(&BuiltBy) -> bool| built_by.iter().filter(|(_, by)| f(by)).count();
+    let in_process = count(&|by| *by == BuiltBy::InProcess);
+    let asked = count(&|by| matches!(by, BuiltBy::Binary { why: None, .. }));
+    let declined = built_by.len() - in_process - asked;
+    let mut summary = format!(
+        "kustomize builds: {in_process} of {} in process",
+        built_by.len()
+    );
+    if declined > 0 {
+        summary.push_str(&format!(
+            ", {declined} by kustomize where platc does not build"
+        ));
+    }
+    if asked > 0 {
+        summary.push_str(&format!(", {asked} by the kustomize --kustomize names"));
+    }
+    cx.note(summary);
+    for (dir, by) in built_by {
+        if let BuiltBy::Binary {
+            name,
+            why: Some(why),
+        } = by
+        {
+            let dir = if dir.is_empty() { "." } else { dir };
+            cx.note(format_args!("  {dir}: built by {name} ({why})"));
+        }
+    }
+}
+
 fn print_skipped(cx: &Context, skipped: &[(String, usize)]) {
     if skipped.is_empty() || cx.quiet || cx.format != Format::Human {
         return;
@@ -816,6 +852,7 @@ fn run_objects(
                 outcome.objects,
             );
             print_skipped(cx, &outcome.skipped);
+            note_builds(cx, &outcome.built_by);
             code
         }
         Err(e) => {
@@ -1055,15 +1092,18 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
         || crate::validate::validate(&cx.root, &paths, &opts, &settings),
         || crate::secrets::list_tree(&cx.root, &paths, &settings),
     );
-    let (skipped, mut without_yaml, scanned) = match validated {
+    let (skipped, mut without_yaml, scanned, built_by) = match validated {
         Ok(outcome) => {
             findings.extend(outcome.findings);
             files += outcome.files;
             objects += outcome.objects;
-            for (path, text) in outcome.sources.iter() {
-                sources.insert(path.clone(), text.clone());
-            }
-            (outcome.skipped, outcome.empty_paths, outcome.scanned)
+            sources.append(outcome.sources);
+            (
+                outcome.skipped,
+                outcome.empty_paths,
+                outcome.scanned,
+                outcome.built_by,
+            )
         }
         Err(e) => {
             print_error!("{e}");
@@ -1099,6 +1139,7 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     let code = exit_for(cx, &findings);
     print_report_objects(cx, findings, &sources, files, objects);
     print_skipped(cx, &skipped);
+    note_builds(cx, &built_by);
     code
 }
 

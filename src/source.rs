@@ -22,6 +22,11 @@ impl Sources {
         }
     }
 
+    /// Take the texts another `Sources` kept (already checked for credentials).
+    pub fn append(&mut self, other: Sources) {
+        self.files.extend(other.files);
+    }
+
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {
         self.files.get(path)
     }

@@ -235,3 +235,60 @@ fn with_network_remote_bases_are_fetched() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn verbose_says_which_builds_ran_in_process_and_why_the_others_did_not() {
+    let kubectl = which("kubectl").expect("kubectl is installed (.ci/run installs it)");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    };
+    let config_map =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+    write("overlays/plain/cm.yaml", config_map);
+    write(
+        "overlays/plain/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
+    // `buildMetadata` is kustomize's to apply: platc declines and kubectl builds it.
+    write("overlays/meta/cm.yaml", config_map);
+    write(
+        "overlays/meta/kustomization.yaml",
+        "resources: [cm.yaml]\nbuildMetadata: [managedByLabel]\n",
+    );
+    let run = |args: &[&str]| {
+        let out = platc()
+            .arg("-C")
+            .arg(dir.path())
+            .args(["--verbose", "check", "--format", "json"])
+            .args(args)
+            .env("PATH", kubectl.parent().unwrap())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = run(&[]);
+    assert!(
+        stderr.contains(
+            "kustomize builds: 1 of 2 in process, 1 by kustomize where platc does not build"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "overlays/meta: built by kubectl kustomize (overlays/meta: field `buildMetadata`)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("overlays/plain: built by"), "{stderr}");
+    // A kustomize named on the command line builds everything, without a reason each.
+    let stderr = run(&["--kustomize", kubectl.to_str().unwrap()]);
+    assert!(
+        stderr
+            .contains("kustomize builds: 0 of 2 in process, 2 by the kustomize --kustomize names"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("built by"), "{stderr}");
+}

@@ -49,6 +49,14 @@ impl Kustomize {
         None
     }
 
+    /// `kustomize build` or `kubectl kustomize`, without the binary's folder.
+    pub fn short_name(&self) -> String {
+        match self {
+            Kustomize::Standalone(_) => "kustomize build".to_string(),
+            Kustomize::Kubectl(_) => "kubectl kustomize".to_string(),
+        }
+    }
+
     pub fn name(&self) -> String {
         match self {
             Kustomize::Standalone(p) => format!("{} build", p.display()),
@@ -104,6 +112,20 @@ pub struct Built {
     /// because an Application deploys them.
     pub root: bool,
     pub result: Result<Vec<Object>, String>,
+    /// Who built it.
+    pub by: BuiltBy,
+}
+
+/// Who built a folder: platc in process, or the kustomize binary (and why platc did not).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BuiltBy {
+    InProcess,
+    /// The binary's name (`kubectl kustomize`), and what made platc decline when it tried
+    /// (None: a kustomize named on the command line builds everything).
+    Binary {
+        name: String,
+        why: Option<String>,
+    },
 }
 
 /// A folder that was not built because its build needs what is not here (the network, a
@@ -155,19 +177,28 @@ pub fn run(
             let helm = needs::uses_helm(kustomizations, &tree);
             let in_process = sharing
                 .as_ref()
-                .and_then(|ks| crate::kustomize::native::build(root, ks, registry, dir));
-            let result = match (in_process, kustomize) {
-                (Some(values), _) => within_budget(objects_of(&kustomization, &values)),
-                (None, Some(k)) => k
-                    .build_with(&root.join(dir), helm)
-                    .and_then(|text| output_objects(&kustomization, &text)),
-                (None, None) => return Ok(None),
+                .map(|ks| crate::kustomize::native::try_build(root, ks, registry, dir));
+            let (result, by) = match (in_process, kustomize) {
+                (Some(Ok(values)), _) => (
+                    within_budget(objects_of(&kustomization, &values)),
+                    BuiltBy::InProcess,
+                ),
+                (declined, Some(k)) => (
+                    k.build_with(&root.join(dir), helm)
+                        .and_then(|text| output_objects(&kustomization, &text)),
+                    BuiltBy::Binary {
+                        name: k.short_name(),
+                        why: declined.and_then(Result::err).map(|u| u.to_string()),
+                    },
+                ),
+                (_, None) => return Ok(None),
             };
             Ok(Some(Built {
                 dir: dir.clone(),
                 kustomization,
                 root: *is_root,
                 result,
+                by,
             }))
         })
         .collect();

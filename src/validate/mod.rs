@@ -60,6 +60,8 @@ pub struct Outcome {
     /// With `Options::secrets`: the secret scans of the files read, for the secret scan of
     /// the whole tree to take instead of reading them again.
     pub scanned: crate::secrets::Prescanned,
+    /// Each folder built, and who built it (for `--verbose`), by folder.
+    pub built_by: Vec<(String, build::BuiltBy)>,
 }
 
 /// One file's text and what kind of file it is.
@@ -707,6 +709,7 @@ pub fn validate(
     // Builds: every top-level kustomization (validated), and for the lint rules every
     // folder an Application deploys (to know what it deploys).
     let mut builds = Vec::new();
+    let mut built_by: Vec<(String, build::BuiltBy)> = Vec::new();
     let mut not_built = Vec::new();
     if !opts.no_build && !kustomizations.is_empty() {
         let kustomize = build::Kustomize::find(opts.kustomize.as_deref());
@@ -735,6 +738,11 @@ pub fn validate(
             allowed,
         );
         builds = ran.built;
+        built_by = builds
+            .iter()
+            .map(|b| (b.dir.clone(), b.by.clone()))
+            .collect();
+        built_by.sort();
         findings.extend(build::not_built_notes(&ran.not_built, &kustomizations));
         not_built = ran.not_built.into_iter().map(|n| n.dir).collect();
         if ran.missing {
@@ -793,6 +801,7 @@ pub fn validate(
         empty_paths,
         skipped,
         scanned,
+        built_by,
     })
 }
 
