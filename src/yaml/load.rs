@@ -52,15 +52,17 @@ impl std::fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// An open collection. Its items (a mapping's keys and values alternating) wait in
+/// `Builder::pending` from index `from`: each collection is then allocated once, at its
+/// size, instead of growing item by item.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        from: usize,
         start: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
+        from: usize,
         start: Pos,
         anchor: usize,
     },
@@ -191,6 +193,8 @@ fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
+    /// The finished nodes of the open collections, innermost last.
+    pending: Vec<Node>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
     nodes: usize,
@@ -229,15 +233,14 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.push(Frame::Seq {
-                    items: Vec::new(),
+                    from: self.pending.len(),
                     start: at.start,
                     anchor,
                 })?;
             }
             Event::MappingStart(anchor, _) => {
                 self.push(Frame::Map {
-                    entries: Vec::new(),
-                    key: None,
+                    from: self.pending.len(),
                     start: at.start,
                     anchor,
                 })?;
@@ -251,16 +254,24 @@ impl Builder {
                 let end = at.end;
                 match frame {
                     Frame::Seq {
-                        items,
+                        from,
                         start,
                         anchor,
-                    } => self.finish(Node::new(Value::Seq(items), Span { start, end }), anchor)?,
-                    Frame::Map {
-                        entries,
-                        start,
-                        anchor,
-                        ..
                     } => {
+                        let items: Vec<Node> = self.pending.drain(from..).collect();
+                        self.finish(Node::new(Value::Seq(items), Span { start, end }), anchor)?
+                    }
+                    Frame::Map {
+                        from,
+                        start,
+                        anchor,
+                    } => {
+                        let mut entries = Vec::with_capacity((self.pending.len() - from) / 2);
+                        let mut items = self.pending.drain(from..);
+                        while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                            entries.push((k, v));
+                        }
+                        drop(items);
                         let entries = self.close_map(entries);
                         self.finish(Node::new(Value::Map(entries), Span { start, end }), anchor)?
                     }
@@ -301,22 +312,20 @@ impl Builder {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
-        match self.stack.last_mut() {
+        match self.stack.last() {
             None => self.documents.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => {
-                    if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
-                        return Err(YamlError {
-                            message: "a mapping key must be a scalar".into(),
-                            pos: node.span.start,
-                            budget: None,
-                        });
-                    }
-                    *key = Some(node);
+            Some(Frame::Seq { .. }) => self.pending.push(node),
+            Some(&Frame::Map { from, .. }) => {
+                let is_key = (self.pending.len() - from) % 2 == 0;
+                if is_key && matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+                    return Err(YamlError {
+                        message: "a mapping key must be a scalar".into(),
+                        pos: node.span.start,
+                        budget: None,
+                    });
                 }
-                Some(k) => entries.push((k, node)),
-            },
+                self.pending.push(node);
+            }
         }
         Ok(())
     }
