@@ -111,7 +111,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        34,
+        36,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -265,7 +265,7 @@ fn replacement_and_var_errors_are_left_to_kustomize() {
 
 /// `configurations` kustomize refuses are never built here, and those platc does not model
 /// (a reference by name and namespace, a second prefix on names) decline with the reason;
-/// so do `crds` and `openapi`, which platc does not read.
+/// so does `openapi`, which platc does not read.
 #[test]
 fn configurations_beyond_the_model_are_left_to_kustomize() {
     let dir = tempfile::tempdir().unwrap();
@@ -279,6 +279,11 @@ fn configurations_beyond_the_model_are_left_to_kustomize() {
     )
     .unwrap();
     std::fs::write(root.join("above.yaml"), "images: []\n").unwrap();
+    std::fs::write(
+        root.join("app/loop.json"),
+        r#"{"a.T": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "next": {"$ref": "a.T"}}}}}"#,
+    )
+    .unwrap();
     let registry = Registry::new(Core::load(core::newest()));
     let build = |config: &str, extra: &str| {
         std::fs::write(root.join("app/config.yaml"), config).unwrap();
@@ -325,6 +330,13 @@ fn configurations_beyond_the_model_are_left_to_kustomize() {
             "configurations: [../above.yaml]\n",
             "above the kustomization",
         ),
+        // A `crds` file that is not there, one whose types nest without end.
+        (
+            "images: []\n",
+            "crds: [crd.json]\n",
+            "`crds` file `crd.json`",
+        ),
+        ("images: []\n", "crds: [loop.json]\n", "nested without end"),
     ] {
         let text = format!("{config}/{extra}");
         let declined = build(config, extra).expect_err(&text);
@@ -346,7 +358,6 @@ fn configurations_beyond_the_model_are_left_to_kustomize() {
             "",
             "`namePrefix`",
         ),
-        ("images: []\n", "crds: [crd.json]\n", "CRD schemas"),
         ("images: []\n", "openapi: {path: schema.json}\n", "OpenAPI"),
     ] {
         let text = format!("{config}/{extra}");
@@ -432,6 +443,35 @@ fn links_are_followed_as_kustomize_follows_them() {
             );
         }
     }
+}
+
+/// A resource folder holding the kustomization that lists it (`..`) is kustomize's "cycle
+/// detected", even where that folder's kustomization builds.
+#[test]
+fn a_folder_holding_the_kustomization_is_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app/overlay")).unwrap();
+    std::fs::write(
+        root.join("app/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/overlay/kustomization.yaml"),
+        "resources: [..]\nnamePrefix: o-\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let ks = Kustomizations::read(root, "app/overlay");
+    let declined = native::try_build(root, &ks, &registry, "app/overlay").unwrap_err();
+    assert!(declined.reason.contains("a cycle"), "{declined}");
+    assert!(kubectl_kustomize(&root.join("app/overlay")).is_err());
 }
 
 /// The corpus of real repositories, named by $PLATC_CORPUS (the tests never look for it

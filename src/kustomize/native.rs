@@ -5,10 +5,10 @@
 //! deprecated `patchesStrategicMerge` and `patchesJson6902`), `images`, `replicas`
 //! `commonAnnotations`, `replacements`, `vars`, `configurations` (the field specs of the
 //! built-in transformers and name references are data: kustomize's defaults and what those
-//! files add, native/config.rs) and `transformers` naming built-in transformers by config. For
-//! anything else (remote bases, Helm charts, plugins, `crds`, `openapi`...) the answer is
-//! "not here", with the field that stops it
-//! ([`Unsupported`]), and the caller runs kustomize.
+//! files add, native/config.rs), `crds` (OpenAPI definitions whose extensions add to them)
+//! and `transformers` naming built-in transformers by config. For anything else (remote
+//! bases, Helm charts, plugins, `openapi`...) the answer is "not here", with the field that
+//! stops it ([`Unsupported`]), and the caller runs kustomize.
 //!
 //! "Not here" is also the answer for a file that cannot be read (over `limits.fileSize`,
 //! unreadable, a link leading outside the repository) or parsed: this build never reports,
@@ -25,6 +25,7 @@
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
 mod config;
+mod crds;
 mod extended;
 mod fieldpath;
 mod generate;
@@ -47,7 +48,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 24] = [
+const SUPPORTED: [&str; 25] = [
     "apiVersion",
     "kind",
     "resources",
@@ -72,6 +73,7 @@ const SUPPORTED: [&str; 24] = [
     "vars",
     "transformers",
     "configurations",
+    "crds",
 ];
 
 /// Kinds whose fields name namespaces that kustomize's namespace transformer rewrites too.
@@ -339,10 +341,8 @@ fn accumulate(
     {
         let name = key.as_str().unwrap_or("?");
         return Err(no(&match name {
-            // Name references read from CRD files' OpenAPI extensions, and strategic merge
-            // keys from an OpenAPI document: kustomize reads both its own way (a schema
-            // it fetches or merges with its built-in one), not modelled here.
-            "crds" => "field `crds` (name references read from CRD schemas)".to_string(),
+            // Strategic merge keys from an OpenAPI document: kustomize merges it with its
+            // built-in schema (or fetches it), not modelled here.
             "openapi" => {
                 "field `openapi` (strategic merge keys from an OpenAPI schema)".to_string()
             }
@@ -362,6 +362,12 @@ fn accumulate(
         }
         let (target, full) = local_target(root, k, &r, dir, "resource")?;
         if crate::confine::is_dir(&full) {
+            // kustomize refuses a folder holding a kustomization of the build (`..`): "cycle
+            // detected".
+            let inside = |d: &String| target.is_empty() || d.starts_with(&format!("{target}/"));
+            if stack.iter().any(inside) {
+                return Err(no("a resource folder holding the kustomization (a cycle)"));
+            }
             let sub = build_dir(root, ks, registry, &target, stack)?;
             built.append(sub).map_err(|why| no(&why))?;
         } else if crate::confine::is_file(&full) {

@@ -191,27 +191,39 @@ impl Tables {
         Arc::make_mut(&mut self.0).merge(&other.0)
     }
 
-    /// Adds the kustomization's `configurations` files.
+    /// Adds the kustomization's `configurations` files, then what its `crds` files say.
     pub fn read(&mut self, root: &Path, k: &Kustomization) -> Result<(), Why> {
-        let Some(entries) = k.doc.get("configurations") else {
+        self.read_files(root, k, "configurations", parse)?;
+        self.read_files(root, k, "crds", super::crds::config)
+    }
+
+    /// Adds the configuration of each file a field lists.
+    fn read_files(
+        &mut self,
+        root: &Path,
+        k: &Kustomization,
+        field: &str,
+        parse: fn(&str) -> Result<Config, Why>,
+    ) -> Result<(), Why> {
+        let Some(entries) = k.doc.get(field) else {
             return Ok(());
         };
         let entries = entries
             .as_seq()
-            .ok_or("`configurations` that is not a list")?;
+            .ok_or_else(|| format!("`{field}` that is not a list"))?;
         for entry in entries {
             let path = entry
                 .as_str()
-                .ok_or("a `configurations` entry that is not text")?;
+                .ok_or_else(|| format!("a `{field}` entry that is not text"))?;
             if crate::kustomize::is_remote(path) {
-                return Err(format!("remote configuration `{path}`"));
+                return Err(format!("remote `{field}` file `{path}`"));
             }
-            // kustomize reads configurations through its load restrictor: in or below the
+            // kustomize reads them through its load restrictor: in or below the
             // kustomization's folder.
             let text = super::read_patch(root, k, path).ok_or_else(|| {
-                format!("configuration `{path}` (missing, or above the kustomization)")
+                format!("`{field}` file `{path}` (missing, or above the kustomization)")
             })?;
-            let config = parse(&text).map_err(|why| format!("configuration `{path}`: {why}"))?;
+            let config = parse(&text).map_err(|why| format!("`{field}` file `{path}`: {why}"))?;
             Arc::make_mut(&mut self.0).merge(&config)?;
         }
         Ok(())
