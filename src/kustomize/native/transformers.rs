@@ -2,7 +2,8 @@
 //! builtin`), in files or inline: `LabelTransformer` and `AnnotationsTransformer` at their
 //! field specs, `PrefixSuffixTransformer` on names and at its other field specs (at the top
 //! of a build), `ImageTagTransformer` (in containers, as `images` does, and at its field
-//! specs), `ReplicaCountTransformer` (at its field specs), `PatchTransformer`. kustomize runs them
+//! specs), `ReplicaCountTransformer` (at its field specs), `NamespaceTransformer` (at the
+//! top of a build), `PatchTransformer`. kustomize runs them
 //! after the kustomization's own transformers, in the order listed, each document of a file
 //! in turn. Any other transformer (an exec or container plugin, another built-in, options
 //! or field specs platc does not model) is left to kustomize.
@@ -31,10 +32,11 @@ pub(super) fn run(
     let Some(entries) = k.doc.get("transformers") else {
         return Ok(());
     };
-    // Patch targets match the names objects had before the build renamed them, and
-    // kustomizations above this one know only their own prefixes and suffixes: a
-    // `PrefixSuffixTransformer` is taken at the top of a build, before any patch by name.
-    let mut renamed = false;
+    // Patch targets match the names and namespaces objects had before the build changed
+    // them, and kustomizations above this one know only their own prefixes, suffixes and
+    // namespaces: a `PrefixSuffixTransformer` or `NamespaceTransformer` is taken at the top
+    // of a build, before any patch by name or namespace.
+    let (mut renamed, mut moved) = (false, false);
     for entry in entries.as_seq().unwrap_or(&[]) {
         let entry = entry
             .as_str()
@@ -52,11 +54,13 @@ pub(super) fn run(
             if doc.get("apiVersion").and_then(Node::as_str) != Some("builtin") {
                 return Err(format!("transformer plugin `{kind}`"));
             }
-            let by_name = doc.get("target").and_then(|t| t.get("name")).is_some();
-            if (kind == "PrefixSuffixTransformer" && !top) || (renamed && by_name) {
+            let by = |field: &str| doc.get("target").and_then(|t| t.get(field)).is_some();
+            let top_only = matches!(kind, "PrefixSuffixTransformer" | "NamespaceTransformer");
+            if (top_only && !top) || (renamed && by("name")) || (moved && by("namespace")) {
                 return Err(format!("built-in transformer `{kind}` here"));
             }
             renamed |= kind == "PrefixSuffixTransformer";
+            moved |= kind == "NamespaceTransformer";
             transform(root, registry, k, renames, doc, built)
                 .ok_or_else(|| format!("built-in transformer `{kind}` as configured"))?;
         }
@@ -85,6 +89,7 @@ fn transform(
         "PatchTransformer" => &["patch", "path", "target"],
         "ImageTagTransformer" => &["imageTag", "fieldSpecs"],
         "ReplicaCountTransformer" => &["replica", "fieldSpecs"],
+        "NamespaceTransformer" => &["fieldSpecs", "unsetOnly"],
         _ => return None,
     };
     for (key, _) in doc.as_map()? {
@@ -143,6 +148,7 @@ fn transform(
                 format!("{prefix}{t}{suffix}")
             })
         }
+        "NamespaceTransformer" => namespace(registry, doc, built),
         "PatchTransformer" => {
             let entries = doc
                 .as_map()?
@@ -155,6 +161,50 @@ fn transform(
         }
         _ => None,
     }
+}
+
+/// A `NamespaceTransformer`: the namespace in `metadata.namespace` set on every namespaced
+/// object (whatever its field specs say about `metadata/namespace`: kustomize sets it
+/// anyway), a `Namespace` object renamed only where a `metadata/name` spec selects it (one
+/// the specs leave alone is left to kustomize), and at the other field specs as
+/// `configurations` add them. `unsetOnly` is left to kustomize.
+fn namespace(registry: &Registry, doc: &Node, built: &mut Built) -> Option<()> {
+    if doc
+        .get("unsetOnly")
+        .is_some_and(|u| u.as_bool() != Some(false))
+    {
+        return None;
+    }
+    let namespace = match doc.get("metadata")?.get("namespace") {
+        None => return Some(()),
+        Some(n) => n.as_str()?,
+    };
+    if namespace.is_empty() {
+        return Some(());
+    }
+    let specs = field_specs(doc.get("fieldSpecs"))?;
+    let (meta, others): (Vec<&FieldSpec>, Vec<&FieldSpec>) = specs
+        .iter()
+        .partition(|s| s.path.first().is_some_and(|p| p == "metadata"));
+    let namespace_object =
+        |o: &serde_json::Value| o["apiVersion"] == "v1" && o["kind"] == "Namespace";
+    let renames_namespaces = meta.iter().any(|s| {
+        s.path == ["metadata", "name"]
+            && s.kind.as_deref() == Some("Namespace")
+            && s.group.is_none()
+            && s.version.as_deref().is_none_or(|v| v == "v1")
+    });
+    let known = |s: &&&FieldSpec| {
+        s.path == ["metadata", "namespace"]
+            || (s.path == ["metadata", "name"] && s.kind.as_deref() == Some("Namespace"))
+    };
+    if !meta.iter().all(|s| known(&s))
+        || (!renames_namespaces && built.objects.iter().any(namespace_object))
+    {
+        return None;
+    }
+    super::set_namespace(registry, namespace, &mut built.objects)?;
+    super::extended::namespace(&others, namespace, &mut built.objects)
 }
 
 /// The field specs of a config; None for a form platc does not walk (`[name=x]` steps).
