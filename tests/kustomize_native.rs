@@ -206,12 +206,14 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         // kustomize refuses them.
         "resources: [cm.yaml]\npatchesJson6902: [{target: {kind: ConfigMap}, patch: '[]'}]\n",
         "resources: [cm.yaml]\npatchesJson6902: [{target: {name: web}, patch: '[]', path: p.yaml}]\n",
-        // Transformer configs platc does not model: a plugin, a built-in it does not
-        // reproduce, a prefix on other fields than names.
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: example.com/v1, kind: Tshirt, metadata: {name: t}}\n']\n",
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: x}, unsetOnly: true}\n']\n",
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: builtin, kind: ReplicaCountTransformer, metadata: {name: t}, replica: {name: web, count: 2}, fieldSpecs: [{path: spec/replicas, kind: Deployment}]}\n']\n",
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: metadata/name, kind: ConfigMap}]}\n']\n",
+        // Transformer configs platc does not model (written as block text: a flow scalar
+        // at the margin would make the kustomization unreadable, and decline for that): a
+        // plugin, an option it does not reproduce (`unsetOnly`), replicas for no object
+        // (kustomize's error), a prefix on the names of one kind only.
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: example.com/v1, kind: Tshirt, metadata: {name: t}}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: x}, unsetOnly: true}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: ReplicaCountTransformer, metadata: {name: t}, replica: {name: web, count: 2}, fieldSpecs: [{path: spec/replicas, kind: Deployment}]}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: metadata/name, kind: ConfigMap}]}\n",
         // An annotation whose text a JSON 6902 patch would re-encode (`0x1F` as `31`).
         "resources: [hex.yaml]\n",
     ] {
@@ -443,6 +445,45 @@ fn links_are_followed_as_kustomize_follows_them() {
                 "{kustomization}"
             );
         }
+    }
+}
+
+/// A transformer config that renames or moves objects is built at the top of a build; below
+/// it, the kustomizations above would match patch targets against names it changed: left to
+/// kustomize, saying so.
+#[test]
+fn renaming_transformers_below_the_top_are_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("base")).unwrap();
+    std::fs::create_dir_all(root.join("overlay")).unwrap();
+    std::fs::write(
+        root.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("overlay/kustomization.yaml"),
+        "resources: [../base]\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    for transformer in [
+        "{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: metadata/name}]}",
+        "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: team}}",
+    ] {
+        std::fs::write(
+            root.join("base/kustomization.yaml"),
+            format!("resources: [cm.yaml]\ntransformers:\n  - |\n    {transformer}\n"),
+        )
+        .unwrap();
+        // At the top of its own build, the base is built here.
+        let ks = Kustomizations::read(root, "base");
+        native::try_build(root, &ks, &registry, "base").unwrap();
+        let ks = Kustomizations::read(root, "overlay");
+        let declined = native::try_build(root, &ks, &registry, "overlay").unwrap_err();
+        assert!(declined.reason.contains("below the top"), "{declined}");
+        assert!(kubectl_kustomize(&root.join("overlay")).is_ok());
     }
 }
 

@@ -40,11 +40,12 @@ pub(crate) struct FieldSpec {
 impl FieldSpec {
     /// Whether the spec is about this object (an empty group, version or kind: any).
     pub fn selects(&self, o: &Value) -> bool {
+        if !is(&self.kind, o["kind"].as_str().unwrap_or_default()) {
+            return false;
+        }
         let api = o["apiVersion"].as_str().unwrap_or_default();
         let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        is(&self.group, group)
-            && is(&self.version, version)
-            && is(&self.kind, o["kind"].as_str().unwrap_or_default())
+        is(&self.group, group) && is(&self.version, version)
     }
 
     /// The path's segments, `[]` list marks dropped.

@@ -97,8 +97,13 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
                 kind: &reference.kind,
             };
             for spec in &reference.specs {
-                let path = spec.path.join("/");
-                if !spec.selects(o) || SPECIAL.contains(&(kind.as_str(), path.as_str())) {
+                if !spec.selects(o) {
+                    continue;
+                }
+                let special = SPECIAL.iter().any(|(k, p)| {
+                    *k == kind && spec.path.iter().map(String::as_str).eq(p.split('/'))
+                });
+                if special {
                     continue;
                 }
                 visit(o, &spec.keys(), &mut |slot| match slot {

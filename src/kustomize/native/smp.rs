@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::schema::registry::Registry;
+
 /// Where a pod spec sits, by workload kind.
 const POD_SPECS: [(&str, &str); 8] = [
     ("Pod", "spec"),
@@ -17,8 +19,6 @@ const POD_SPECS: [(&str, &str); 8] = [
     ("Job", "spec/template/spec"),
     ("CronJob", "spec/jobTemplate/spec/template/spec"),
 ];
-
-use crate::schema::registry::Registry;
 
 /// What a patch does to one object.
 pub(super) enum Outcome {

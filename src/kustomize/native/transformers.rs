@@ -56,8 +56,17 @@ pub(super) fn run(
             }
             let by = |field: &str| doc.get("target").and_then(|t| t.get(field)).is_some();
             let top_only = matches!(kind, "PrefixSuffixTransformer" | "NamespaceTransformer");
-            if (top_only && !top) || (renamed && by("name")) || (moved && by("namespace")) {
-                return Err(format!("built-in transformer `{kind}` here"));
+            if top_only && !top {
+                return Err(format!(
+                    "built-in transformer `{kind}` below the top of a build (patches above it \
+                     would match the names and namespaces it changes)"
+                ));
+            }
+            if (renamed && by("name")) || (moved && by("namespace")) {
+                return Err(format!(
+                    "built-in transformer `{kind}` targeting a name or namespace a transformer \
+                     before it changed"
+                ));
             }
             renamed |= kind == "PrefixSuffixTransformer";
             moved |= kind == "NamespaceTransformer";
