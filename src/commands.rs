@@ -1049,24 +1049,29 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     // One read of each YAML file: validate scans it for credentials as it parses it, and
     // the secret scan of the tree reads only the files validate did not.
     opts.secrets = true;
-    let (skipped, mut without_yaml, scanned) =
-        match crate::validate::validate(&cx.root, &paths, &opts, &settings) {
-            Ok(outcome) => {
-                findings.extend(outcome.findings);
-                files += outcome.files;
-                objects += outcome.objects;
-                for (path, text) in outcome.sources.iter() {
-                    sources.insert(path.clone(), text.clone());
-                }
-                (outcome.skipped, outcome.empty_paths, outcome.scanned)
+    // The secret scan's walk runs beside validate, on a core validate leaves idle while it
+    // walks, loads schemas or runs the repository-wide rules.
+    let (validated, listed) = rayon::join(
+        || crate::validate::validate(&cx.root, &paths, &opts, &settings),
+        || crate::secrets::list_tree(&cx.root, &paths, &settings),
+    );
+    let (skipped, mut without_yaml, scanned) = match validated {
+        Ok(outcome) => {
+            findings.extend(outcome.findings);
+            files += outcome.files;
+            objects += outcome.objects;
+            for (path, text) in outcome.sources.iter() {
+                sources.insert(path.clone(), text.clone());
             }
-            Err(e) => {
-                print_error!("{e}");
-                return USAGE;
-            }
-        };
-    let secrets = crate::secrets::scan_tree_with(&cx.root, &paths, &settings, scanned)
-        .without_baseline(&accepted);
+            (outcome.skipped, outcome.empty_paths, outcome.scanned)
+        }
+        Err(e) => {
+            print_error!("{e}");
+            return USAGE;
+        }
+    };
+    let secrets =
+        crate::secrets::scan_listed(&cx.root, listed, scanned).without_baseline(&accepted);
     if let Some(code) = nothing_read(cx, &paths, files + secrets.files, "files") {
         return code;
     }

@@ -77,7 +77,7 @@ fn is_literal(value: &str) -> bool {
 }
 
 pub(super) fn command_line_secrets(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
-    if bytes.windows(2).any(|w| w == b"--") {
+    if memchr::memmem::find(bytes, b"--").is_some() {
         for caps in flag_regex().captures_iter(bytes) {
             let (Some(flag), Some(value)) = (caps.get(1), caps.get(2)) else {
                 continue;
@@ -127,7 +127,7 @@ pub(super) fn command_line_secrets(bytes: &[u8], lines: &Lines<'_>, hits: &mut V
             }
         }
     }
-    if bytes.windows(4).any(|w| w == b"curl") {
+    if memchr::memmem::find(bytes, b"curl").is_some() {
         for caps in curl_regex().captures_iter(bytes) {
             let Some(value) = caps.get(1) else { continue };
             let (v, skip) = unquote(value.as_bytes());
@@ -147,7 +147,7 @@ pub(super) fn command_line_secrets(bytes: &[u8], lines: &Lines<'_>, hits: &mut V
             }
         }
     }
-    if bytes.windows(5).any(|w| w == b"mysql") {
+    if memchr::memmem::find(bytes, b"mysql").is_some() {
         for caps in mysql_regex().captures_iter(bytes) {
             let Some(value) = caps.get(1) else { continue };
             let (v, skip) = unquote(value.as_bytes());

@@ -35,7 +35,7 @@ fn hash_regex() -> &'static Regex {
 /// YAML value, a Secret's decoded `auth`).
 pub(super) fn password_hashes(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
     // Every format holds `$` or `{S`: most texts hold neither.
-    if !bytes.contains(&b'$') && !bytes.windows(2).any(|w| w == b"{S") {
+    if memchr::memchr(b'$', bytes).is_none() && memchr::memmem::find(bytes, b"{S").is_none() {
         return;
     }
     for caps in hash_regex().captures_iter(bytes) {

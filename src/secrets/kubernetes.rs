@@ -220,7 +220,7 @@ fn judge_value(
 
 /// The column of `secret` on line `line` of the file, 1-based in characters.
 fn column_of(lines: &Lines<'_>, line: u32, secret: &str) -> Option<u32> {
-    if line as usize > lines.starts.len() {
+    if line as usize > lines.starts().len() {
         return None;
     }
     let text = String::from_utf8_lossy(lines.line(line));

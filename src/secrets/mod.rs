@@ -362,22 +362,24 @@ pub fn scan_text(rel: &str, text: &str) -> Scanned {
 /// Every text file under the given paths (repo-relative), honouring .gitignore and the
 /// excludes of `.platc.yaml`.
 pub fn scan_tree(root: &Path, paths: &[String], settings: &Settings) -> Outcome {
-    scan_tree_with(root, paths, settings, Prescanned::new())
+    scan_listed(root, list_tree(root, paths, settings), Prescanned::new())
 }
 
-/// [`scan_tree`], taking the scans already made of some files instead of reading them again.
-pub fn scan_tree_with(
-    root: &Path,
-    paths: &[String],
-    settings: &Settings,
-    mut prescanned: Prescanned,
-) -> Outcome {
+/// The files a secret scan of `paths` reads, found by walking the tree (see [`scan_tree`]):
+/// walked apart from the scan so that a caller can walk while it does other work.
+pub struct Listed {
+    /// Each file, repo-relative and sorted, with why it cannot be read when that is known
+    /// before reading it.
+    files: Vec<(String, Option<Unreadable>)>,
+}
+
+/// Walks `paths` (the root when empty) for the files [`scan_tree`] reads.
+pub fn list_tree(root: &Path, paths: &[String], settings: &Settings) -> Listed {
     let starts: Vec<std::path::PathBuf> = if paths.is_empty() {
         vec![root.to_path_buf()]
     } else {
         paths.iter().map(|p| root.join(p)).collect()
     };
-    // Each file, with why it cannot be read when that is known before reading it.
     let mut files: Vec<(String, Option<Unreadable>)> = Vec::new();
     for start in starts {
         // Dotfiles are scanned (.env, .npmrc, .netrc...); git's own folder is not entered.
@@ -414,7 +416,14 @@ pub fn scan_tree_with(
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    let files: Vec<(String, Option<Unreadable>, Option<Scanned>)> = files
+    Listed { files }
+}
+
+/// Scans the files of a [`list_tree`], taking the scans other readers already made of some
+/// of them instead of reading them again.
+pub fn scan_listed(root: &Path, listed: Listed, mut prescanned: Prescanned) -> Outcome {
+    let files: Vec<(String, Option<Unreadable>, Option<Scanned>)> = listed
+        .files
         .into_iter()
         .map(|(rel, outside)| {
             let done = prescanned.remove(&rel);

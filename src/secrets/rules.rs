@@ -335,13 +335,20 @@ pub const RULES: &[Rule] = &[
 pub struct Compiled {
     pub rules: &'static [Rule],
     pub regexes: Vec<Regex>,
-    /// Anchor index -> rule index.
+    /// Anchor index -> rule index; the patterns past the anchors are the extra words.
     pub anchor_rule: Vec<usize>,
+    /// The rules' anchors, then the extra words: one pass over a text finds both.
     pub prefilter: aho_corasick::AhoCorasick,
 }
 
 impl Compiled {
     pub fn new() -> Compiled {
+        Compiled::with_words(&[])
+    }
+
+    /// The catalogue, with `words` searched for in the same pass as the anchors (the
+    /// secret words the generic rules need, case ignored like the anchors).
+    pub fn with_words(words: &[String]) -> Compiled {
         let regexes = RULES
             .iter()
             .map(|r| Regex::new(r.pattern).expect("rule patterns compile"))
@@ -356,7 +363,12 @@ impl Compiled {
         }
         let prefilter = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(&anchors)
+            .build(
+                anchors
+                    .iter()
+                    .copied()
+                    .chain(words.iter().map(String::as_str)),
+            )
             .expect("anchors build");
         Compiled {
             rules: RULES,

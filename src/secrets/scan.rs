@@ -80,32 +80,44 @@ pub(super) fn push_verdict(
 
 fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();
-    C.get_or_init(Compiled::new)
+    C.get_or_init(|| Compiled::with_words(&secret_word_spellings()))
 }
 
-/// Line starts, for turning byte offsets into line and column.
+/// Line starts, for turning byte offsets into line and column. Found on first use: most
+/// texts hold nothing to locate.
 pub(super) struct Lines<'a> {
     text: &'a [u8],
-    pub(super) starts: Vec<usize>,
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> Lines<'a> {
     pub(super) fn new(text: &'a [u8]) -> Lines<'a> {
-        let mut starts = vec![0];
-        // Line breaks as YAML counts them (the positions of YAML nodes are lines too): `\n`,
-        // `\r\n`, and a lone `\r`.
-        starts.extend(
-            text.iter()
-                .enumerate()
-                .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && text.get(i + 1) != Some(&b'\n')))
-                .map(|(i, _)| i + 1),
-        );
-        Lines { text, starts }
+        Lines {
+            text,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The byte offset where each line starts.
+    pub(super) fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let text = self.text;
+            let mut starts = vec![0];
+            // Line breaks as YAML counts them (the positions of YAML nodes are lines too):
+            // `\n`, `\r\n`, and a lone `\r`.
+            starts.extend(
+                memchr::memchr2_iter(b'\n', b'\r', text)
+                    .filter(|&i| text[i] == b'\n' || text.get(i + 1) != Some(&b'\n'))
+                    .map(|i| i + 1),
+            );
+            starts
+        })
     }
 
     pub(super) fn locate(&self, offset: usize) -> (u32, u32) {
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let col = String::from_utf8_lossy(&self.text[self.starts[line]..offset])
+        let starts = self.starts();
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let col = String::from_utf8_lossy(&self.text[starts[line]..offset])
             .chars()
             .count()
             + 1;
@@ -115,10 +127,11 @@ impl<'a> Lines<'a> {
     /// Line `n` (from 1) without its break; empty past the end.
     pub(super) fn line(&self, n: u32) -> &'a [u8] {
         let i = (n as usize).saturating_sub(1);
-        let Some(&start) = self.starts.get(i) else {
+        let starts = self.starts();
+        let Some(&start) = starts.get(i) else {
             return &[];
         };
-        let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
+        let end = starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
         &self.text[start..end.max(start)]
     }
 }
@@ -263,14 +276,17 @@ pub(super) fn scan_nested(name: &str, text: &str, depth: u8) -> Vec<Hit> {
     let bytes = text.as_bytes();
     let lines = Lines::new(bytes);
     let mut hits = Vec::new();
-    format_rules(bytes, &lines, &mut hits);
+    let has_secret_word = format_rules(bytes, &lines, &mut hits);
     private_keys(text, &lines, &mut hits);
     encoded_private_keys(bytes, &lines, &mut hits);
     let syntax = syntax_of(name);
-    if syntax != Syntax::Other {
+    // Every key the assignment pattern takes, and every secret-like `name:`, holds one of
+    // the secret words: a text with none of them (most manifests) skips both.
+    let words = syntax != Syntax::Other && has_secret_word;
+    if words {
         generic_assignments(bytes, &lines, syntax, &mut hits);
     }
-    if syntax == Syntax::Config {
+    if words && syntax == Syntax::Config {
         name_value_pairs(text, &lines, &mut hits);
     }
     if syntax == Syntax::Markup {
@@ -343,11 +359,17 @@ fn dedupe(mut hits: Vec<Hit>) -> Vec<Hit> {
     out
 }
 
-fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
+/// The format rules' findings; true when the text holds one of the secret words (found in
+/// the same pass as the rules' anchors).
+fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) -> bool {
     let c = compiled();
     let mut candidates = vec![false; c.rules.len()];
+    let mut secret_word = false;
     for m in c.prefilter.find_overlapping_iter(bytes) {
-        candidates[c.anchor_rule[m.pattern().as_usize()]] = true;
+        match c.anchor_rule.get(m.pattern().as_usize()) {
+            Some(&rule) => candidates[rule] = true,
+            None => secret_word = true,
+        }
     }
     for (i, rule) in c.rules.iter().enumerate() {
         if !candidates[i] {
@@ -385,6 +407,7 @@ fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             });
         }
     }
+    secret_word
 }
 
 /// PEM and OpenSSH private keys whose body really is key material (not `...`).
@@ -453,7 +476,7 @@ pub(super) const SECRET_WORDS: &str = r"(?i:password|passwd|passphrase|pwd|secre
 fn encoded_private_keys(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) {
     const BEGIN: &[u8] = b"LS0tLS1CRUdJTi";
     let mut from = 0;
-    while let Some(i) = bytes[from..].windows(BEGIN.len()).position(|w| w == BEGIN) {
+    while let Some(i) = memchr::memmem::find(&bytes[from..], BEGIN) {
         let start = from + i;
         let end = bytes[start..]
             .iter()
@@ -498,34 +521,28 @@ fn assignment_regex() -> &'static Regex {
     })
 }
 
-/// The literal spellings of `SECRET_WORDS`, ignoring ASCII case as the pattern does: a
-/// prefilter for the patterns built on it.
-fn secret_words() -> &'static aho_corasick::AhoCorasick {
-    static W: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    W.get_or_init(|| {
-        let mut words: Vec<String> = ["password", "passwd", "passphrase", "pwd", "secret"]
-            .into_iter()
-            .chain(["token", "bearer", "apikey", "credential"])
-            .map(String::from)
-            .collect();
-        for (a, b) in [
-            ("api", "key"),
-            ("access", "key"),
-            ("private", "key"),
-            ("client", "secret"),
-            ("auth", "key"),
-            ("signing", "key"),
-            ("encryption", "key"),
-            ("master", "key"),
-            ("webhook", "url"),
-        ] {
-            words.extend(["", "_", "-"].map(|sep| format!("{a}{sep}{b}")));
-        }
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&words)
-            .expect("the secret words build an automaton")
-    })
+/// The literal spellings of [`SECRET_WORDS`] (ASCII case aside, as the pattern ignores
+/// it): searched for in the scan's one prefilter pass, for the patterns built on them.
+fn secret_word_spellings() -> Vec<String> {
+    let mut words: Vec<String> = ["password", "passwd", "passphrase", "pwd", "secret"]
+        .into_iter()
+        .chain(["token", "bearer", "apikey", "credential"])
+        .map(String::from)
+        .collect();
+    for (a, b) in [
+        ("api", "key"),
+        ("access", "key"),
+        ("private", "key"),
+        ("client", "secret"),
+        ("auth", "key"),
+        ("signing", "key"),
+        ("encryption", "key"),
+        ("master", "key"),
+        ("webhook", "url"),
+    ] {
+        words.extend(["", "_", "-"].map(|sep| format!("{a}{sep}{b}")));
+    }
+    words
 }
 
 /// A secret-like name alone (`DB_PASSWORD`), for `name:`/`value:` pairs.
@@ -793,11 +810,6 @@ pub(super) fn is_literal_secret(key: &str, secret: &str) -> bool {
 }
 
 fn generic_assignments(bytes: &[u8], lines: &Lines<'_>, syntax: Syntax, hits: &mut Vec<Hit>) {
-    // Every key the pattern takes holds one of the secret words: a file with none of them
-    // (most manifests) skips the regex.
-    if !secret_words().is_match(bytes) {
-        return;
-    }
     for caps in assignment_regex().captures_iter(bytes) {
         let Some(key) = caps
             .get(1)
@@ -944,7 +956,7 @@ fn name_value_pairs(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             let Some(verdict) = verdict.filter(|_| vindent >= indent && !value.is_empty()) else {
                 break;
             };
-            let offset = lines.starts[j] + next.find(value.as_str()).unwrap_or(0);
+            let offset = lines.starts()[j] + next.find(value.as_str()).unwrap_or(0);
             let how = "secret-like name with a literal value";
             push_verdict(lines, hits, verdict, how, &name, offset, value);
             break;
@@ -1067,7 +1079,7 @@ fn pgpass_passwords(text: &str, lines: &Lines<'_>, hits: &mut Vec<Hit>) {
             hits,
             "generic-secret",
             "password in a .pgpass",
-            lines.starts[i] + start,
+            lines.starts()[i] + start,
             password.to_string(),
         );
     }
@@ -1132,13 +1144,20 @@ mod tests {
                 );
                 for text in [form.clone(), form.to_ascii_uppercase()] {
                     let line = format!("  DB_{text}_X: value\n");
-                    assert!(secret_words().is_match(line.as_bytes()), "{text}");
+                    assert!(holds_secret_word(line.as_bytes()), "{text}");
                     assert!(assignment_regex().is_match(line.as_bytes()), "{text}");
                     spellings += 1;
                 }
             }
         }
         assert!(spellings > 40, "{spellings}");
-        assert!(!secret_words().is_match(b"kind: Deployment\nspec:\n  replicas: 2\n"));
+        assert!(!holds_secret_word(
+            b"kind: Deployment\nspec:\n  replicas: 2\n"
+        ));
+    }
+
+    /// What the scan's one prefilter pass says of the secret words.
+    fn holds_secret_word(bytes: &[u8]) -> bool {
+        format_rules(bytes, &Lines::new(bytes), &mut Vec::new())
     }
 }

@@ -23,6 +23,8 @@ pub struct RawFile {
     pub facts: Vec<Fact>,
     /// Every object, with where it starts.
     pub ids: Vec<(ObjectId, Span)>,
+    /// The Argo CD objects the project rule reads, kept from the one parse of the file.
+    pub argo: Vec<Object>,
 }
 
 /// Everything the repository-wide rules read.
@@ -295,12 +297,8 @@ fn shared_objects(input: &Input<'_>, out: &mut Vec<Finding>) {
     }
     shared_object::check(&deploys, out);
     crate::rules::argocd::project_destination::check(
-        input.root,
         input.registry,
-        input
-            .raw
-            .iter()
-            .map(|f| (f.path.as_str(), f.ids.as_slice())),
+        input.raw.iter().flat_map(|f| &f.argo),
         input.builds.iter().filter_map(|b| b.result.as_deref().ok()),
         &deploys,
         out,

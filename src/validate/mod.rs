@@ -675,13 +675,23 @@ pub fn validate(
                     }
                 }
             }
+            let count = objects.len();
+            let argo = if opts.lint {
+                objects
+                    .into_iter()
+                    .filter(crate::rules::argocd::project_destination::is_argo)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             Checked {
                 findings: file_findings,
-                objects: objects.len(),
+                objects: count,
                 raw: bundles::RawFile {
                     path: t.path.clone(),
                     facts,
                     ids,
+                    argo,
                 },
             }
         })

@@ -5,7 +5,6 @@
 //! read, a field left out), the answer is "maybe", and only a sure "no" is reported.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use crate::manifest::Object;
 use crate::report::{Finding, Severity};
@@ -13,7 +12,7 @@ use crate::rules::Rule;
 use crate::rules::bundle::ObjectId;
 use crate::rules::bundle::shared_object::Deploys;
 use crate::schema::registry::Registry;
-use crate::yaml::{Node, Pos, Span};
+use crate::yaml::{Node, Pos};
 
 mod matching;
 
@@ -82,38 +81,17 @@ within its project.
 };
 
 /// Check every Application and ApplicationSet of the repository's files against the
-/// AppProjects defined in them. `files` are the manifests files read, with the objects each
-/// holds; `built` the outputs of the kustomize builds (a project or Application an overlay
-/// changes is not judged from its base); `deploys` what each Application deploys.
+/// AppProjects defined in them. `argo` are the Argo CD objects of the manifests files read
+/// (see [`is_argo`]); `built` the outputs of the kustomize builds (a project or Application
+/// an overlay changes is not judged from its base); `deploys` what each Application deploys.
 pub fn check<'a>(
-    root: &Path,
     registry: &Registry,
-    files: impl Iterator<Item = (&'a str, &'a [(ObjectId, Span)])>,
+    argo: impl Iterator<Item = &'a Object>,
     built: impl Iterator<Item = &'a [Object]>,
     deploys: &[Deploys<'_>],
     out: &mut Vec<Finding>,
 ) {
-    let argo: Vec<&str> = files
-        .filter(|(_, ids)| {
-            ids.iter().any(|(id, _)| {
-                id.group == "argoproj.io"
-                    && matches!(
-                        id.kind.as_str(),
-                        "AppProject" | "Application" | "ApplicationSet"
-                    )
-            })
-        })
-        .map(|(path, _)| path)
-        .collect();
-    let objects: Vec<Object> = argo
-        .iter()
-        .filter_map(|path| {
-            let text = std::fs::read_to_string(root.join(path)).ok()?;
-            Some(crate::manifest::read_objects(path, &text).objects)
-        })
-        .flatten()
-        .filter(|o| o.api_version() == Some("argoproj.io/v1alpha1"))
-        .collect();
+    let objects: Vec<&Object> = argo.collect();
     let mut built_specs: BuiltSpecs<'_> = HashMap::new();
     for o in built
         .flatten()
@@ -131,7 +109,7 @@ pub fn check<'a>(
         return;
     }
     let scopes = scopes(registry);
-    for o in &objects {
+    for &o in &objects {
         let Some(app) = App::read(o, &built_specs) else {
             continue;
         };
@@ -145,6 +123,15 @@ pub fn check<'a>(
         };
         check.run(deploys, &scopes);
     }
+}
+
+/// Whether the rule reads an object: an Argo CD AppProject, Application or ApplicationSet.
+pub fn is_argo(o: &Object) -> bool {
+    o.api_version() == Some("argoproj.io/v1alpha1")
+        && matches!(
+            o.kind(),
+            Some("AppProject" | "Application" | "ApplicationSet")
+        )
 }
 
 /// What one AppProject allows.
@@ -281,11 +268,11 @@ impl Project<'_> {
 /// The AppProjects by name; None for a name defined twice differently, or that a kustomize
 /// build changes, or that cannot be read for sure.
 fn projects<'a>(
-    objects: &'a [Object],
+    objects: &[&'a Object],
     built: &BuiltSpecs<'_>,
 ) -> HashMap<&'a str, Option<Project<'a>>> {
     let mut out: HashMap<&str, Option<Project<'_>>> = HashMap::new();
-    for o in objects.iter().filter(|o| o.kind() == Some("AppProject")) {
+    for &o in objects.iter().filter(|o| o.kind() == Some("AppProject")) {
         let Some(name) = o.name() else { continue };
         let spec = o.node.get("spec");
         let allows = spec.and_then(Allows::read);
