@@ -390,6 +390,12 @@ fn accumulate(
     // The kustomization's transformer configuration holds from here on, for it and for
     // the kustomizations that include it.
     built.config.read(root, k).map_err(|why| no(&why))?;
+    // kustomize runs the generators before it accumulates the components: a component's
+    // patches and generators (`behavior: merge`) see what this kustomization generates.
+    generate::run(root, k, built).because(dir, || "a generator".into())?;
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
+    }
     for r in k.refs() {
         if r.kind != RefKind::Component {
             continue;
@@ -401,7 +407,6 @@ fn accumulate(
         accumulate(root, ks, registry, &target, stack, built, true)?;
     }
     stack.pop();
-    generate::run(root, k, built).because(dir, || "a generator".into())?;
     if !unique(&built.objects) {
         return Err(no("two objects with one id"));
     }
