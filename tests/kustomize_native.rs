@@ -111,7 +111,7 @@ fn in_process_builds_are_what_kustomize_builds() {
     // Hand-written repositories, mistakes included.
     assert_eq!(
         compare_all(&fixtures().join("kustomize-native"), &registry),
-        28,
+        38,
         "every kustomization of the kustomize-native fixture is built in process"
     );
     for dir in [
@@ -206,11 +206,14 @@ fn what_is_not_reproduced_is_left_to_kustomize() {
         // kustomize refuses them.
         "resources: [cm.yaml]\npatchesJson6902: [{target: {kind: ConfigMap}, patch: '[]'}]\n",
         "resources: [cm.yaml]\npatchesJson6902: [{target: {name: web}, patch: '[]', path: p.yaml}]\n",
-        // Transformer configs platc does not model: a plugin, a built-in it does not
-        // reproduce, a prefix on other fields than names.
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: example.com/v1, kind: Tshirt, metadata: {name: t}}\n']\n",
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: x}}\n']\n",
-        "resources: [cm.yaml]\ntransformers: ['{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: spec/x}]}\n']\n",
+        // Transformer configs platc does not model (written as block text: a flow scalar
+        // at the margin would make the kustomization unreadable, and decline for that): a
+        // plugin, an option it does not reproduce (`unsetOnly`), replicas for no object
+        // (kustomize's error), a prefix on the names of one kind only.
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: example.com/v1, kind: Tshirt, metadata: {name: t}}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: x}, unsetOnly: true}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: ReplicaCountTransformer, metadata: {name: t}, replica: {name: web, count: 2}, fieldSpecs: [{path: spec/replicas, kind: Deployment}]}\n",
+        "resources: [cm.yaml]\ntransformers:\n  - |\n    {apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: metadata/name, kind: ConfigMap}]}\n",
         // An annotation whose text a JSON 6902 patch would re-encode (`0x1F` as `31`).
         "resources: [hex.yaml]\n",
     ] {
@@ -261,6 +264,116 @@ fn replacement_and_var_errors_are_left_to_kustomize() {
         assert!(why.reason.contains("kustomize's error"), "{text}: {why}");
         assert!(kubectl_kustomize(root).is_err(), "kustomize builds {text}");
     }
+}
+
+/// `configurations` kustomize refuses are never built here, and those platc does not model
+/// (a reference by name and namespace, a second prefix on names) decline with the reason;
+/// so does `openapi`, which platc does not read.
+#[test]
+fn configurations_beyond_the_model_are_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::write(
+        root.join("app/objects.yaml"),
+        "apiVersion: example.com/v1\nkind: Bee\nmetadata: {name: b}\n\
+         spec: {ref: {name: cm, namespace: x}, image: {name: nginx}, config: cm}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("above.yaml"), "images: []\n").unwrap();
+    std::fs::write(
+        root.join("app/loop.json"),
+        r#"{"a.T": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "next": {"$ref": "a.T"}}}}}"#,
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let build = |config: &str, extra: &str| {
+        std::fs::write(root.join("app/config.yaml"), config).unwrap();
+        // `extra` may name other configuration files.
+        let own = if extra.starts_with("configurations:") {
+            ""
+        } else {
+            "configurations: [config.yaml]\n"
+        };
+        std::fs::write(
+            root.join("app/kustomization.yaml"),
+            format!("resources: [objects.yaml]\n{own}namePrefix: p-\nnamespace: hive\n{extra}"),
+        )
+        .unwrap();
+        let ks = Kustomizations::read(root, "app");
+        native::try_build(root, &ks, &registry, "app")
+    };
+    // What kustomize refuses: it fails, and says why.
+    for (config, extra, why) in [
+        ("foo: []\n", "", "unknown field `foo`"),
+        (
+            "images:\n- {path: spec/image, bogus: 1}\n",
+            "",
+            "unknown field `bogus`",
+        ),
+        // `create` other than the built-in spec's: "conflicting fieldspecs".
+        (
+            "commonLabels:\n- {path: metadata/labels}\n",
+            "",
+            "conflicting",
+        ),
+        (
+            "images:\n- {path: spec/image, kind: Bee}\n",
+            "images: [{name: nginx, newTag: '2'}]\n",
+            "an `images` entry",
+        ),
+        (
+            "namespace:\n- {path: spec/ref, kind: Bee}\n",
+            "",
+            "`namespace`",
+        ),
+        (
+            "images: []\n",
+            "configurations: [../above.yaml]\n",
+            "above the kustomization",
+        ),
+        // A `crds` file that is not there, one whose types nest without end.
+        (
+            "images: []\n",
+            "crds: [crd.json]\n",
+            "`crds` file `crd.json`",
+        ),
+        ("images: []\n", "crds: [loop.json]\n", "nested without end"),
+    ] {
+        let text = format!("{config}/{extra}");
+        let declined = build(config, extra).expect_err(&text);
+        assert!(declined.reason.contains(why), "{text}: {declined}");
+        assert!(
+            kubectl_kustomize(&root.join("app")).is_err(),
+            "kustomize builds {text}"
+        );
+    }
+    // What kustomize builds its own way: left to it, with the reason.
+    for (config, extra, why) in [
+        (
+            "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - {path: spec/ref, kind: Bee}\n",
+            "",
+            "name reference",
+        ),
+        (
+            "namePrefix:\n- {path: metadata/name, kind: Bee}\n",
+            "",
+            "`namePrefix`",
+        ),
+        ("images: []\n", "openapi: {path: schema.json}\n", "OpenAPI"),
+    ] {
+        let text = format!("{config}/{extra}");
+        let declined = build(config, extra).expect_err(&text);
+        assert!(declined.reason.contains(why), "{text}: {declined}");
+    }
+    // The same kustomization with a configuration platc models is built here.
+    let ours = build(
+        "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - {path: spec/config, kind: Bee}\n",
+        "",
+    )
+    .unwrap();
+    assert_eq!(ours[0]["spec"]["config"], "p-cm");
 }
 
 /// Links inside a kustomization's folder are read as kustomize reads them; a file link
@@ -333,6 +446,74 @@ fn links_are_followed_as_kustomize_follows_them() {
             );
         }
     }
+}
+
+/// A transformer config that renames or moves objects is built at the top of a build; below
+/// it, the kustomizations above would match patch targets against names it changed: left to
+/// kustomize, saying so.
+#[test]
+fn renaming_transformers_below_the_top_are_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("base")).unwrap();
+    std::fs::create_dir_all(root.join("overlay")).unwrap();
+    std::fs::write(
+        root.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("overlay/kustomization.yaml"),
+        "resources: [../base]\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    for transformer in [
+        "{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: t}, prefix: a-, fieldSpecs: [{path: metadata/name}]}",
+        "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: t, namespace: team}}",
+    ] {
+        std::fs::write(
+            root.join("base/kustomization.yaml"),
+            format!("resources: [cm.yaml]\ntransformers:\n  - |\n    {transformer}\n"),
+        )
+        .unwrap();
+        // At the top of its own build, the base is built here.
+        let ks = Kustomizations::read(root, "base");
+        native::try_build(root, &ks, &registry, "base").unwrap();
+        let ks = Kustomizations::read(root, "overlay");
+        let declined = native::try_build(root, &ks, &registry, "overlay").unwrap_err();
+        assert!(declined.reason.contains("below the top"), "{declined}");
+        assert!(kubectl_kustomize(&root.join("overlay")).is_ok());
+    }
+}
+
+/// A resource folder holding the kustomization that lists it (`..`) is kustomize's "cycle
+/// detected", even where that folder's kustomization builds.
+#[test]
+fn a_folder_holding_the_kustomization_is_left_to_kustomize() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app/overlay")).unwrap();
+    std::fs::write(
+        root.join("app/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/overlay/kustomization.yaml"),
+        "resources: [..]\nnamePrefix: o-\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let ks = Kustomizations::read(root, "app/overlay");
+    let declined = native::try_build(root, &ks, &registry, "app/overlay").unwrap_err();
+    assert!(declined.reason.contains("a cycle"), "{declined}");
+    assert!(kubectl_kustomize(&root.join("app/overlay")).is_err());
 }
 
 /// The corpus of real repositories, named by $PLATC_CORPUS (the tests never look for it

@@ -3,10 +3,12 @@
 //! `nameSuffix` (with kustomize's name references), ConfigMap and Secret generators,
 //! `commonLabels` and `labels`, JSON 6902 and strategic merge patches (`patches` and the
 //! deprecated `patchesStrategicMerge` and `patchesJson6902`), `images`, `replicas`
-//! `commonAnnotations`, `replacements`, `vars` and `transformers` naming built-in
-//! transformers by config. For anything else (remote bases, Helm
-//! charts, plugins...) the answer is "not here", with the field that stops it
-//! ([`Unsupported`]), and the caller runs kustomize.
+//! `commonAnnotations`, `replacements`, `vars`, `configurations` (the field specs of the
+//! built-in transformers and name references are data: kustomize's defaults and what those
+//! files add, native/config.rs), `crds` (OpenAPI definitions whose extensions add to them)
+//! and `transformers` naming built-in transformers by config. For anything else (remote
+//! bases, Helm charts, plugins, `openapi`...) the answer is "not here", with the field that
+//! stops it ([`Unsupported`]), and the caller runs kustomize.
 //!
 //! "Not here" is also the answer for a file that cannot be read (over `limits.fileSize`,
 //! unreadable, a link leading outside the repository) or parsed: this build never reports,
@@ -22,6 +24,9 @@
 //! overlays would wait half a minute for builds alone. What is built here is checked object
 //! for object against `kubectl kustomize` on every fixture (tests/kustomize_native.rs).
 
+mod config;
+mod crds;
+mod extended;
 mod fieldpath;
 mod generate;
 mod json6902;
@@ -43,7 +48,7 @@ use crate::schema::registry::Registry;
 use crate::yaml::Node;
 
 /// The fields a kustomization may use to be built here.
-const SUPPORTED: [&str; 23] = [
+const SUPPORTED: [&str; 25] = [
     "apiVersion",
     "kind",
     "resources",
@@ -67,31 +72,8 @@ const SUPPORTED: [&str; 23] = [
     "replacements",
     "vars",
     "transformers",
-];
-
-/// Where `commonAnnotations` go besides every object's metadata: pod templates (kustomize's
-/// field specs), by kind and, where given, API group.
-const ANNOTATED_TEMPLATES: [(&str, Option<&str>, &str); 8] = [
-    ("ReplicationController", None, "/spec/template/metadata"),
-    ("Deployment", None, "/spec/template/metadata"),
-    ("ReplicaSet", None, "/spec/template/metadata"),
-    ("DaemonSet", None, "/spec/template/metadata"),
-    ("StatefulSet", None, "/spec/template/metadata"),
-    ("Job", Some("batch"), "/spec/template/metadata"),
-    ("CronJob", Some("batch"), "/spec/jobTemplate/metadata"),
-    (
-        "CronJob",
-        Some("batch"),
-        "/spec/jobTemplate/spec/template/metadata",
-    ),
-];
-
-/// The kinds kustomize's `replicas` field scales.
-const SCALED: [&str; 4] = [
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "ReplicationController",
+    "configurations",
+    "crds",
 ];
 
 /// Kinds whose fields name namespaces that kustomize's namespace transformer rewrites too.
@@ -213,6 +195,9 @@ pub(crate) struct Built {
     /// The vars of the build, and those each object is bound to.
     pub vars: Vec<vars::Var>,
     pub var_refs: Vec<Vec<String>>,
+    /// The transformer configuration: kustomize's defaults and the `configurations` of the
+    /// kustomizations built so far.
+    pub config: config::Tables,
 }
 
 impl Built {
@@ -227,12 +212,16 @@ impl Built {
         self.var_refs.push(Vec::new());
     }
 
-    fn append(&mut self, other: Built) {
+    /// Adds a resource folder's build: its objects, vars and configuration (Err: one that
+    /// conflicts with this build's, kustomize's error).
+    fn append(&mut self, other: Built) -> Result<(), String> {
+        self.config.merge(&other.config)?;
         self.objects.extend(other.objects);
         self.names.extend(other.names);
         self.hashed.extend(other.hashed);
         self.vars.extend(other.vars);
         self.var_refs.extend(other.var_refs);
+        Ok(())
     }
 }
 
@@ -351,7 +340,14 @@ fn accumulate(
         .find(|(key, _)| !key.as_str().is_some_and(|s| SUPPORTED.contains(&s)))
     {
         let name = key.as_str().unwrap_or("?");
-        return Err(no(&format!("field `{name}`")));
+        return Err(no(&match name {
+            // Strategic merge keys from an OpenAPI document: kustomize merges it with its
+            // built-in schema (or fetches it), not modelled here.
+            "openapi" => {
+                "field `openapi` (strategic merge keys from an OpenAPI schema)".to_string()
+            }
+            _ => format!("field `{name}`"),
+        }));
     }
     // A component where a kustomization is expected, or the other way round: kustomize
     // says which.
@@ -366,7 +362,14 @@ fn accumulate(
         }
         let (target, full) = local_target(root, k, &r, dir, "resource")?;
         if crate::confine::is_dir(&full) {
-            built.append(build_dir(root, ks, registry, &target, stack)?);
+            // kustomize refuses a folder holding a kustomization of the build (`..`): "cycle
+            // detected".
+            let inside = |d: &String| target.is_empty() || d.starts_with(&format!("{target}/"));
+            if stack.iter().any(inside) {
+                return Err(no("a resource folder holding the kustomization (a cycle)"));
+            }
+            let sub = build_dir(root, ks, registry, &target, stack)?;
+            built.append(sub).map_err(|why| no(&why))?;
         } else if crate::confine::is_file(&full) {
             // kustomize refuses files above the kustomization: let it say so.
             if !in_or_below(root, k, &target) {
@@ -384,6 +387,15 @@ fn accumulate(
     if !unique(&built.objects) {
         return Err(no("two objects with one id"));
     }
+    // The kustomization's transformer configuration holds from here on, for it and for
+    // the kustomizations that include it.
+    built.config.read(root, k).map_err(|why| no(&why))?;
+    // kustomize runs the generators before it accumulates the components: a component's
+    // patches and generators (`behavior: merge`) see what this kustomization generates.
+    generate::run(root, k, built).because(dir, || "a generator".into())?;
+    if !unique(&built.objects) {
+        return Err(no("two objects with one id"));
+    }
     for r in k.refs() {
         if r.kind != RefKind::Component {
             continue;
@@ -395,7 +407,6 @@ fn accumulate(
         accumulate(root, ks, registry, &target, stack, built, true)?;
     }
     stack.pop();
-    generate::run(root, k, built).because(dir, || "a generator".into())?;
     if !unique(&built.objects) {
         return Err(no("two objects with one id"));
     }
@@ -418,28 +429,46 @@ fn accumulate(
         apply_patch(root, registry, k, &renames, patch, built)
             .because(dir, || "a `patches` entry".into())?;
     }
+    let config = built.config.clone();
     let objects = &mut built.objects;
     if let Some(namespace) = k.field("namespace") {
         set_namespace(registry, namespace, objects)
+            .and_then(|()| extended::namespace(&config.added(|c| &c.namespace), namespace, objects))
             .because(dir, || "`namespace` on these kinds".into())?;
     }
     if let Some(prefix) = k.field("namePrefix") {
         rename(built, |name| format!("{prefix}{name}"));
+        extended::affix(
+            &config.added(|c| &c.name_prefix),
+            &mut built.objects,
+            renamed,
+            |t| format!("{prefix}{t}"),
+        )
+        .because(dir, || "`namePrefix` at configured fields".into())?;
     }
     if let Some(suffix) = k.field("nameSuffix") {
         rename(built, |name| format!("{name}{suffix}"));
+        extended::affix(
+            &config.added(|c| &c.name_suffix),
+            &mut built.objects,
+            renamed,
+            |t| format!("{t}{suffix}"),
+        )
+        .because(dir, || "`nameSuffix` at configured fields".into())?;
     }
     let objects = &mut built.objects;
+    let tables = &config.0;
     if let Some(common) = k.doc.get("commonLabels") {
         label_values(common)
-            .and_then(|pairs| labels::add(&pairs, true, true, objects))
+            .and_then(|pairs| labels::add(&pairs, &tables.common_labels, objects))
             .because(dir, || "`commonLabels`".into())?;
     }
     for item in k.doc.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
-        add_labels(item, objects).because(dir, || "a `labels` entry".into())?;
+        add_labels(item, tables, objects).because(dir, || "a `labels` entry".into())?;
     }
     if let Some(annotations) = k.doc.get("commonAnnotations") {
-        add_annotations(annotations, objects).because(dir, || "`commonAnnotations`".into())?;
+        add_annotations(annotations, &tables.common_annotations, objects)
+            .because(dir, || "`commonAnnotations`".into())?;
     }
     for entry in k
         .doc
@@ -451,11 +480,12 @@ fn accumulate(
             .because(dir, || "a `patchesJson6902` entry".into())?;
     }
     for item in k.doc.get("replicas").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_replicas(item, built).because(dir, || "a `replicas` entry".into())?;
+        set_replicas(item, &tables.replicas, built).because(dir, || "a `replicas` entry".into())?;
     }
     let objects = &mut built.objects;
+    let added_images = config.added(|c| &c.images);
     for item in k.doc.get("images").and_then(Node::as_seq).unwrap_or(&[]) {
-        set_images(item, objects).because(dir, || "an `images` entry".into())?;
+        set_images(item, &added_images, objects).because(dir, || "an `images` entry".into())?;
     }
     // Replacements run after the other transformers; then the kustomization's vars bind.
     replacements::apply(root, registry, k, &renames, built).map_err(|r| no(&r))?;
@@ -487,15 +517,20 @@ fn effective(namespace: Option<&str>) -> String {
     }
 }
 
+/// Whether kustomize's prefix and suffix transformers rename an object (not the kinds
+/// above).
+fn renamed(o: &Value) -> bool {
+    let group = group(o);
+    let kind = o["kind"].as_str().unwrap_or_default();
+    !NOT_RENAMED
+        .iter()
+        .any(|(g, k)| *k == kind && (g.is_empty() || *g == group))
+}
+
 /// `namePrefix` / `nameSuffix`: every object's name but those of the kinds above.
 fn rename(built: &mut Built, new: impl Fn(&str) -> String) {
     for (o, names) in built.objects.iter_mut().zip(&mut built.names) {
-        let group = group(o);
-        let kind = o["kind"].as_str().unwrap_or_default();
-        if NOT_RENAMED
-            .iter()
-            .any(|(g, k)| *k == kind && (g.is_empty() || *g == group))
-        {
+        if !renamed(o) {
             continue;
         }
         let Some(Value::String(name)) = o.pointer_mut("/metadata/name") else {
@@ -506,8 +541,13 @@ fn rename(built: &mut Built, new: impl Fn(&str) -> String) {
     }
 }
 
-/// `commonAnnotations`: on every object's metadata and on the pod templates of workloads.
-fn add_annotations(annotations: &Node, objects: &mut [Value]) -> Option<()> {
+/// `commonAnnotations`: at the configuration's field specs (every object's metadata, the
+/// pod templates of workloads, and what `configurations` add).
+fn add_annotations(
+    annotations: &Node,
+    specs: &[config::FieldSpec],
+    objects: &mut [Value],
+) -> Option<()> {
     let mut pairs = Map::new();
     for (k, v) in annotations.as_map()? {
         // Values must be written as strings: `true` or `1.10` unquoted lose their text.
@@ -516,51 +556,11 @@ fn add_annotations(annotations: &Node, objects: &mut [Value]) -> Option<()> {
         };
         pairs.insert(k.as_str()?.to_string(), Value::String(text.clone()));
     }
-    for o in objects.iter_mut() {
-        let kind = o["kind"].as_str().unwrap_or_default().to_string();
-        let api = o["apiVersion"].as_str().unwrap_or_default().to_string();
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-        annotate(metadata(o)?, &pairs)?;
-        for (k, g, pointer) in ANNOTATED_TEMPLATES {
-            if k == kind && g.is_none_or(|g| g == group) {
-                let meta = ensure_map(o, pointer)?;
-                annotate(meta, &pairs)?;
-            }
-        }
-    }
-    Some(())
+    labels::add(&pairs, specs, objects)
 }
 
-fn annotate(meta: &mut Map<String, Value>, pairs: &Map<String, Value>) -> Option<()> {
-    let annotations = meta
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if annotations.is_null() {
-        *annotations = Value::Object(Map::new());
-    }
-    let annotations = annotations.as_object_mut()?;
-    for (k, v) in pairs {
-        annotations.insert(k.clone(), v.clone());
-    }
-    Some(())
-}
-
-/// The map at a JSON pointer, created along the way as kustomize does (`create: true`).
-fn ensure_map<'a>(o: &'a mut Value, pointer: &str) -> Option<&'a mut Map<String, Value>> {
-    let mut at = o;
-    for part in pointer.split('/').skip(1) {
-        let map = at.as_object_mut()?;
-        let next = map.entry(part).or_insert_with(|| Value::Object(Map::new()));
-        if next.is_null() {
-            *next = Value::Object(Map::new());
-        }
-        at = next;
-    }
-    at.as_object_mut()
-}
-
-/// A `replicas` entry: the count of the scalable workloads of that name.
-fn set_replicas(item: &Node, built: &mut Built) -> Option<()> {
+/// A `replicas` entry: the count at the `replicas` field specs of the objects of that name.
+fn set_replicas(item: &Node, specs: &[config::FieldSpec], built: &mut Built) -> Option<()> {
     for (key, _) in item.as_map()? {
         if !matches!(key.as_str()?, "name" | "count") {
             return None;
@@ -573,28 +573,31 @@ fn set_replicas(item: &Node, built: &mut Built) -> Option<()> {
     };
     let mut matched = false;
     for (o, names) in built.objects.iter_mut().zip(&built.names) {
-        // kustomize scales the objects of that name among the kinds it can scale: a Service
-        // or ServiceAccount of the same name is left alone. A name that matches none of them
-        // is its error to report. Any name the object had counts: `web` still names
-        // `canary-web` after an overlay's prefix.
-        if !names.iter().any(|n| n == name)
-            || !SCALED.contains(&o["kind"].as_str().unwrap_or_default())
-        {
+        // kustomize scales the objects of that name among the kinds its table selects: a
+        // Service or ServiceAccount of the same name is left alone. A name that matches
+        // none of them is its error to report. Any name the object had counts: `web` still
+        // names `canary-web` after an overlay's prefix.
+        if !names.iter().any(|n| n == name) {
             continue;
         }
-        matched = true;
-        o.as_object_mut()?
-            .entry("spec")
-            .or_insert_with(|| Value::Object(Map::new()))
-            .as_object_mut()?
-            .insert("replicas".into(), Value::from(count));
+        let selected: Vec<_> = specs.iter().filter(|s| s.selects(o)).collect();
+        for spec in selected {
+            matched = true;
+            config::each_field(o, &spec.path, spec.create, &mut |slot| match slot {
+                Value::String(_) | Value::Number(_) | Value::Null => {
+                    *slot = Value::from(count);
+                    Some(())
+                }
+                _ => None,
+            })?;
+        }
     }
     matched.then_some(())
 }
 
 /// An `images` entry: every container image of that name, in any object, renamed, retagged
 /// or pinned to a digest.
-fn set_images(item: &Node, objects: &mut [Value]) -> Option<()> {
+fn set_images(item: &Node, added: &[&config::FieldSpec], objects: &mut [Value]) -> Option<()> {
     let mut image = Image::default();
     for (key, value) in item.as_map()? {
         // Tags and digests must be written as strings: `1.10` unquoted is a number whose
@@ -617,7 +620,8 @@ fn set_images(item: &Node, objects: &mut [Value]) -> Option<()> {
     for o in objects.iter_mut() {
         retag(o, &image)?;
     }
-    Some(())
+    // Then at the fields `configurations` add (kustomize's defaults are all in containers).
+    extended::images(added, &image, objects)
 }
 
 #[derive(Default)]
@@ -928,8 +932,10 @@ fn set_namespace(registry: &Registry, namespace: &str, objects: &mut [Value]) ->
     Some(())
 }
 
-/// A `labels` entry: its pairs, on selectors and templates as it asks.
-fn add_labels(item: &Node, objects: &mut [Value]) -> Option<()> {
+/// A `labels` entry: its pairs, on selectors and templates as it asks: with selectors, at
+/// the `commonLabels` table, else on metadata and, with templates, at the `templateLabels`
+/// table; at the `labels` table (only what `configurations` add) either way.
+fn add_labels(item: &Node, tables: &config::Config, objects: &mut [Value]) -> Option<()> {
     let (mut selectors, mut templates) = (false, false);
     for (key, value) in item.as_map()? {
         match key.as_str()? {
@@ -940,7 +946,20 @@ fn add_labels(item: &Node, objects: &mut [Value]) -> Option<()> {
         }
     }
     let pairs = label_values(item.get("pairs")?)?;
-    labels::add(&pairs, selectors, templates, objects)
+    let metadata = [config::FieldSpec {
+        group: None,
+        version: None,
+        kind: None,
+        path: vec!["metadata".into(), "labels".into()],
+        create: true,
+    }];
+    let specs = match (selectors, templates) {
+        (true, _) => config::union(&[&tables.common_labels, &tables.labels]),
+        (false, true) => config::union(&[&metadata, &tables.template_labels, &tables.labels]),
+        (false, false) => config::union(&[&metadata, &tables.labels]),
+    }
+    .ok()?;
+    labels::add(&pairs, &specs, objects)
 }
 
 /// Label values written as strings (`true` or `1.10` unquoted lose their text).

@@ -1,121 +1,28 @@
 //! kustomize's name references: after a build renamed objects (a prefix, a suffix, a
 //! generator's hash), every field that names one of them by a name it had is rewritten to its
-//! name now. The fields are kustomize's built-in nameReference table: ConfigMaps and Secrets in
-//! pod volumes (projected ones too), env and envFrom, image pull secrets; ServiceAccounts in
-//! pods and role bindings; Roles and ClusterRoles in role bindings; Services in Ingresses,
-//! StatefulSets, APIServices and webhooks; claims, volumes, storage and priority classes;
-//! workloads in HorizontalPodAutoscalers.
+//! name now. The fields are the build's nameReference table (kustomize's defaults, data in
+//! `config_defaults.yaml`, and what `configurations` add): ConfigMaps and Secrets in pod
+//! volumes, env and envFrom, image pull secrets; ServiceAccounts in pods; Services in
+//! Ingresses and StatefulSets; claims, volumes, storage and priority classes; workloads in
+//! HorizontalPodAutoscalers; a custom kind's fields. Role bindings (subjects and roles) and
+//! roles' resource names are resolved by code, as kustomize does.
 
 use serde_json::Value;
 
 use super::{Built, effective, group};
 use crate::schema::registry::Registry;
 
-/// Where a pod spec sits, by workload kind.
-pub(super) const POD_SPECS: [(&str, &str); 8] = [
-    ("Pod", "spec"),
-    ("ReplicationController", "spec/template/spec"),
-    ("Deployment", "spec/template/spec"),
-    ("ReplicaSet", "spec/template/spec"),
-    ("DaemonSet", "spec/template/spec"),
-    ("StatefulSet", "spec/template/spec"),
-    ("Job", "spec/template/spec"),
-    ("CronJob", "spec/jobTemplate/spec/template/spec"),
-];
-
-/// Fields of a pod spec that name objects: (path below the pod spec, group, kind named).
-const IN_POD_SPEC: [(&str, &str, &str); 16] = [
-    ("volumes/configMap/name", "", "ConfigMap"),
-    ("volumes/projected/sources/configMap/name", "", "ConfigMap"),
-    (
-        "containers/env/valueFrom/configMapKeyRef/name",
-        "",
-        "ConfigMap",
-    ),
-    (
-        "initContainers/env/valueFrom/configMapKeyRef/name",
-        "",
-        "ConfigMap",
-    ),
-    ("containers/envFrom/configMapRef/name", "", "ConfigMap"),
-    ("initContainers/envFrom/configMapRef/name", "", "ConfigMap"),
-    ("volumes/secret/secretName", "", "Secret"),
-    ("volumes/projected/sources/secret/name", "", "Secret"),
-    ("containers/env/valueFrom/secretKeyRef/name", "", "Secret"),
-    (
-        "initContainers/env/valueFrom/secretKeyRef/name",
-        "",
-        "Secret",
-    ),
-    ("containers/envFrom/secretRef/name", "", "Secret"),
-    ("initContainers/envFrom/secretRef/name", "", "Secret"),
-    ("imagePullSecrets/name", "", "Secret"),
-    ("serviceAccountName", "", "ServiceAccount"),
-    (
-        "volumes/persistentVolumeClaim/claimName",
-        "",
-        "PersistentVolumeClaim",
-    ),
-    ("priorityClassName", "scheduling.k8s.io", "PriorityClass"),
-];
-
-/// The other fields that name objects: (referrer kind, path, group, kind named).
-const OTHERS: [(&str, &str, &str, &str); 13] = [
-    // Not `secrets`: kustomize leaves a ServiceAccount's mountable secrets alone.
-    ("ServiceAccount", "imagePullSecrets/name", "", "Secret"),
-    ("StorageClass", "parameters/secretName", "", "Secret"),
-    ("StorageClass", "parameters/adminSecretName", "", "Secret"),
-    ("Ingress", "spec/tls/secretName", "", "Secret"),
-    (
-        "Ingress",
-        "spec/rules/http/paths/backend/serviceName",
-        "",
-        "Service",
-    ),
-    (
-        "Ingress",
-        "spec/rules/http/paths/backend/service/name",
-        "",
-        "Service",
-    ),
-    ("Ingress", "spec/defaultBackend/service/name", "", "Service"),
-    ("Ingress", "spec/backend/serviceName", "", "Service"),
-    ("StatefulSet", "spec/serviceName", "", "Service"),
-    (
-        "PersistentVolumeClaim",
-        "spec/volumeName",
-        "",
-        "PersistentVolume",
-    ),
-    (
-        "PersistentVolumeClaim",
-        "spec/storageClassName",
-        "storage.k8s.io",
-        "StorageClass",
-    ),
-    (
-        "PersistentVolume",
-        "spec/storageClassName",
-        "storage.k8s.io",
-        "StorageClass",
-    ),
-    (
-        "StatefulSet",
-        "spec/volumeClaimTemplates/spec/storageClassName",
-        "storage.k8s.io",
-        "StorageClass",
-    ),
-];
-
-/// Ingress annotations that name objects (keys hold a `/`, so not field paths).
-const INGRESS_ANNOTATIONS: [(&str, &str); 4] = [
-    ("nginx.ingress.kubernetes.io/auth-secret", "Secret"),
-    ("nginx.ingress.kubernetes.io/auth-tls-secret", "Secret"),
-    ("ingress.kubernetes.io/auth-secret", "Secret"),
-    (
-        "nginx.ingress.kubernetes.io/fastcgi-params-configmap",
-        "ConfigMap",
-    ),
+/// Fields whose references kustomize resolves by code of its own, not as plain names:
+/// role bindings' subjects and roles (of the kind `roleRef` says), roles' resource names
+/// (of several kinds). (An autoscaler's `scaleTargetRef.name` is a plain name: kustomize
+/// renames it after any object of a kind its table lists there, whatever `kind` it says.)
+const SPECIAL: [(&str, &str); 6] = [
+    ("RoleBinding", "subjects"),
+    ("ClusterRoleBinding", "subjects"),
+    ("RoleBinding", "roleRef/name"),
+    ("ClusterRoleBinding", "roleRef/name"),
+    ("Role", "rules/resourceNames"),
+    ("ClusterRole", "rules/resourceNames"),
 ];
 
 /// Kinds whose objects are cluster-wide: a reference to one ignores namespaces.
@@ -129,6 +36,7 @@ const CLUSTER_WIDE_TARGETS: [&str; 4] = [
 /// What a reference may point at.
 struct Candidate {
     group: String,
+    version: String,
     kind: String,
     namespace: String,
     names: Vec<String>,
@@ -141,12 +49,20 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
     if built.names.iter().all(|n| n.len() < 2) {
         return Some(());
     }
+    let tables = built.config.0.clone();
     let candidates: Vec<Candidate> = built
         .objects
         .iter()
         .zip(&built.names)
         .map(|(o, names)| Candidate {
             group: group(o).to_string(),
+            version: o["apiVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             kind: o["kind"].as_str().unwrap_or_default().to_string(),
             namespace: effective(o["metadata"]["namespace"].as_str()),
             names: names.clone(),
@@ -173,64 +89,36 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
             namespace,
         };
         let mut ok = true;
-        for (workload, spec) in POD_SPECS {
-            if kind != workload {
-                continue;
-            }
-            for (path, g, k) in IN_POD_SPEC {
-                let full = format!("{spec}/{path}");
-                visit(o, &split(&full), &mut |slot| ok &= scope.update(slot, g, k));
-            }
-        }
-        if kind == "PodTemplate" {
-            // kustomize follows only ConfigMaps and Secrets in a PodTemplate (not its
-            // ServiceAccount); claims and priority classes there are not known: left to it.
-            for (path, g, k) in IN_POD_SPEC {
-                let full = format!("template/spec/{path}");
-                if matches!(k, "ConfigMap" | "Secret") {
-                    visit(o, &split(&full), &mut |slot| ok &= scope.update(slot, g, k));
-                } else if k != "ServiceAccount" {
-                    visit(o, &split(&full), &mut |_| ok = false);
+        // The table: kustomize's nameReference defaults and what `configurations` add.
+        for reference in &tables.name_reference {
+            let target = Target {
+                group: reference.group.as_deref(),
+                version: reference.version.as_deref(),
+                kind: &reference.kind,
+            };
+            for spec in &reference.specs {
+                if !spec.selects(o) {
+                    continue;
                 }
-            }
-        }
-        if kind == "Ingress"
-            && let Some(Value::Object(annotations)) = o["metadata"].get_mut("annotations")
-        {
-            for (key, k) in INGRESS_ANNOTATIONS {
-                if let Some(slot) = annotations.get_mut(key) {
-                    ok &= scope.update(slot, "", k);
+                let special = SPECIAL.iter().any(|(k, p)| {
+                    *k == kind && spec.path.iter().map(String::as_str).eq(p.split('/'))
+                });
+                if special {
+                    continue;
                 }
+                visit(o, &spec.keys(), &mut |slot| match slot {
+                    Value::String(_) => ok &= scope.update(slot, &target),
+                    // A name and namespace together: kustomize's own way, not modelled.
+                    Value::Object(_) => ok = false,
+                    _ => {}
+                });
             }
         }
         if matches!(kind.as_str(), "Role" | "ClusterRole") {
             ok &= resource_names(o, &scope, kind == "ClusterRole");
         }
-        for (referrer, path, g, k) in OTHERS {
-            if kind == referrer {
-                visit(o, &split(path), &mut |slot| ok &= scope.update(slot, g, k));
-            }
-        }
         if matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
             ok &= role_binding(o, &scope);
-        }
-        if kind == "HorizontalPodAutoscaler" {
-            let target = o["spec"]["scaleTargetRef"]["kind"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if matches!(
-                target.as_str(),
-                "Deployment" | "ReplicaSet" | "StatefulSet" | "ReplicationController"
-            ) && let Some(slot) = o.pointer_mut("/spec/scaleTargetRef/name")
-            {
-                let g = if target == "ReplicationController" {
-                    ""
-                } else {
-                    "apps"
-                };
-                ok &= scope.update(slot, g, &target);
-            }
         }
         // Services named by APIServices and webhooks, by name and namespace: not modelled.
         if matches!(
@@ -246,6 +134,29 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
     Some(())
 }
 
+/// The kind a reference names (an unset group or version: any).
+struct Target<'a> {
+    group: Option<&'a str>,
+    version: Option<&'a str>,
+    kind: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn exact(group: &'a str, kind: &'a str) -> Target<'a> {
+        Target {
+            group: Some(group),
+            version: None,
+            kind,
+        }
+    }
+
+    fn selects(&self, c: &Candidate) -> bool {
+        c.kind == self.kind
+            && self.group.is_none_or(|g| g == c.group)
+            && self.version.is_none_or(|v| v == c.version)
+    }
+}
+
 /// The objects a reference may point at, seen from one referrer.
 struct Scope<'a> {
     candidates: &'a [Candidate],
@@ -255,11 +166,11 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     /// Rewrites one reference; false when it could mean two objects of other names.
-    fn update(&self, slot: &mut Value, group: &str, kind: &str) -> bool {
+    fn update(&self, slot: &mut Value, target: &Target<'_>) -> bool {
         let Value::String(old) = slot else {
             return true;
         };
-        match self.resolve(old, group, kind, None) {
+        match self.resolve(old, target, None) {
             Ok(Some(new)) => {
                 *old = new;
                 true
@@ -274,14 +185,14 @@ impl Scope<'_> {
     fn resolve(
         &self,
         old: &str,
-        group: &str,
-        kind: &str,
+        target: &Target<'_>,
         namespace: Option<&str>,
     ) -> Result<Option<String>, ()> {
+        let kind = target.kind;
         let matching: Vec<&Candidate> = self
             .candidates
             .iter()
-            .filter(|c| c.kind == kind && c.group == group)
+            .filter(|c| target.selects(c))
             .filter(|c| c.names.iter().any(|n| n == old))
             .filter(|c| {
                 CLUSTER_WIDE_TARGETS.contains(&kind)
@@ -312,7 +223,7 @@ fn resource_names(o: &mut Value, scope: &Scope<'_>, cluster_role: bool) -> bool 
         };
         let mut found: Vec<String> = Vec::new();
         for kind in ["ConfigMap", "Secret", "PersistentVolume"] {
-            match scope.resolve(old, "", kind, None) {
+            match scope.resolve(old, &Target::exact("", kind), None) {
                 Ok(Some(new)) if kind == "PersistentVolume" && !cluster_role => ok &= new == *old,
                 Ok(Some(new)) => found.push(new),
                 Ok(None) => {}
@@ -340,7 +251,10 @@ fn role_binding(o: &mut Value, scope: &Scope<'_>) -> bool {
         && !(role_kind == "Role" && o["kind"] == "ClusterRoleBinding")
         && let Some(slot) = o.pointer_mut("/roleRef/name")
     {
-        ok &= scope.update(slot, "rbac.authorization.k8s.io", &role_kind);
+        ok &= scope.update(
+            slot,
+            &Target::exact("rbac.authorization.k8s.io", &role_kind),
+        );
     }
     if let Some(Value::Array(subjects)) = o.get_mut("subjects") {
         // kustomize renames any subject of a ServiceAccount's old name, whatever its kind
@@ -350,7 +264,11 @@ fn role_binding(o: &mut Value, scope: &Scope<'_>) -> bool {
                 continue;
             };
             let namespace = subject["namespace"].as_str().map(str::to_string);
-            match scope.resolve(old, "", "ServiceAccount", namespace.as_deref()) {
+            match scope.resolve(
+                old,
+                &Target::exact("", "ServiceAccount"),
+                namespace.as_deref(),
+            ) {
                 Ok(Some(new)) => subject["name"] = Value::String(new),
                 Ok(None) => {}
                 Err(()) => ok = false,

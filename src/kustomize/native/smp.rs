@@ -6,8 +6,19 @@
 
 use serde_json::{Map, Value};
 
-use super::nameref::POD_SPECS;
 use crate::schema::registry::Registry;
+
+/// Where a pod spec sits, by workload kind.
+const POD_SPECS: [(&str, &str); 8] = [
+    ("Pod", "spec"),
+    ("ReplicationController", "spec/template/spec"),
+    ("Deployment", "spec/template/spec"),
+    ("ReplicaSet", "spec/template/spec"),
+    ("DaemonSet", "spec/template/spec"),
+    ("StatefulSet", "spec/template/spec"),
+    ("Job", "spec/template/spec"),
+    ("CronJob", "spec/jobTemplate/spec/template/spec"),
+];
 
 /// What a patch does to one object.
 pub(super) enum Outcome {

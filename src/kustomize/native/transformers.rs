@@ -1,15 +1,19 @@
 //! `transformers` that name kustomize's built-in transformers by config (`apiVersion:
 //! builtin`), in files or inline: `LabelTransformer` and `AnnotationsTransformer` at their
-//! field specs, `PrefixSuffixTransformer` on names, `PatchTransformer`. kustomize runs them
+//! field specs, `PrefixSuffixTransformer` on names and at its other field specs (at the top
+//! of a build), `ImageTagTransformer` (in containers, as `images` does, and at its field
+//! specs), `ReplicaCountTransformer` (at its field specs), `NamespaceTransformer` (at the
+//! top of a build), `PatchTransformer`. kustomize runs them
 //! after the kustomization's own transformers, in the order listed, each document of a file
 //! in turn. Any other transformer (an exec or container plugin, another built-in, options
 //! or field specs platc does not model) is left to kustomize.
 
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use super::Built;
+use super::config::FieldSpec;
 use super::read;
 use crate::kustomize::Kustomization;
 use crate::kustomize::select::Renames;
@@ -28,10 +32,11 @@ pub(super) fn run(
     let Some(entries) = k.doc.get("transformers") else {
         return Ok(());
     };
-    // Patch targets match the names objects had before the build renamed them, and
-    // kustomizations above this one know only their own prefixes and suffixes: a
-    // `PrefixSuffixTransformer` is taken at the top of a build, before any patch by name.
-    let mut renamed = false;
+    // Patch targets match the names and namespaces objects had before the build changed
+    // them, and kustomizations above this one know only their own prefixes, suffixes and
+    // namespaces: a `PrefixSuffixTransformer` or `NamespaceTransformer` is taken at the top
+    // of a build, before any patch by name or namespace.
+    let (mut renamed, mut moved) = (false, false);
     for entry in entries.as_seq().unwrap_or(&[]) {
         let entry = entry
             .as_str()
@@ -49,11 +54,22 @@ pub(super) fn run(
             if doc.get("apiVersion").and_then(Node::as_str) != Some("builtin") {
                 return Err(format!("transformer plugin `{kind}`"));
             }
-            let by_name = doc.get("target").and_then(|t| t.get("name")).is_some();
-            if (kind == "PrefixSuffixTransformer" && !top) || (renamed && by_name) {
-                return Err(format!("built-in transformer `{kind}` here"));
+            let by = |field: &str| doc.get("target").and_then(|t| t.get(field)).is_some();
+            let top_only = matches!(kind, "PrefixSuffixTransformer" | "NamespaceTransformer");
+            if top_only && !top {
+                return Err(format!(
+                    "built-in transformer `{kind}` below the top of a build (patches above it \
+                     would match the names and namespaces it changes)"
+                ));
+            }
+            if (renamed && by("name")) || (moved && by("namespace")) {
+                return Err(format!(
+                    "built-in transformer `{kind}` targeting a name or namespace a transformer \
+                     before it changed"
+                ));
             }
             renamed |= kind == "PrefixSuffixTransformer";
+            moved |= kind == "NamespaceTransformer";
             transform(root, registry, k, renames, doc, built)
                 .ok_or_else(|| format!("built-in transformer `{kind}` as configured"))?;
         }
@@ -80,6 +96,9 @@ fn transform(
         "AnnotationsTransformer" => &["annotations", "fieldSpecs"],
         "PrefixSuffixTransformer" => &["prefix", "suffix", "fieldSpecs"],
         "PatchTransformer" => &["patch", "path", "target"],
+        "ImageTagTransformer" => &["imageTag", "fieldSpecs"],
+        "ReplicaCountTransformer" => &["replica", "fieldSpecs"],
+        "NamespaceTransformer" => &["fieldSpecs", "unsetOnly"],
         _ => return None,
     };
     for (key, _) in doc.as_map()? {
@@ -100,22 +119,28 @@ fn transform(
                 None => Map::new(),
             };
             let specs = field_specs(doc.get("fieldSpecs"))?;
-            for o in built.objects.iter_mut() {
-                for spec in &specs {
-                    if spec.selects(o) {
-                        let path: Vec<&str> = spec.path.iter().map(String::as_str).collect();
-                        super::labels::set(o, &path, spec.create, &pairs)?;
-                    }
-                }
-            }
-            Some(())
+            super::labels::add(&pairs, &specs, &mut built.objects)
+        }
+        "ImageTagTransformer" => {
+            // As an `images` entry does, then at the config's own field specs.
+            let specs = field_specs(doc.get("fieldSpecs"))?;
+            let specs: Vec<&FieldSpec> = specs.iter().collect();
+            super::set_images(doc.get("imageTag")?, &specs, &mut built.objects)
+        }
+        "ReplicaCountTransformer" => {
+            // As a `replicas` entry does, at the config's field specs only.
+            let specs = field_specs(doc.get("fieldSpecs"))?;
+            super::set_replicas(doc.get("replica")?, &specs, built)
         }
         "PrefixSuffixTransformer" => {
-            // Names only (the field spec kustomize's own prefix and suffix use).
+            // Names (`metadata/name` for every kind, as kustomize's own prefix and suffix),
+            // and the text of the other fields its specs name.
             let specs = field_specs(doc.get("fieldSpecs"))?;
-            let names_only = matches!(specs.as_slice(), [s] if s.path == ["metadata", "name"]
-                && s.kind.is_none() && s.group.is_none() && s.version.is_none());
-            if !names_only {
+            let (names, others): (Vec<&FieldSpec>, Vec<&FieldSpec>) =
+                specs.iter().partition(|s| s.path == ["metadata", "name"]);
+            let any_kind =
+                |s: &&FieldSpec| s.kind.is_none() && s.group.is_none() && s.version.is_none();
+            if names.len() > 1 || !names.iter().all(any_kind) {
                 return None;
             }
             let text = |f: &str| -> Option<String> {
@@ -125,9 +150,14 @@ fn transform(
                 }
             };
             let (prefix, suffix) = (text("prefix")?, text("suffix")?);
-            super::rename(built, |name| format!("{prefix}{name}{suffix}"));
-            Some(())
+            if !names.is_empty() {
+                super::rename(built, |name| format!("{prefix}{name}{suffix}"));
+            }
+            super::extended::affix(&others, &mut built.objects, super::renamed, |t| {
+                format!("{prefix}{t}{suffix}")
+            })
         }
+        "NamespaceTransformer" => namespace(registry, doc, built),
         "PatchTransformer" => {
             let entries = doc
                 .as_map()?
@@ -142,70 +172,55 @@ fn transform(
     }
 }
 
-/// A field spec: where a transformer writes, in the objects of a kind (and group, version).
-struct FieldSpec {
-    group: Option<String>,
-    version: Option<String>,
-    kind: Option<String>,
-    path: Vec<String>,
-    create: bool,
-}
-
-impl FieldSpec {
-    fn selects(&self, o: &Value) -> bool {
-        let api = o["apiVersion"].as_str().unwrap_or_default();
-        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        let is = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-        is(&self.group, group)
-            && is(&self.version, version)
-            && is(&self.kind, o["kind"].as_str().unwrap_or_default())
+/// A `NamespaceTransformer`: the namespace in `metadata.namespace` set on every namespaced
+/// object (whatever its field specs say about `metadata/namespace`: kustomize sets it
+/// anyway), a `Namespace` object renamed only where a `metadata/name` spec selects it (one
+/// the specs leave alone is left to kustomize), and at the other field specs as
+/// `configurations` add them. `unsetOnly` is left to kustomize.
+fn namespace(registry: &Registry, doc: &Node, built: &mut Built) -> Option<()> {
+    if doc
+        .get("unsetOnly")
+        .is_some_and(|u| u.as_bool() != Some(false))
+    {
+        return None;
     }
+    let namespace = match doc.get("metadata")?.get("namespace") {
+        None => return Some(()),
+        Some(n) => n.as_str()?,
+    };
+    if namespace.is_empty() {
+        return Some(());
+    }
+    let specs = field_specs(doc.get("fieldSpecs"))?;
+    let (meta, others): (Vec<&FieldSpec>, Vec<&FieldSpec>) = specs
+        .iter()
+        .partition(|s| s.path.first().is_some_and(|p| p == "metadata"));
+    let namespace_object =
+        |o: &serde_json::Value| o["apiVersion"] == "v1" && o["kind"] == "Namespace";
+    let renames_namespaces = meta.iter().any(|s| {
+        s.path == ["metadata", "name"]
+            && s.kind.as_deref() == Some("Namespace")
+            && s.group.is_none()
+            && s.version.as_deref().is_none_or(|v| v == "v1")
+    });
+    let known = |s: &&&FieldSpec| {
+        s.path == ["metadata", "namespace"]
+            || (s.path == ["metadata", "name"] && s.kind.as_deref() == Some("Namespace"))
+    };
+    if !meta.iter().all(|s| known(&s))
+        || (!renames_namespaces && built.objects.iter().any(namespace_object))
+    {
+        return None;
+    }
+    super::set_namespace(registry, namespace, &mut built.objects)?;
+    super::extended::namespace(&others, namespace, &mut built.objects)
 }
 
-/// The field specs of a config; None for a form platc does not walk (`[name=x]` steps,
-/// escaped slashes).
+/// The field specs of a config; None for a form platc does not walk (`[name=x]` steps).
 fn field_specs(node: Option<&Node>) -> Option<Vec<FieldSpec>> {
-    let mut out = Vec::new();
-    for item in node.and_then(Node::as_seq).unwrap_or(&[]) {
-        let mut spec = FieldSpec {
-            group: None,
-            version: None,
-            kind: None,
-            path: Vec::new(),
-            create: false,
-        };
-        for (key, value) in item.as_map()? {
-            let text = || value.as_str().map(str::to_string);
-            match key.as_str()? {
-                "group" => spec.group = text().filter(|t| !t.is_empty()),
-                "version" => spec.version = text().filter(|t| !t.is_empty()),
-                "kind" => spec.kind = text().filter(|t| !t.is_empty()),
-                "path" => {
-                    let path = text()?;
-                    if path.contains(['=', '\\']) || path.is_empty() {
-                        return None;
-                    }
-                    // `[]` marks a list, which the walk goes through anyway.
-                    spec.path = path
-                        .split('/')
-                        .map(|s| s.trim_end_matches("[]").to_string())
-                        .collect();
-                    if spec
-                        .path
-                        .iter()
-                        .any(|s| s.is_empty() || s.contains(['[', ']']))
-                    {
-                        return None;
-                    }
-                }
-                "create" => spec.create = value.as_bool()?,
-                _ => return None,
-            }
-        }
-        if spec.path.is_empty() {
-            return None;
-        }
-        out.push(spec);
-    }
-    Some(out)
+    node.and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .map(|item| FieldSpec::parse(item).ok())
+        .collect()
 }

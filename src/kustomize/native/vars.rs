@@ -9,8 +9,8 @@
 //!   given twice anywhere in the build;
 //! - once the whole build is done (names final, hashes added), each var reads its field
 //!   (`fieldref.fieldpath`, `metadata.name` by default; a var whose object or field is
-//!   missing is an error, used or not) and every `$(NAME)` in the table's fields is
-//!   replaced; `$$` is a `$`, an unknown `$(X)` stays as it is, and a field that is exactly
+//!   missing is an error, used or not) and every `$(NAME)` in the fields of the build's
+//!   varReference table (kustomize's defaults and what `configurations` add) is replaced; `$$` is a `$`, an unknown `$(X)` stays as it is, and a field that is exactly
 //!   `$(NAME)` takes the value's type (a number stays a number) except in annotations,
 //!   which are always strings.
 
@@ -33,54 +33,6 @@ pub(crate) struct Var {
     name: String,
     field_path: String,
 }
-
-/// Fields of every kind's objects where vars are replaced (kustomize's varReference table,
-/// found field by field with `kubectl kustomize`; its paths written with dots here).
-const EVERY_KIND: [&str; 2] = ["metadata.annotations", "metadata.labels"];
-
-/// Workloads and where their pod spec sits (kind only: any API group).
-const POD_SPECS: [(&str, &str); 7] = [
-    ("Pod", "spec"),
-    ("Deployment", "spec.template.spec"),
-    ("ReplicaSet", "spec.template.spec"),
-    ("DaemonSet", "spec.template.spec"),
-    ("StatefulSet", "spec.template.spec"),
-    ("Job", "spec.template.spec"),
-    ("CronJob", "spec.jobTemplate.spec.template.spec"),
-];
-
-/// Fields of a pod spec where vars are replaced.
-const IN_POD_SPEC: [&str; 8] = [
-    "containers.args",
-    "containers.command",
-    "containers.env.value",
-    "containers.volumeMounts.mountPath",
-    "initContainers.args",
-    "initContainers.command",
-    "initContainers.env.value",
-    "initContainers.volumeMounts.mountPath",
-];
-
-/// The rest of the table, by kind. The CronJob and StatefulSet paths are kustomize's as
-/// they are (an NFS server in a CronJob's pod spec is not replaced, one directly in its
-/// template is).
-const OTHERS: [(&str, &str); 12] = [
-    ("Pod", "spec.volumes.nfs.server"),
-    ("Deployment", "spec.template.spec.volumes.nfs.server"),
-    ("ReplicaSet", "spec.template.spec.volumes.nfs.server"),
-    ("DaemonSet", "spec.template.spec.volumes.nfs.server"),
-    ("Job", "spec.template.spec.volumes.nfs.server"),
-    (
-        "CronJob",
-        "spec.jobTemplate.spec.template.volumes.nfs.server",
-    ),
-    ("StatefulSet", "spec.volumeClaimTemplates.spec.nfs.server"),
-    ("Deployment", "spec.template.metadata.annotations"),
-    ("Ingress", "spec.rules.host"),
-    ("Ingress", "spec.tls.hosts"),
-    ("Ingress", "spec.tls.secretName"),
-    ("PersistentVolume", "spec.nfs.server"),
-];
 
 /// Binds the kustomization's vars to the objects it has accumulated.
 pub(super) fn merge(
@@ -253,22 +205,17 @@ pub(super) fn resolve(built: &mut Built) -> Result<(), Why> {
         };
         values.insert(&var.name, value);
     }
+    // The fields of kustomize's varReference table (and what `configurations` add).
+    let tables = built.config.0.clone();
     for o in built.objects.iter_mut() {
-        let kind = o["kind"].as_str().unwrap_or_default().to_string();
-        let mut paths: Vec<String> = EVERY_KIND.iter().map(|p| p.to_string()).collect();
-        for (k, spec) in POD_SPECS {
-            if k == kind {
-                paths.extend(IN_POD_SPEC.iter().map(|p| format!("{spec}.{p}")));
-            }
-        }
-        for (k, path) in OTHERS {
-            if k == kind {
-                paths.push(path.to_string());
-            }
-        }
-        for path in paths {
-            let parts: Vec<&str> = path.split('.').collect();
-            let annotations = path == "metadata.annotations";
+        let selected: Vec<_> = tables
+            .var_reference
+            .iter()
+            .filter(|s| s.selects(o))
+            .collect();
+        for spec in selected {
+            let parts = spec.keys();
+            let annotations = parts == ["metadata", "annotations"];
             walk(o, &parts, &|text| expand(text, &values, annotations))?;
         }
     }
