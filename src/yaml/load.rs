@@ -316,7 +316,7 @@ impl Builder {
             None => self.documents.push(node),
             Some(Frame::Seq { .. }) => self.pending.push(node),
             Some(&Frame::Map { from, .. }) => {
-                let is_key = (self.pending.len() - from) % 2 == 0;
+                let is_key = (self.pending.len() - from).is_multiple_of(2);
                 if is_key && matches!(node.value, Value::Seq(_) | Value::Map(_)) {
                     return Err(YamlError {
                         message: "a mapping key must be a scalar".into(),
