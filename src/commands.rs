@@ -435,8 +435,6 @@ fn paths_without_files(empty: &[String], what: &str) -> Option<i32> {
     Some(USAGE)
 }
 
-/// Under the summary: the files found but not checked, and why (each unreadable one also
-/// has its finding).
 /// With `--verbose`: how many folders were built in process and by kustomize, and why
 /// platc left each of the others to kustomize.
 fn note_builds(cx: &Context, built_by: &[(String, crate::validate::build::BuiltBy)]) {
@@ -458,7 +456,7 @@ fn note_builds(cx: &Context, built_by: &[(String, crate::validate::build::BuiltB
         ));
     }
     if asked > 0 {
-        summary.push_str(&format!(", {asked} by the kustomize --kustomize names"));
+        summary.push_str(&format!(", {asked} by the binary --kustomize names"));
     }
     cx.note(summary);
     for (dir, by) in built_by {
@@ -468,11 +466,15 @@ fn note_builds(cx: &Context, built_by: &[(String, crate::validate::build::BuiltB
         } = by
         {
             let dir = if dir.is_empty() { "." } else { dir };
-            cx.note(format_args!("  {dir}: built by {name} ({why})"));
+            cx.note(format_args!(
+                "  {dir}: built by {name}: platc does not build {why}"
+            ));
         }
     }
 }
 
+/// Under the summary: the files found but not checked, and why (each unreadable one also
+/// has its finding).
 fn print_skipped(cx: &Context, skipped: &[(String, usize)]) {
     if skipped.is_empty() || cx.quiet || cx.format != Format::Human {
         return;
@@ -1087,11 +1089,18 @@ fn check_all(cx: &Context, paths: &[String], schemas: &SchemaArgs) -> i32 {
     // the secret scan of the tree reads only the files validate did not.
     opts.secrets = true;
     // The secret scan's walk runs beside validate, on a core validate leaves idle while it
-    // walks, loads schemas or runs the repository-wide rules.
-    let (validated, listed) = rayon::join(
-        || crate::validate::validate(&cx.root, &paths, &opts, &settings),
-        || crate::secrets::list_tree(&cx.root, &paths, &settings),
-    );
+    // walks, loads schemas or runs the repository-wide rules; unless a build may write into
+    // the tree (kustomize pulls `helmCharts` into the repository), which it must then see
+    // whole, every run alike.
+    let validate = || crate::validate::validate(&cx.root, &paths, &opts, &settings);
+    let list = || crate::secrets::list_tree(&cx.root, &paths, &settings);
+    let builds_may_write = !opts.no_build && crate::kustomize::needs::Allowed::helm_on_path();
+    let (validated, listed) = if builds_may_write {
+        let validated = validate();
+        (validated, list())
+    } else {
+        rayon::join(validate, list)
+    };
     let (skipped, mut without_yaml, scanned, built_by) = match validated {
         Ok(outcome) => {
             findings.extend(outcome.findings);

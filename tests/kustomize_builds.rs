@@ -278,7 +278,7 @@ fn verbose_says_which_builds_ran_in_process_and_why_the_others_did_not() {
     );
     assert!(
         stderr.contains(
-            "overlays/meta: built by kubectl kustomize (overlays/meta: field `buildMetadata`)"
+            "overlays/meta: built by kubectl kustomize: platc does not build field `buildMetadata`\n"
         ),
         "{stderr}"
     );
@@ -286,9 +286,41 @@ fn verbose_says_which_builds_ran_in_process_and_why_the_others_did_not() {
     // A kustomize named on the command line builds everything, without a reason each.
     let stderr = run(&["--kustomize", kubectl.to_str().unwrap()]);
     assert!(
-        stderr
-            .contains("kustomize builds: 0 of 2 in process, 2 by the kustomize --kustomize names"),
+        stderr.contains("kustomize builds: 0 of 2 in process, 2 by the binary --kustomize names"),
         "{stderr}"
     );
     assert!(!stderr.contains("built by"), "{stderr}");
+}
+
+#[test]
+fn verbose_build_notes_never_show_a_credential_the_kustomization_holds() {
+    let kubectl = which("kubectl").expect("kubectl is installed (.ci/run installs it)");
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("{}{}", "ghp_", "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8V");
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+    )
+    .unwrap();
+    // A remote transformer configuration: platc leaves it to kustomize, and says why.
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        format!(
+            "resources: [cm.yaml]\nconfigurations:\n- https://ci:{token}@git.example.org/config.yaml\n"
+        ),
+    )
+    .unwrap();
+    let out = platc()
+        .arg("-C")
+        .arg(dir.path())
+        .args(["--verbose", "check", "--format", "json"])
+        .env("PATH", kubectl.parent().unwrap())
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stderr.contains("built by kubectl kustomize"), "{stderr}");
+    assert!(!stderr.contains(&token) && !stdout.contains(&token));
 }

@@ -342,10 +342,6 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    pub fn new() -> Compiled {
-        Compiled::with_words(&[])
-    }
-
     /// The catalogue, with `words` searched for in the same pass as the anchors (the
     /// secret words the generic rules need, case ignored like the anchors).
     pub fn with_words(words: &[String]) -> Compiled {
@@ -376,11 +372,5 @@ impl Compiled {
             anchor_rule,
             prefilter,
         }
-    }
-}
-
-impl Default for Compiled {
-    fn default() -> Self {
-        Compiled::new()
     }
 }

@@ -120,8 +120,9 @@ pub struct Built {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BuiltBy {
     InProcess,
-    /// The binary's name (`kubectl kustomize`), and what made platc decline when it tried
-    /// (None: a kustomize named on the command line builds everything).
+    /// The binary's name (`kubectl kustomize`), and what platc does not build there, with
+    /// the folder that uses it when not this one (None: a kustomize named on the command
+    /// line builds everything).
     Binary {
         name: String,
         why: Option<String>,
@@ -188,7 +189,19 @@ pub fn run(
                         .and_then(|text| output_objects(&kustomization, &text)),
                     BuiltBy::Binary {
                         name: k.short_name(),
-                        why: declined.and_then(Result::err).map(|u| u.to_string()),
+                        // The reason may quote what the kustomization says (a remote
+                        // file's URL): never a credential in it.
+                        why: declined.and_then(Result::err).map(|u| {
+                            let place = if u.dir == *dir {
+                                String::new()
+                            } else {
+                                format!(" (in {})", if u.dir.is_empty() { "." } else { &u.dir })
+                            };
+                            crate::secrets::redact::redact_credentials(&format!(
+                                "{}{place}",
+                                u.reason
+                            ))
+                        }),
                     },
                 ),
                 (_, None) => return Ok(None),

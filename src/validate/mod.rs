@@ -656,8 +656,9 @@ pub fn validate(
     }
     drop(crds);
 
-    // Each file is parsed, checked and dropped in one go: only findings are kept, so memory
-    // stays flat however large the repository.
+    // Each file is parsed, checked and dropped in one go: only findings, facts and the few
+    // Argo CD objects the project rule reads are kept, so memory stays flat however large
+    // the repository.
     let checked: Vec<Checked> = manifests
         .par_iter()
         .map(|t| {
