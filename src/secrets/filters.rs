@@ -67,6 +67,16 @@ pub fn is_placeholder(value: &str) -> bool {
     if v.starts_with('<') && v.ends_with('>') {
         return true; // <your-token>
     }
+    // A format string's field (`https://ci:{token}@host` in Rust or Python, `{0}` in .NET):
+    // the value is filled in where the string is used.
+    if let Some(field) = v.strip_prefix('{').and_then(|r| r.strip_suffix('}'))
+        && !field.is_empty()
+        && field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
+    {
+        return true;
+    }
     const WORDS: [&str; 28] = [
         "foo",
         "bar",
@@ -558,6 +568,9 @@ mod tests {
             "<path:kv/data/x#password>",
             "changeme",
             "<your-token>",
+            "{token}",
+            "{0}",
+            "{self.password}",
             "****",
             "xxxxxxxx",
             "REDACTED",
@@ -568,6 +581,7 @@ mod tests {
             assert!(is_placeholder(v), "{v}");
         }
         assert!(!is_placeholder("s3cr3t-Pa55w0rd-7f2k"));
+        assert!(!is_placeholder("{s3cr3t-Pa55w0rd-7f2k!}"));
         assert!(is_placeholder("fake-token-for-tests"));
         // The token of jwt.io's debugger, as pasted in many READMEs.
         assert!(is_placeholder(concat!(
