@@ -729,3 +729,85 @@ fn first_different_line(ours: &str, theirs: &str) -> Option<usize> {
             + 1,
     )
 }
+
+/// What kustomize refuses, or prints in a way platc does not reproduce, is never built here:
+/// a key given twice, objects a namespace makes one, a label path through a scalar, a
+/// number a prefix would respell, a reference kustomize resolves by code for a target a
+/// configuration adds, OpenAPI definitions Go would decode otherwise.
+#[test]
+fn builds_kustomize_refuses_or_spells_otherwise_are_left_to_it() {
+    let registry = Registry::new(Core::load(core::newest()));
+    let config_map = |name: &str, ns: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\n")
+    };
+    // What it is, its files, and whether kustomize fails on it.
+    type Case = (&'static str, Vec<(&'static str, String)>, bool);
+    let cases: Vec<Case> = vec![
+        (
+            "a key given twice",
+            vec![
+                ("objects.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\ndata: {y: '2'}\n".into()),
+                ("kustomization.yaml", "resources: [objects.yaml]\n".into()),
+            ],
+            true,
+        ),
+        (
+            "one name in two namespaces made one",
+            vec![
+                ("objects.yaml", format!("{}---\n{}", config_map("a", "x"), config_map("a", "y"))),
+                ("kustomization.yaml", "resources: [objects.yaml]\nnamespace: z\n".into()),
+            ],
+            true,
+        ),
+        (
+            "a label path through a scalar",
+            vec![
+                ("objects.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: all\n  template: {spec: {containers: [{name: a, image: nginx}]}}\n".into()),
+                ("kustomization.yaml", "resources: [objects.yaml]\ncommonLabels: {app: web}\n".into()),
+            ],
+            true,
+        ),
+        (
+            "a number a prefix would respell",
+            vec![
+                ("objects.yaml", "apiVersion: example.com/v1\nkind: Bee\nmetadata: {name: b}\nspec: {tag: 1.50}\n".into()),
+                ("config.yaml", "namePrefix: [{path: spec/tag, kind: Bee}]\n".into()),
+                ("kustomization.yaml", "resources: [objects.yaml]\nnamePrefix: p-\nconfigurations: [config.yaml]\n".into()),
+            ],
+            false,
+        ),
+        (
+            "a role's resource names naming a ServiceAccount",
+            vec![
+                ("objects.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\nrules: [{apiGroups: [''], resources: [serviceaccounts], verbs: [get], resourceNames: [sa]}]\n".into()),
+                ("config.yaml", "nameReference: [{kind: ServiceAccount, fieldSpecs: [{path: rules/resourceNames, kind: Role}]}]\n".into()),
+                ("kustomization.yaml", "resources: [objects.yaml]\nnamePrefix: p-\nconfigurations: [config.yaml]\n".into()),
+            ],
+            false,
+        ),
+        (
+            "a definition that is not a map",
+            vec![
+                ("objects.yaml", config_map("a", "x")),
+                ("crd.json", r#"{"a.B": 5}"#.into()),
+                ("kustomization.yaml", "resources: [objects.yaml]\ncrds: [crd.json]\n".into()),
+            ],
+            true,
+        ),
+    ];
+    for (what, files, kustomize_fails) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (name, text) in &files {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        let ks = Kustomizations::read(root, "");
+        let why = native::try_build(root, &ks, &registry, "");
+        assert!(why.is_err(), "{what}: built in process");
+        assert_eq!(
+            kubectl_kustomize(root).is_err(),
+            kustomize_fails,
+            "{what}: kustomize's verdict"
+        );
+    }
+}

@@ -929,7 +929,9 @@ fn set_namespace(registry: &Registry, namespace: &str, objects: &mut [Value]) ->
             metadata(o)?.insert("namespace".into(), Value::String(namespace.into()));
         }
     }
-    Some(())
+    // Objects of one name in two namespaces are one object in the new one: kustomize fails
+    // ("namespace transformation produces ID conflict").
+    unique(objects).then_some(())
 }
 
 /// A `labels` entry: its pairs, on selectors and templates as it asks: with selectors, at

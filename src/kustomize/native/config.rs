@@ -44,7 +44,7 @@ impl FieldSpec {
             return false;
         }
         let api = o["apiVersion"].as_str().unwrap_or_default();
-        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
+        let (group, version) = api.split_once('/').unwrap_or(("", api));
         is(&self.group, group) && is(&self.version, version)
     }
 
@@ -244,6 +244,17 @@ impl Tables {
             .filter(|s| !defaults.contains(s))
             .collect()
     }
+}
+
+/// Whether kustomize's default nameReference table holds this referring field for this
+/// target (the fields kustomize resolves by code take only those).
+pub(crate) fn is_default_reference(target: &NameReference, spec: &FieldSpec) -> bool {
+    defaults().name_reference.iter().any(|r| {
+        r.kind == target.kind
+            && r.group == target.group
+            && r.version == target.version
+            && r.specs.contains(spec)
+    })
 }
 
 /// Calls `f` on every field at a spec's path in `o`, lists on the way walked through. With

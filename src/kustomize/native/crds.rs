@@ -39,6 +39,7 @@ pub(super) fn config(text: &str) -> Result<Config, Why> {
     let definitions = definitions
         .as_object()
         .ok_or("not a map of OpenAPI definitions")?;
+    shaped_as_kustomize_reads(definitions)?;
     let mut config = Config {
         extended: true,
         ..Config::default()
@@ -58,6 +59,39 @@ pub(super) fn config(text: &str) -> Result<Config, Why> {
         walk(definitions, &kind, name, &mut Vec::new(), &mut config)?;
     }
     Ok(config)
+}
+
+/// kustomize decodes the definitions with Go's JSON decoder: it fails on a definition, a
+/// schema or `properties` that is not a map, and matches `Schema` and `properties` whatever
+/// their case. Such files are left to it rather than read another way.
+fn shaped_as_kustomize_reads(definitions: &Map<String, Value>) -> Result<(), Why> {
+    let other_case = |map: &Map<String, Value>, key: &str| {
+        map.keys().any(|k| k != key && k.eq_ignore_ascii_case(key))
+    };
+    for (name, definition) in definitions {
+        let definition = definition
+            .as_object()
+            .ok_or_else(|| format!("definition `{name}` that is not a map"))?;
+        if other_case(definition, "Schema") {
+            return Err(format!(
+                "definition `{name}` with `Schema` spelt in another case"
+            ));
+        }
+        let Some(schema) = definition.get("Schema") else {
+            continue;
+        };
+        let schema = schema
+            .as_object()
+            .ok_or_else(|| format!("definition `{name}` whose schema is not a map"))?;
+        if other_case(schema, "properties")
+            || schema.get("properties").is_some_and(|p| !p.is_object())
+        {
+            return Err(format!(
+                "definition `{name}` with `properties` kustomize reads otherwise"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `properties` of a definition's schema.

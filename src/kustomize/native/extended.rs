@@ -58,9 +58,10 @@ pub(super) fn affix(
         let selected: Vec<_> = specs.iter().filter(|s| s.selects(o)).collect();
         for spec in selected {
             each_field(o, &spec.path, spec.create, &mut |slot| {
+                // A number keeps its spelling in kustomize (`p-1.50`, `p-0x1F`), which
+                // platc no longer has once read: left to kustomize.
                 let text = match slot {
                     Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
                     _ => return None,
                 };
                 *slot = Value::String(new(&text));
@@ -77,7 +78,9 @@ pub(super) fn images(
     image: &super::Image,
     objects: &mut [Value],
 ) -> Option<()> {
-    for o in objects.iter_mut() {
+    // kustomize's image filter leaves CustomResourceDefinitions alone.
+    let crd = |o: &Value| o["kind"] == "CustomResourceDefinition";
+    for o in objects.iter_mut().filter(|o| !crd(o)) {
         let selected: Vec<_> = specs.iter().filter(|s| s.selects(o)).collect();
         for spec in selected {
             each_field(o, &spec.path, false, &mut |slot| match slot {

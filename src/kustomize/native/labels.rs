@@ -72,6 +72,8 @@ pub(super) fn set(
             *value = Value::Object(Map::new());
             set(value, path, create, pairs)
         }
-        _ => Some(()),
+        Value::Null => Some(()),
+        // A path through a scalar: kustomize fails ("expected sequence or mapping node").
+        _ => None,
     }
 }

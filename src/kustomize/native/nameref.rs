@@ -104,6 +104,9 @@ pub(super) fn fix(registry: &Registry, built: &mut Built) -> Option<()> {
                     *k == kind && spec.path.iter().map(String::as_str).eq(p.split('/'))
                 });
                 if special {
+                    // kustomize resolves these by code, for the targets of its own table;
+                    // one a configuration adds is not modelled.
+                    ok &= super::config::is_default_reference(reference, spec);
                     continue;
                 }
                 visit(o, &spec.keys(), &mut |slot| match slot {

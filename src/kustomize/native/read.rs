@@ -35,6 +35,11 @@ pub(super) fn documents(text: &str, role: Role) -> Option<Vec<Value>> {
 /// [`documents`], as positioned nodes.
 pub(super) fn nodes(text: &str, role: Role) -> Option<Vec<Node>> {
     let stream = crate::yaml::parse_stream(text).ok()?;
+    // kustomize refuses a mapping that sets a key twice ("mapping key already defined"):
+    // its error is for it to report.
+    if !stream.duplicates.is_empty() {
+        return None;
+    }
     let lines = Lines::new(text);
     let count = stream.documents.len();
     let mut out = Vec::new();
