@@ -811,3 +811,23 @@ fn builds_kustomize_refuses_or_spells_otherwise_are_left_to_it() {
         );
     }
 }
+
+/// A generator platc leaves to kustomize is named in the reason, with the input it could not
+/// read (what `check --verbose` prints).
+#[test]
+fn a_declined_generator_is_named_with_its_missing_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("kustomization.yaml"),
+        "configMapGenerator:\n- name: scripts\n  files: [run.sh=./scripts/run.sh]\n",
+    )
+    .unwrap();
+    let registry = Registry::new(Core::load(core::newest()));
+    let ks = Kustomizations::read(root, "");
+    let why = native::try_build(root, &ks, &registry, "").unwrap_err();
+    assert_eq!(
+        why.reason,
+        "`configMapGenerator` entry `scripts`: its input `./scripts/run.sh` is missing or above the kustomization"
+    );
+}

@@ -392,7 +392,10 @@ fn accumulate(
     built.config.read(root, k).map_err(|why| no(&why))?;
     // kustomize runs the generators before it accumulates the components: a component's
     // patches and generators (`behavior: merge`) see what this kustomization generates.
-    generate::run(root, k, built).because(dir, || "a generator".into())?;
+    generate::run(root, k, built).map_err(|reason| Unsupported {
+        dir: dir.to_string(),
+        reason,
+    })?;
     if !unique(&built.objects) {
         return Err(no("two objects with one id"));
     }

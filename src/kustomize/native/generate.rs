@@ -70,17 +70,31 @@ fn strings(node: &Node) -> Option<Map<String, Value>> {
 
 /// Runs the kustomization's generators over what the build has so far; None for what
 /// kustomize would refuse or platc does not reproduce.
-pub(super) fn run(root: &Path, k: &Kustomization, built: &mut Built) -> Option<()> {
-    let general = Options::read(k.doc.get("generatorOptions"))?;
+/// Err names the generator platc leaves to kustomize (an option or input it does not read
+/// as kustomize does, a missing input file, what kustomize refuses).
+pub(super) fn run(root: &Path, k: &Kustomization, built: &mut Built) -> Result<(), String> {
+    let general =
+        Options::read(k.doc.get("generatorOptions")).ok_or("`generatorOptions` as written")?;
     for (field, kind) in [
         ("configMapGenerator", "ConfigMap"),
         ("secretGenerator", "Secret"),
     ] {
         for item in k.doc.get(field).and_then(Node::as_seq).unwrap_or(&[]) {
-            generate(root, k, kind, item, &general, built)?;
+            generate(root, k, kind, item, &general, built).ok_or_else(|| {
+                let entry = match item.get("name").and_then(Node::as_str) {
+                    Some(name) => format!("`{field}` entry `{name}`"),
+                    None => format!("a `{field}` entry"),
+                };
+                match unreadable_input(root, k, item) {
+                    Some(path) => {
+                        format!("{entry}: its input `{path}` is missing or above the kustomization")
+                    }
+                    None => format!("{entry} as written"),
+                }
+            })?;
         }
     }
-    Some(())
+    Ok(())
 }
 
 fn generate(
@@ -261,6 +275,24 @@ fn unquote(v: &str) -> &str {
 }
 
 /// A file beside or below the kustomization (kustomize refuses others).
+/// The first input file of a generator entry that cannot be read (`files`, `envs`, `env`).
+fn unreadable_input<'a>(root: &Path, k: &Kustomization, item: &'a Node) -> Option<&'a str> {
+    let files = item
+        .get("files")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter();
+    let envs = item
+        .get("envs")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter();
+    let paths = files
+        .filter_map(|f| f.as_str().map(|f| f.split_once('=').map_or(f, |(_, p)| p)))
+        .chain(envs.chain(item.get("env")).filter_map(Node::as_str));
+    paths.into_iter().find(|p| read(root, k, p).is_none())
+}
+
 fn read(root: &Path, k: &Kustomization, path: &str) -> Option<Vec<u8>> {
     let rel = crate::spec::paths::repo_relative(&k.dir, path).ok()?;
     if !super::in_or_below(root, k, &rel) {
