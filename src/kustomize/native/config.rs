@@ -122,18 +122,20 @@ fn is(want: &Option<String>, have: &str) -> bool {
 /// A field spec path's segments: `/` separates them but for `\/` (a key holding a slash,
 /// as annotation keys do).
 fn split_path(path: &str) -> Result<Vec<String>, Why> {
-    let mut out = vec![String::new()];
+    let mut out = Vec::new();
+    let mut segment = String::new();
     let mut chars = path.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some('/') => out.last_mut().unwrap_or(&mut String::new()).push('/'),
+                Some('/') => segment.push('/'),
                 _ => return Err(format!("field spec path `{path}` with an escape")),
             },
-            '/' => out.push(String::new()),
-            c => out.last_mut().unwrap_or(&mut String::new()).push(c),
+            '/' => out.push(std::mem::take(&mut segment)),
+            c => segment.push(c),
         }
     }
+    out.push(segment);
     let bad = |s: &String| {
         let key = s.strip_suffix("[]").unwrap_or(s);
         key.is_empty() || key.contains(['[', ']', '='])
@@ -229,9 +231,7 @@ impl Tables {
         }
         Ok(())
     }
-}
 
-impl Tables {
     /// The specs of one table that configurations added to kustomize's defaults (the
     /// transformers whose defaults platc runs as code take these only).
     pub fn added(&self, table: impl Fn(&Config) -> &Vec<FieldSpec>) -> Vec<&FieldSpec> {

@@ -10,7 +10,8 @@
 //! - once the whole build is done (names final, hashes added), each var reads its field
 //!   (`fieldref.fieldpath`, `metadata.name` by default; a var whose object or field is
 //!   missing is an error, used or not) and every `$(NAME)` in the fields of the build's
-//!   varReference table (kustomize's defaults and what `configurations` add) is replaced; `$$` is a `$`, an unknown `$(X)` stays as it is, and a field that is exactly
+//!   varReference table (kustomize's defaults and what `configurations` add) is replaced;
+//!   `$$` is a `$`, an unknown `$(X)` stays as it is, and a field that is exactly
 //!   `$(NAME)` takes the value's type (a number stays a number) except in annotations,
 //!   which are always strings.
 
