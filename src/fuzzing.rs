@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("crd_schema", crd_schema),
     ("kustomization", kustomization),
     ("secrets", secrets),
+    ("yaml_fast", yaml_fast),
 ];
 
 /// The YAML object reader: the bytes as a manifest file (objects, duplicate keys, syntax
@@ -29,6 +30,25 @@ pub fn yaml_objects(data: &[u8]) {
     for object in &file.objects {
         let _ = object.node.to_json();
         let _ = (object.kind(), object.name(), object.namespace());
+    }
+}
+
+/// The fast YAML reader against saphyr (a differential target): wherever the fast reader
+/// answers, saphyr must read the same tree, spans and duplicate keys.
+pub fn yaml_fast(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(fast) = crate::yaml::parse_fast_only(text) else {
+        return;
+    };
+    match crate::yaml::parse_saphyr_only(text) {
+        Ok(saphyr) => assert_eq!(
+            format!("{fast:?}"),
+            format!("{saphyr:?}"),
+            "the fast reader and saphyr disagree"
+        ),
+        Err(e) => panic!("the fast reader read what saphyr refuses ({e})"),
     }
 }
 

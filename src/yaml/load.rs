@@ -96,6 +96,27 @@ pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
 }
 
 fn parse_stream_limited(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
+    if let Some(stream) = super::fast::parse(text, max_nodes) {
+        return Ok(stream);
+    }
+    parse_with_saphyr(text, max_nodes)
+}
+
+/// The fast reader's answer for `text`, or `None` where it leaves the text to saphyr. For
+/// the differential tests.
+#[doc(hidden)]
+pub fn parse_fast_only(text: &str) -> Option<Stream> {
+    super::fast::parse(text, crate::limits::current().yaml_nodes.usize())
+}
+
+/// `text` read by saphyr alone, as [`parse_stream`] reads what the fast reader leaves. For
+/// the differential tests.
+#[doc(hidden)]
+pub fn parse_saphyr_only(text: &str) -> Result<Stream, YamlError> {
+    parse_with_saphyr(text, crate::limits::current().yaml_nodes.usize())
+}
+
+fn parse_with_saphyr(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
     let original = match parse_exact(text, max_nodes) {
         Ok(stream) => return Ok(stream),
         Err(e) => e,
@@ -171,10 +192,7 @@ pub fn parse_documents_apart(text: &str) -> (Stream, Vec<YamlError>) {
 }
 
 fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
-    let mut builder = Builder {
-        max_nodes,
-        ..Builder::default()
-    };
+    let mut builder = Builder::new(max_nodes);
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
         let (event, event_span) = event.map_err(|e| YamlError {
@@ -184,14 +202,12 @@ fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
         })?;
         builder.event(event, span(event_span))?;
     }
-    Ok(Stream {
-        documents: builder.documents,
-        duplicates: builder.duplicates,
-    })
+    Ok(builder.into_stream())
 }
 
+/// Builds the tree from parser events: saphyr's, or the fast reader's (`fast.rs`).
 #[derive(Default)]
-struct Builder {
+pub(super) struct Builder {
     stack: Vec<Frame>,
     /// The finished nodes of the open collections, innermost last.
     pending: Vec<Node>,
@@ -204,7 +220,34 @@ struct Builder {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, at: Span) -> Result<(), YamlError> {
+    pub(super) fn new(max_nodes: usize) -> Builder {
+        Builder {
+            max_nodes,
+            ..Builder::default()
+        }
+    }
+
+    pub(super) fn into_stream(self) -> Stream {
+        Stream {
+            documents: self.documents,
+            duplicates: self.duplicates,
+        }
+    }
+
+    /// How many collections are open.
+    pub(super) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// Move where the open collection at `index` (0 outermost) starts.
+    pub(super) fn set_frame_start(&mut self, index: usize, at: Pos) {
+        if let Some(Frame::Seq { start, .. } | Frame::Map { start, .. }) = self.stack.get_mut(index)
+        {
+            *start = at;
+        }
+    }
+
+    pub(super) fn event(&mut self, event: Event<'_>, at: Span) -> Result<(), YamlError> {
         match event {
             Event::DocumentStart(_) => self.anchors.clear(),
             Event::Scalar(text, style, anchor, tag) => {
@@ -346,9 +389,10 @@ impl Builder {
                 let Some(text) = entries[i].0.key_text() else {
                     continue;
                 };
-                if let Some(prev) = (0..i).rev().find(|&j| {
-                    !drop.contains(&j) && entries[j].0.key_text().as_deref() == Some(&*text)
-                }) {
+                if let Some(prev) = (0..i)
+                    .rev()
+                    .find(|&j| !drop.contains(&j) && entries[j].0.is_key(&text))
+                {
                     drop.push(prev);
                     self.duplicates.push(DuplicateKey {
                         key: text.into_owned(),

@@ -2,9 +2,13 @@
 
 pub mod de;
 pub mod emit;
+mod fast;
 pub mod load;
 pub mod node;
 pub mod resolve;
 
-pub use load::{DuplicateKey, Stream, YamlError, parse_documents_apart, parse_stream};
+pub use load::{
+    DuplicateKey, Stream, YamlError, parse_documents_apart, parse_fast_only, parse_saphyr_only,
+    parse_stream,
+};
 pub use node::{Node, Pos, Span, Value};

@@ -113,7 +113,7 @@ impl Node {
         entries
             .iter_mut()
             .rev()
-            .find(|(k, _)| k.key_text().as_deref() == Some(key))
+            .find(|(k, _)| k.is_key(key))
             .map(|(_, v)| v)
     }
 
@@ -122,8 +122,17 @@ impl Node {
         self.as_map()?
             .iter()
             .rev()
-            .find(|(k, _)| k.key_text().as_deref() == Some(key))
+            .find(|(k, _)| k.is_key(key))
             .map(|(k, v)| (k, v))
+    }
+
+    /// Whether this mapping key reads as `key` (see [`Node::key_text`]); string keys, nearly
+    /// all of them, compare without building the text.
+    pub(crate) fn is_key(&self, key: &str) -> bool {
+        match &self.value {
+            Value::Str { text, .. } => text == key,
+            _ => self.key_text().as_deref() == Some(key),
+        }
     }
 
     /// A mapping key as Kubernetes sees it: sigs.k8s.io/yaml turns non-string keys into
@@ -150,15 +159,24 @@ impl Node {
             return Some(self);
         }
         let mut node = self;
-        for raw in pointer.strip_prefix('/')?.split('/') {
+        let mut rest = pointer.strip_prefix('/')?;
+        loop {
+            // Split by bytes: pointers are short, and `str::split` sets up a searcher per call.
+            let (raw, next) = match rest.bytes().position(|b| b == b'/') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
             let token = unescape_token(raw);
             node = match &node.value {
                 Value::Map(_) => node.get(&token)?,
                 Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
                 _ => return None,
             };
+            match next {
+                Some(next) => rest = next,
+                None => return Some(node),
+            }
         }
-        Some(node)
     }
 
     /// Like [`Node::pointer`], but for a mapping member return its key node, which is where
@@ -279,7 +297,7 @@ pub fn format_float(f: f64) -> String {
 
 /// A JSON pointer token with its escapes (`~1` for `/`, `~0` for `~`) undone.
 fn unescape_token(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('~') {
+    if raw.bytes().any(|b| b == b'~') {
         std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
     } else {
         std::borrow::Cow::Borrowed(raw)
