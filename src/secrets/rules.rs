@@ -357,8 +357,11 @@ impl Compiled {
                 anchor_rule.push(i);
             }
         }
+        // A DFA: every byte of every scanned file goes through this overlapping search, and
+        // the default (an NFA) follows failure links per byte, twice as slow here.
         let prefilter = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(
                 anchors
                     .iter()
