@@ -60,7 +60,6 @@ pub(super) fn parse(text: &str, max_nodes: usize) -> Option<Stream> {
             col: 1,
         },
         builder: Builder::new(max_nodes),
-        start_at_next_event: None,
     };
     reader.stream()?;
     Some(reader.builder.into_stream())
@@ -88,9 +87,6 @@ struct Reader<'a> {
     ascii: bool,
     eof: Pos,
     builder: Builder,
-    /// An indentless sequence's frame in the builder, whose start is where the next event
-    /// starts (saphyr starts it at its first item).
-    start_at_next_event: Option<usize>,
 }
 
 fn is_blank_or_end(c: Option<&u8>) -> bool {
@@ -205,9 +201,6 @@ impl<'a> Reader<'a> {
     // ----- events
 
     fn emit(&mut self, event: Event<'_>, span: Span) -> Read {
-        if let Some(frame) = self.start_at_next_event.take() {
-            self.builder.set_frame_start(frame, span.start);
-        }
         // A limit the builder enforces is reported by saphyr's reading, as ever.
         self.builder.event(event, span).ok()
     }
@@ -353,9 +346,9 @@ impl<'a> Reader<'a> {
     fn block_sequence(&mut self, indent: usize, indentless: bool) -> Read {
         let start = self.mark(self.pos);
         self.emit(Event::SequenceStart(0, None), Span::at(start))?;
-        if indentless {
-            self.start_at_next_event = Some(self.builder.depth() - 1);
-        }
+        // saphyr starts an indentless sequence where its first item starts (the `|` of a
+        // block scalar; the end of the line when the `-` ends it): set once that is known.
+        let mut unstarted = indentless.then(|| self.builder.depth() - 1);
         loop {
             self.pos += 1;
             let after = self.pos;
@@ -369,6 +362,9 @@ impl<'a> Reader<'a> {
                     }
                     let line_end = self.line_end(self.pos);
                     let null_at = self.mark(line_end);
+                    if let Some(frame) = unstarted.take() {
+                        self.builder.set_frame_start(frame, null_at);
+                    }
                     self.next_line();
                     match self.next_content() {
                         Some(i) if i > indent && !self.at_document_marker() => {
@@ -378,9 +374,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 Some(_) => {
-                    if let Some(frame) = self.start_at_next_event.take() {
-                        // Where the first item's token starts (a block scalar's `|`, not
-                        // its first line).
+                    if let Some(frame) = unstarted.take() {
                         let at = self.mark(self.pos);
                         self.builder.set_frame_start(frame, at);
                     }
