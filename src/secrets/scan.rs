@@ -372,7 +372,9 @@ fn format_rules(bytes: &[u8], lines: &Lines<'_>, hits: &mut Vec<Hit>) -> bool {
         }
     }
     for (i, rule) in c.rules.iter().enumerate() {
-        if !candidates[i] {
+        // An anchor is often there without a secret (`://` without a password): a match test
+        // (the fast engines) before the search for capture groups (a slower one).
+        if !candidates[i] || !c.regexes[i].is_match(bytes) {
             continue;
         }
         for caps in c.regexes[i].captures_iter(bytes) {

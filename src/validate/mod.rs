@@ -794,7 +794,7 @@ pub fn validate(
             sources.insert(t.path.clone(), t.text.clone());
         }
     }
-    Ok(Outcome {
+    let outcome = Outcome {
         findings,
         sources,
         files: texts.len(),
@@ -803,7 +803,12 @@ pub fn validate(
         skipped,
         scanned,
         built_by,
-    })
+    };
+    // Freeing a large repository's texts, schemas and per-file facts takes tens of
+    // milliseconds on one thread: a worker frees them while the caller reports.
+    drop(manifests);
+    rayon::spawn(move || drop((texts, raw, builds, registry)));
+    Ok(outcome)
 }
 
 /// Validate objects rendered outside a repository walk (what `platc generate` prints) against
