@@ -16,10 +16,9 @@
 
 use std::borrow::Cow;
 
-use saphyr_parser::{Event, ScalarStyle};
-
 use super::load::{Builder, Stream};
-use super::node::{Pos, Span};
+use super::node::{Node, Pos, Span, Value};
+use super::resolve::resolve_plain_owned;
 
 /// Longest implicit key saphyr accepts (YAML's 1,024-character limit on simple keys).
 const MAX_KEY_LEN: usize = 1024;
@@ -35,9 +34,13 @@ pub(super) fn parse(text: &str, max_nodes: usize) -> Option<Stream> {
         return None;
     }
     let last_line = &bytes[memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1)..];
-    if !last_line.is_empty() && last_line.iter().all(|&b| b == b' ') {
-        // A last line of spaces without a line break: saphyr ends what is open somewhere
-        // inside it.
+    let unterminated_blank_or_comment = match last_line.iter().position(|&b| b != b' ') {
+        None => !last_line.is_empty(),
+        Some(i) => last_line[i] == b'#',
+    };
+    if unterminated_blank_or_comment {
+        // A last line of spaces or a comment, without a line break: saphyr ends what is open
+        // somewhere inside it, not at the end of the stream.
         return None;
     }
     let newlines = memchr::memchr_iter(b'\n', bytes).count() as u32;
@@ -200,17 +203,33 @@ impl<'a> Reader<'a> {
 
     // ----- events
 
-    fn emit(&mut self, event: Event<'_>, span: Span) -> Read {
-        // A limit the builder enforces is reported by saphyr's reading, as ever.
-        self.builder.event(event, span).ok()
-    }
+    // A limit the builder enforces is reported by saphyr's reading, as ever: any error
+    // here gives up.
 
-    fn scalar(&mut self, text: Cow<'_, str>, style: ScalarStyle, start: Pos, end: Pos) -> Read {
-        self.emit(Event::Scalar(text, style, 0, None), Span { start, end })
+    fn scalar(&mut self, text: Cow<'_, str>, plain: bool, start: Pos, end: Pos) -> Read {
+        let value = if plain {
+            resolve_plain_owned(text)
+        } else {
+            Value::Str {
+                text: text.into_owned(),
+                plain: false,
+            }
+        };
+        self.builder
+            .finish(Node::new(value, Span { start, end }), 0)
+            .ok()
     }
 
     fn empty_scalar(&mut self, at: Pos) -> Read {
-        self.scalar(Cow::Borrowed(""), ScalarStyle::Plain, at, at)
+        self.scalar(Cow::Borrowed(""), true, at, at)
+    }
+
+    fn open(&mut self, seq: bool, start: Pos) -> Read {
+        self.builder.open(seq, start, 0).ok()
+    }
+
+    fn close(&mut self, end: Pos) -> Read {
+        self.builder.close(end).ok()
     }
 
     // ----- documents
@@ -248,18 +267,16 @@ impl<'a> Reader<'a> {
                 // Content after a document without a `---` between: an error.
                 return None;
             }
-            self.emit(Event::DocumentStart(marker_open), Span::default())?;
+            self.builder.document_start();
             self.root(indent)?;
-            self.emit(Event::DocumentEnd, Span::default())?;
             marker_open = false;
             had_document = true;
         }
     }
 
     fn empty_document(&mut self, start: Pos, end: Pos) -> Read {
-        self.emit(Event::DocumentStart(true), Span::default())?;
-        self.scalar(Cow::Borrowed(""), ScalarStyle::Plain, start, end)?;
-        self.emit(Event::DocumentEnd, Span::default())
+        self.builder.document_start();
+        self.scalar(Cow::Borrowed(""), true, start, end)
     }
 
     /// A document's node: a block mapping or sequence (a scalar or flow root is left to
@@ -296,7 +313,7 @@ impl<'a> Reader<'a> {
 
     fn block_mapping(&mut self, indent: usize) -> Read {
         let start = self.mark(self.pos);
-        self.emit(Event::MappingStart(0, None), Span::at(start))?;
+        self.open(false, start)?;
         loop {
             let colon = self.key()?;
             self.mapping_value(indent, colon)?;
@@ -315,7 +332,7 @@ impl<'a> Reader<'a> {
             }
         }
         let end = self.here();
-        self.emit(Event::MappingEnd, Span::at(end))
+        self.close(end)
     }
 
     /// The value after a key's `:` (the cursor is just past it), in a mapping indented
@@ -345,7 +362,7 @@ impl<'a> Reader<'a> {
     /// one (`key:` then `- item` at the key's column) ends at the mapping's next key.
     fn block_sequence(&mut self, indent: usize, indentless: bool) -> Read {
         let start = self.mark(self.pos);
-        self.emit(Event::SequenceStart(0, None), Span::at(start))?;
+        self.open(true, start)?;
         // saphyr starts an indentless sequence where its first item starts (the `|` of a
         // block scalar; the end of the line when the `-` ends it): set once that is known.
         let mut unstarted = indentless.then(|| self.builder.depth() - 1);
@@ -400,7 +417,7 @@ impl<'a> Reader<'a> {
             }
         }
         let end = self.here();
-        self.emit(Event::SequenceEnd, Span::at(end))
+        self.close(end)
     }
 
     // ----- keys
@@ -474,7 +491,7 @@ impl<'a> Reader<'a> {
                 }
                 let text = &self.text[start..end];
                 let (s, e) = (self.mark(start), self.mark(end));
-                self.scalar(Cow::Borrowed(text), ScalarStyle::Plain, s, e)?;
+                self.scalar(Cow::Borrowed(text), true, s, e)?;
             }
         }
         if self.pos > colon_at {
@@ -584,7 +601,7 @@ impl<'a> Reader<'a> {
             Some(text) => Cow::Owned(text),
             None => Cow::Borrowed(&self.text[start_at..first_end]),
         };
-        self.scalar(text, ScalarStyle::Plain, start, end)
+        self.scalar(text, true, start, end)
     }
 
     /// A quoted scalar at the cursor, perhaps over several lines (folded as YAML folds them)
@@ -592,11 +609,6 @@ impl<'a> Reader<'a> {
     /// closing quote.
     fn quoted_scalar(&mut self, parent: usize, is_key: bool) -> Read {
         let quote = self.b[self.pos];
-        let style = if quote == b'"' {
-            ScalarStyle::DoubleQuoted
-        } else {
-            ScalarStyle::SingleQuoted
-        };
         let start = self.mark(self.pos);
         self.pos += 1;
         let body = self.pos;
@@ -661,7 +673,7 @@ impl<'a> Reader<'a> {
             Some(out) => Cow::Owned(out),
             None => Cow::Borrowed(&self.text[body..self.pos - 1]),
         };
-        self.scalar(text, style, start, end)
+        self.scalar(text, false, start, end)
     }
 
     /// The line break at the cursor inside a quoted scalar: trim the spaces before it (not
@@ -734,11 +746,6 @@ impl<'a> Reader<'a> {
                 }
                 indent.max(parent + 1)
             }
-        };
-        let style = if literal {
-            ScalarStyle::Literal
-        } else {
-            ScalarStyle::Folded
         };
         let mut text = String::new();
         let mut start: Option<Pos> = None;
@@ -838,7 +845,7 @@ impl<'a> Reader<'a> {
             }
             Chomp::Keep => text.extend(std::iter::repeat_n('\n', pending_breaks)),
         }
-        self.scalar(Cow::Owned(text), style, start, end)
+        self.scalar(Cow::Owned(text), false, start, end)
     }
 
     /// A block scalar header after `|` or `>`: chomping and an explicit indentation, in
@@ -867,13 +874,9 @@ impl<'a> Reader<'a> {
             return None;
         }
         let open = self.b[self.pos];
-        let (close, start_event, end_event) = if open == b'[' {
-            (b']', Event::SequenceStart(0, None), Event::SequenceEnd)
-        } else {
-            (b'}', Event::MappingStart(0, None), Event::MappingEnd)
-        };
+        let close = if open == b'[' { b']' } else { b'}' };
         let start = self.mark(self.pos);
-        self.emit(start_event, Span::at(start))?;
+        self.open(open == b'[', start)?;
         self.pos += 1;
         self.skip_spaces();
         if self.peek() != Some(&close) {
@@ -903,17 +906,10 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let end_at = self.pos;
         self.pos += 1;
         // saphyr ends a collection after the blanks and comment that follow its bracket.
         let end = self.mark(self.blanks_and_comment_end(self.pos));
-        self.emit(
-            end_event,
-            Span {
-                start: self.mark(end_at),
-                end,
-            },
-        )
+        self.close(end)
     }
 
     /// Past the spaces from `from`, and past a comment after them, to the line's end.
@@ -970,12 +966,7 @@ impl<'a> Reader<'a> {
                 }
                 self.pos = text_end;
                 let (s, e) = (self.mark(start_at), self.mark(text_end));
-                self.scalar(
-                    Cow::Borrowed(&self.text[start_at..text_end]),
-                    ScalarStyle::Plain,
-                    s,
-                    e,
-                )
+                self.scalar(Cow::Borrowed(&self.text[start_at..text_end]), true, s, e)
             }
         }
     }

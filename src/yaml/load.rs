@@ -249,7 +249,7 @@ impl Builder {
 
     pub(super) fn event(&mut self, event: Event<'_>, at: Span) -> Result<(), YamlError> {
         match event {
-            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::DocumentStart(_) => self.document_start(),
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(text, style, tag.as_deref(), at.start)?;
                 self.finish(Node::new(value, at), anchor)?;
@@ -274,55 +274,67 @@ impl Builder {
                 node.span = at;
                 self.finish(node, 0)?;
             }
-            Event::SequenceStart(anchor, _) => {
-                self.push(Frame::Seq {
-                    from: self.pending.len(),
-                    start: at.start,
-                    anchor,
-                })?;
-            }
-            Event::MappingStart(anchor, _) => {
-                self.push(Frame::Map {
-                    from: self.pending.len(),
-                    start: at.start,
-                    anchor,
-                })?;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let frame = self.stack.pop().ok_or_else(|| YamlError {
-                    message: "unbalanced collection end".into(),
-                    pos: at.start,
-                    budget: None,
-                })?;
-                let end = at.end;
-                match frame {
-                    Frame::Seq {
-                        from,
-                        start,
-                        anchor,
-                    } => {
-                        let items: Vec<Node> = self.pending.drain(from..).collect();
-                        self.finish(Node::new(Value::Seq(items), Span { start, end }), anchor)?
-                    }
-                    Frame::Map {
-                        from,
-                        start,
-                        anchor,
-                    } => {
-                        let mut entries = Vec::with_capacity((self.pending.len() - from) / 2);
-                        let mut items = self.pending.drain(from..);
-                        while let (Some(k), Some(v)) = (items.next(), items.next()) {
-                            entries.push((k, v));
-                        }
-                        drop(items);
-                        let entries = self.close_map(entries);
-                        self.finish(Node::new(Value::Map(entries), Span { start, end }), anchor)?
-                    }
-                }
-            }
+            Event::SequenceStart(anchor, _) => self.open(true, at.start, anchor)?,
+            Event::MappingStart(anchor, _) => self.open(false, at.start, anchor)?,
+            Event::SequenceEnd | Event::MappingEnd => self.close(at.end)?,
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    pub(super) fn document_start(&mut self) {
+        self.anchors.clear();
+    }
+
+    /// A sequence (`seq`) or mapping starts at `start`.
+    pub(super) fn open(&mut self, seq: bool, start: Pos, anchor: usize) -> Result<(), YamlError> {
+        let from = self.pending.len();
+        self.push(if seq {
+            Frame::Seq {
+                from,
+                start,
+                anchor,
+            }
+        } else {
+            Frame::Map {
+                from,
+                start,
+                anchor,
+            }
+        })
+    }
+
+    /// The innermost open collection ends at `end`.
+    pub(super) fn close(&mut self, end: Pos) -> Result<(), YamlError> {
+        let frame = self.stack.pop().ok_or_else(|| YamlError {
+            message: "unbalanced collection end".into(),
+            pos: end,
+            budget: None,
+        })?;
+        match frame {
+            Frame::Seq {
+                from,
+                start,
+                anchor,
+            } => {
+                let items: Vec<Node> = self.pending.drain(from..).collect();
+                self.finish(Node::new(Value::Seq(items), Span { start, end }), anchor)
+            }
+            Frame::Map {
+                from,
+                start,
+                anchor,
+            } => {
+                let mut entries = Vec::with_capacity((self.pending.len() - from) / 2);
+                let mut items = self.pending.drain(from..);
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    entries.push((k, v));
+                }
+                drop(items);
+                let entries = self.close_map(entries);
+                self.finish(Node::new(Value::Map(entries), Span { start, end }), anchor)
+            }
+        }
     }
 
     fn push(&mut self, frame: Frame) -> Result<(), YamlError> {
@@ -340,7 +352,8 @@ impl Builder {
         Ok(())
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+    /// A finished node, to place in the open collection (or as a document).
+    pub(super) fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         self.nodes += 1;
         if self.nodes > self.max_nodes {
             return Err(YamlError {
