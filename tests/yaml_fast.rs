@@ -210,6 +210,67 @@ const READ_FAST: &[(&str, &str)] = &[
         "a b: 1\n-x: 2\nx.y/z: 3\n\"k: v\": 4\n'#': 5\n",
     ),
     ("indented root", "  a: 1\n  b:\n    c: 2\n"),
+    (
+        "non-ASCII keys, quoted scalars, comments and flow collections",
+        "é: 1\nké y: 'ö' # ü\n'é': [ü, \"ö\"] # ä\nx: {é: ü}\n",
+    ),
+    (
+        "quoted folding: trailing spaces, blank lines, escapes at line ends",
+        "a: 'x  \n\n  y  '\nb: \"x\\t  \n  y\"\nc: \"x\\ \n  y\"\nd: \"\\\n  y\"\ne: 'x\n  #y'\n",
+    ),
+    (
+        "plain continuation lines starting with indicators",
+        "a: x\n  - y\n  [z] {w} |v >u 'q \"r ! & * , ] } ? ---\n  ...\n",
+    ),
+    (
+        "indentation indicators in sequences and compact mappings",
+        "s:\n- |2\n   x\n- a: |2\n     x\nk:\n  - |1\n     x\n",
+    ),
+    (
+        "block scalars on the line after their key",
+        "a:\n  |\n   x\nb:\n  >1\n   y\n",
+    ),
+    (
+        "keep and strip with blank lines and lines of spaces",
+        "a: |+\n  x\n \n\nb: |-\n  x\n \n\nc: >+\n  x\n\n\nd: 1\n",
+    ),
+    (
+        "folded more-indented lines",
+        "a: >\n  x\n   y\n\n  z\nb: >1\n  x\n y\n",
+    ),
+    (
+        "# lines inside block scalars and less indented after them",
+        "a: |\n  # not a comment\n  x\n# c\nb:\n  c: |\n # c\n  d: 1\n",
+    ),
+    (
+        "block scalars ending at a document marker",
+        "a: |\n  x\n---\nb: >\n  y\n",
+    ),
+    (
+        "empty values before comment lines, a dedent and the end",
+        "a:\n  b:\n    # c\nd:\n  # e\nf:",
+    ),
+    ("null items", "- \n-\n- # c\n-   a\n    b\n"),
+    (
+        "indentless sequences of block scalars, sequences and nulls",
+        "k:\n- |\n  x\n- - a\n  - b\n-\nz: 1\n",
+    ),
+    (
+        "document markers with comments, empty documents, a last `--- `",
+        "--- # c\n# d\n---\n---\na: 1\n--- ",
+    ),
+    (
+        "flow collections without spaces, nested, quoted keys, comments after",
+        "a: [a,b]\nb: [ a , 'b' ] # c\nc: {a: [b], 'c': \"d\" }\nd: [[]]\ne: [-a, :b, ?c, a:b]\n",
+    ),
+    (
+        "keys ending in spaces, with colons, quoted with escapes, merge keys",
+        "a b  : 1\nx:y: 2\nx:: 3\n:x: 4\n'a''b': 5\n\"a\\\"b\\\\\": 6\n<<: {m: 1}\n",
+    ),
+    (
+        "indicators inside plain text",
+        "a: x@y\nb: x`y\nc: x%y\nd: x!y&z*w|v>u\n",
+    ),
 ];
 
 /// Texts the fast reader must leave to saphyr: YAML it does not read, and errors.
@@ -243,6 +304,29 @@ const LEFT_TO_SAPHYR: &[(&str, &str)] = &[
     ("a byte order mark", "\u{feff}a: 1\n"),
     ("a NUL", "a: 1\u{0}\n"),
     ("a continuation after a comment", "a: x # c\n  y\n"),
+    ("a zero indentation indicator", "a: |0\n  x\n"),
+    ("a comment touching a block scalar header", "a: |#c\n  x\n"),
+    ("a space before a flow mapping's colon", "a: {a : b}\n"),
+    ("a JSON-like flow key", "a: {\"a\":b}\n"),
+    ("a plain scalar starting with | in flow", "a: [|a]\n"),
+    ("a comment inside a flow collection", "a: [a #c]\n"),
+    ("a value starting with @", "a: @x\n"),
+    ("a value starting with a backtick", "a: `x\n"),
+    ("an empty kept block scalar", "a: |+\n\nb: 1\n"),
+    (
+        "a line of spaces longer than a block scalar's first line",
+        "a: |\n    \n  x\n",
+    ),
+    (
+        "a wrongly indented line in a block scalar",
+        "a:\n  b: |\n    x\n   y\n",
+    ),
+    ("a continuation line starting with a colon", "a: x\n  :y\n"),
+    (
+        "a quoted continuation at its mapping's indentation",
+        "a:\n  b: 'x\n  y'\n",
+    ),
+    ("text after a flow collection", "a: [a, b]x\n"),
 ];
 
 #[test]
@@ -292,4 +376,100 @@ fn the_fast_reader_agrees_with_saphyr_on_every_file_of_the_project() {
         fast > 900 && fast > 9 * left,
         "{fast} read fast, {left} left to saphyr"
     );
+}
+
+/// Keys at YAML's 1,024-character limit on implicit keys: read up to it, left to saphyr past it.
+#[test]
+fn the_fast_reader_reads_keys_up_to_the_length_limit() {
+    let key = |n: usize| "k".repeat(n);
+    for text in [
+        format!("{}: 1\n", key(1024)),
+        format!("'{}': 1\n", key(1022)),
+        format!("{}  : 1\n", key(1022)),
+        format!("a:\n  {}: 1\n", key(1024)),
+        format!("- {}: 1\n", key(1024)),
+        format!("a: {{{}: 1}}\n", key(1025)),
+    ] {
+        assert_eq!(compare(&text), Outcome::Same, "{text}");
+    }
+    for text in [
+        format!("{}: 1\n", key(1025)),
+        format!("'{}': 1\n", key(1024)),
+        format!("{}: 1\n", "é".repeat(513)),
+    ] {
+        assert_eq!(compare(&text), Outcome::LeftToSaphyr, "{text}");
+    }
+}
+
+/// Hostile nesting and non-ASCII text cut at odd places: no panic, no endless recursion.
+#[test]
+fn the_fast_reader_survives_hostile_input() {
+    let mut texts = vec![
+        format!("a: {}\n", "[".repeat(100_000)),
+        format!("a: {}\n", "{a: ".repeat(100_000)),
+        format!("a: {}{}\n", "[".repeat(40), "]".repeat(40)),
+        format!("{}a\n", "- ".repeat(5_000)),
+        (0..300).map(|i| format!("{}a:\n", " ".repeat(i))).collect(),
+    ];
+    for cut in [
+        "a: [é",
+        "a: \"\\é",
+        "-é",
+        "a: |é",
+        "a: |2é",
+        "--- é",
+        "a: 'é",
+        "a: [é:",
+        "a: \"\\xé\"",
+        "a: \"\\u00é\"",
+        "a: |\n é\n  x",
+        "a: é\\",
+        "a:é",
+        "a: [é]é",
+        "  é: 1\n é: 2",
+    ] {
+        texts.push(cut.to_string());
+        texts.push(format!("{cut}\n"));
+    }
+    for text in &texts {
+        assert!(
+            !matches!(compare(text), Outcome::Differs(_)),
+            "{}",
+            &text[..text.len().min(80)]
+        );
+    }
+}
+
+/// Disagreements found by reading `fast.rs` against saphyr's scanner (a review): each text
+/// is read fast today and answered otherwise than saphyr does.
+#[test]
+#[ignore = "fails until src/yaml/fast.rs is fixed (each case names the fix); run with --ignored"]
+fn found_in_review() {
+    let cases = [
+        // A last line that is a comment without a line break, less indented than an open
+        // collection: saphyr ends that collection on the comment's line, at its end (3:2),
+        // not on the line after (4:1).
+        "a:\n  b: 1\n#",
+        "a:\n    b: 1\n  #",
+        "a:\n  - b\n#",
+        "- - a\n#",
+        // An indentless sequence whose first `-` has nothing after it but the next line has
+        // the item: saphyr starts the sequence at the end of the `-` line (2:2, after spaces
+        // and a comment), not at the item (3:3).
+        "k:\n-\n  a\n",
+        "k:\n- # c\n  a: 1\n",
+        "k:\n-   \n  - a\n",
+        // An empty block scalar with an indentation indicator, at the end of the text: saphyr
+        // starts it at its `|` (1:4), not at the end of the stream (2:1).
+        "k: |2\n",
+        "- >1\n\n",
+    ];
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|text| match compare(text) {
+            Outcome::Differs(why) => Some(format!("{text:?}:\n{why}")),
+            _ => None,
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
