@@ -829,8 +829,9 @@ impl<'a> Reader<'a> {
         let start = match start {
             Some(start) => start,
             None => {
-                // No content: the scalar is empty (kept breaks are left to saphyr).
-                if chomp == Chomp::Keep {
+                // No content: the scalar is empty. Kept breaks, and an explicit indentation
+                // (saphyr then starts the scalar at its `|`), are left to saphyr.
+                if chomp == Chomp::Keep || explicit.is_some() {
                     return None;
                 }
                 end
