@@ -292,6 +292,7 @@ const LEFT_TO_SAPHYR: &[(&str, &str)] = &[
     ("a comment without a blank", "a: [x]#c\n"),
     ("two roots", "a: 1\n- b\n"),
     ("a trailing comma", "a: [1, 2, ]\n"),
+    ("a dash before a comma in a flow sequence", "a: [x -, y]\n"),
     ("a single-pair mapping in a flow sequence", "a: [k: v]\n"),
     (
         "a blank line of spaces in a block scalar",

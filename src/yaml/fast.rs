@@ -956,6 +956,11 @@ impl<'a> Reader<'a> {
                         }
                         Some(b':') if is_flow_indicator(self.b[i + 1]) => return None,
                         Some(b'#') if self.b[i - 1] == b' ' => return None,
+                        // saphyr refuses a `-` followed by `,[]{}` after a blank in a flow
+                        // collection.
+                        Some(b'-') if self.b.get(i + 1).is_some_and(|&c| is_flow_indicator(c)) => {
+                            return None;
+                        }
                         Some(b' ') => {}
                         Some(_) => text_end = i + 1,
                     }
