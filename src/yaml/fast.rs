@@ -4,15 +4,16 @@
 //! repository that was most of a check's time (24-31 MB/s here). Manifests use little of
 //! YAML: block mappings and sequences, plain, quoted and block scalars, flow collections on
 //! one line, comments and `---`. This reader takes that part a line at a time, on bytes, and
-//! feeds the tree builder the very events saphyr would, with the very spans (saphyr's quirks
-//! included: a block scalar starts at its first content line, an indentless sequence where its
-//! first item starts, an empty value at its `:`).
+//! hands the tree builder the very nodes saphyr's events would make, with the very spans
+//! (saphyr's quirks included: a block scalar starts at its first content line, an indentless
+//! sequence where its first item starts, an empty value at its `:`, a quoted scalar ends after
+//! the comment that follows it).
 //!
 //! Anything else gives up (`None`): anchors, aliases, tags, tabs, carriage returns, multi-line
 //! flow collections, explicit keys, directives, every syntax error. saphyr then reads the
 //! file from the start, so this path changes no result, only the time: the differential tests
-//! (`tests/yaml_fast.rs`, and `tests/corpus/run` over the real repositories) compare both
-//! readers on every file there is.
+//! (`tests/yaml_fast.rs`, over the real repositories in `.ci/run`) and a fuzz target
+//! (`fuzz/`, `yaml_fast`) compare both readers.
 
 use std::borrow::Cow;
 
@@ -43,14 +44,6 @@ pub(super) fn parse(text: &str, max_nodes: usize) -> Option<Stream> {
         // somewhere inside it, not at the end of the stream.
         return None;
     }
-    let newlines = memchr::memchr_iter(b'\n', bytes).count() as u32;
-    // saphyr places the end of a stream on the line after the last one, whether or not the
-    // text ends with a line break.
-    let eof_line = if bytes.last() == Some(&b'\n') {
-        newlines + 1
-    } else {
-        newlines + 2
-    };
     let mut reader = Reader {
         text,
         b: bytes,
@@ -58,10 +51,7 @@ pub(super) fn parse(text: &str, max_nodes: usize) -> Option<Stream> {
         line: 1,
         line_start: 0,
         ascii,
-        eof: Pos {
-            line: eof_line,
-            col: 1,
-        },
+        last_mark: std::cell::Cell::new((0, 0)),
         builder: Builder::new(max_nodes),
     };
     reader.stream()?;
@@ -88,7 +78,8 @@ struct Reader<'a> {
     line: u32,
     line_start: usize,
     ascii: bool,
-    eof: Pos,
+    /// In a text that is not ASCII: the last byte `mark` placed, and its column (0-based).
+    last_mark: std::cell::Cell<(usize, usize)>,
     builder: Builder,
 }
 
@@ -104,7 +95,15 @@ impl<'a> Reader<'a> {
         let col = if self.ascii {
             at - self.line_start
         } else {
-            self.text[self.line_start..at].chars().count()
+            // Columns count characters: from the last mark on this line when there is one
+            // before `at`, so that a long line is counted once, not once per node.
+            let (from, col) = match self.last_mark.get() {
+                (byte, col) if byte >= self.line_start && byte <= at => (byte, col),
+                _ => (self.line_start, 0),
+            };
+            let col = col + self.text[from..at].chars().count();
+            self.last_mark.set((at, col));
+            col
         };
         Pos {
             line: self.line,
@@ -112,10 +111,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The end of the stream, once the cursor is there: saphyr places it on the line after the
+    /// last one, whether or not the text ends with a line break.
+    fn eof(&self) -> Pos {
+        let unterminated = self.b.last().is_some_and(|&b| b != b'\n');
+        Pos {
+            line: self.line + u32::from(unterminated),
+            col: 1,
+        }
+    }
+
     /// Where the next token starts: the cursor (at content) or the end of the stream.
     fn here(&self) -> Pos {
         if self.pos >= self.b.len() {
-            self.eof
+            self.eof()
         } else {
             self.mark(self.pos)
         }
@@ -201,7 +210,7 @@ impl<'a> Reader<'a> {
         self.peek() == Some(&b'-') && is_blank_or_end(self.peek_at(self.pos + 1))
     }
 
-    // ----- events
+    // ----- nodes
 
     // A limit the builder enforces is reported by saphyr's reading, as ever: any error
     // here gives up.
@@ -242,7 +251,7 @@ impl<'a> Reader<'a> {
             let Some(indent) = self.next_content() else {
                 if marker_open {
                     // An empty last document: its null is at the end of the stream.
-                    self.empty_document(self.eof, self.eof)?;
+                    self.empty_document(self.eof(), self.eof())?;
                 }
                 return Some(());
             };
@@ -284,8 +293,8 @@ impl<'a> Reader<'a> {
     fn root(&mut self, indent: usize) -> Read {
         if self.at_dash_item() {
             self.block_sequence(indent, false)?;
-        } else if self.key_colon(self.pos).is_some() {
-            self.block_mapping(indent)?;
+        } else if let Some(colon) = self.key_colon(self.pos) {
+            self.block_mapping(indent, colon)?;
         } else {
             return None;
         }
@@ -304,18 +313,20 @@ impl<'a> Reader<'a> {
     fn block_node(&mut self, col: usize, parent: usize) -> Read {
         if self.at_dash_item() {
             self.block_sequence(col, false)
-        } else if self.key_colon(self.pos).is_some() {
-            self.block_mapping(col)
+        } else if let Some(colon) = self.key_colon(self.pos) {
+            self.block_mapping(col, colon)
         } else {
             self.inline_value(parent)
         }
     }
 
-    fn block_mapping(&mut self, indent: usize) -> Read {
+    /// A block mapping whose first key is at the cursor, its `:` at byte `colon`.
+    fn block_mapping(&mut self, indent: usize, colon: usize) -> Read {
         let start = self.mark(self.pos);
         self.open(false, start)?;
+        let mut colon_byte = colon;
         loop {
-            let colon = self.key()?;
+            let colon = self.key(colon_byte)?;
             self.mapping_value(indent, colon)?;
             match self.next_content() {
                 None => break,
@@ -327,6 +338,7 @@ impl<'a> Reader<'a> {
                     if self.at_dash_item() {
                         return None;
                     }
+                    colon_byte = self.key_colon(self.pos)?;
                 }
                 Some(_) => return None,
             }
@@ -350,10 +362,8 @@ impl<'a> Reader<'a> {
         }
         self.next_line();
         match self.next_content() {
-            Some(i) if i > indent && !self.at_document_marker() => self.block_node(i, indent),
-            Some(i) if i == indent && self.at_dash_item() && !self.at_document_marker() => {
-                self.block_sequence(indent, true)
-            }
+            Some(i) if i > indent => self.block_node(i, indent),
+            Some(i) if i == indent && self.at_dash_item() => self.block_sequence(indent, true),
             _ => self.empty_scalar(colon),
         }
     }
@@ -384,9 +394,7 @@ impl<'a> Reader<'a> {
                     }
                     self.next_line();
                     match self.next_content() {
-                        Some(i) if i > indent && !self.at_document_marker() => {
-                            self.block_node(i, indent)?
-                        }
+                        Some(i) if i > indent => self.block_node(i, indent)?,
                         _ => self.empty_scalar(null_at)?,
                     }
                 }
@@ -469,10 +477,9 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// Read a mapping key at the cursor and emit it; the cursor ends past its `:`. Returns
-    /// where the `:` is (an empty value is placed there).
-    fn key(&mut self) -> Read<Pos> {
-        let colon_at = self.key_colon(self.pos)?;
+    /// Read the mapping key at the cursor, its `:` at byte `colon_at` (see `key_colon`); the
+    /// cursor ends past the `:`. Returns where the `:` is (an empty value is placed there).
+    fn key(&mut self, colon_at: usize) -> Read<Pos> {
         let start = self.pos;
         if colon_at - start > MAX_KEY_LEN {
             return None;
@@ -767,7 +774,7 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                     self.pos = p;
-                    break self.eof;
+                    break self.eof();
                 }
                 Some(b'\n') => {
                     if start.is_some() {
@@ -956,8 +963,8 @@ impl<'a> Reader<'a> {
                         }
                         Some(b':') if is_flow_indicator(self.b[i + 1]) => return None,
                         Some(b'#') if self.b[i - 1] == b' ' => return None,
-                        // saphyr refuses a `-` followed by `,[]{}` after a blank in a flow
-                        // collection.
+                        // saphyr refuses a `-` followed by `,[]{}` at the start of a word in
+                        // a flow collection; any such `-` is left to it.
                         Some(b'-') if self.b.get(i + 1).is_some_and(|&c| is_flow_indicator(c)) => {
                             return None;
                         }

@@ -205,7 +205,8 @@ fn parse_exact(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
     Ok(builder.into_stream())
 }
 
-/// Builds the tree from parser events: saphyr's, or the fast reader's (`fast.rs`).
+/// Builds the tree: from saphyr's events (`event`), or from the fast reader's nodes and
+/// collection bounds (`fast.rs`).
 #[derive(Default)]
 pub(super) struct Builder {
     stack: Vec<Frame>,
