@@ -482,3 +482,14 @@ fn a_long_line_of_non_ascii_text_is_counted_once() {
     let text = format!("a: [{}]\n", items.join(", "));
     assert_eq!(compare(&text), Outcome::Same);
 }
+
+#[test]
+fn parse_stream_takes_the_fast_path_and_leaves_the_rest_to_saphyr() {
+    let before = platc::yaml::fast_reads();
+    let fast = platc::yaml::parse_stream("a: 1\nb: [x]\n").unwrap();
+    assert_eq!(platc::yaml::fast_reads(), before + 1);
+    let anchored = platc::yaml::parse_stream("a: &x 1\nb: *x\n").unwrap();
+    assert_eq!(platc::yaml::fast_reads(), before + 1);
+    assert_eq!(fast.documents.len(), 1);
+    assert_eq!(anchored.documents[0].get("b").unwrap().value, Value::Int(1));
+}

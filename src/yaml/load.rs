@@ -97,9 +97,22 @@ pub fn parse_stream(text: &str) -> Result<Stream, YamlError> {
 
 fn parse_stream_limited(text: &str, max_nodes: usize) -> Result<Stream, YamlError> {
     if let Some(stream) = super::fast::parse(text, max_nodes) {
+        FAST_READS.with(|n| n.set(n.get() + 1));
         return Ok(stream);
     }
     parse_with_saphyr(text, max_nodes)
+}
+
+thread_local! {
+    /// How many texts the fast reader answered on this thread: the test that keeps
+    /// `parse_stream` on the fast path reads it.
+    static FAST_READS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many texts [`parse_stream`] read with the fast reader on this thread.
+#[doc(hidden)]
+pub fn fast_reads() -> u64 {
+    FAST_READS.with(std::cell::Cell::get)
 }
 
 /// The fast reader's answer for `text`, or `None` where it leaves the text to saphyr. For

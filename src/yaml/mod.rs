@@ -8,7 +8,7 @@ pub mod node;
 pub mod resolve;
 
 pub use load::{
-    DuplicateKey, Stream, YamlError, parse_documents_apart, parse_fast_only, parse_saphyr_only,
-    parse_stream,
+    DuplicateKey, Stream, YamlError, fast_reads, parse_documents_apart, parse_fast_only,
+    parse_saphyr_only, parse_stream,
 };
 pub use node::{Node, Pos, Span, Value};
