@@ -328,23 +328,28 @@ impl<'a> Reader<'a> {
         loop {
             let colon = self.key(colon_byte)?;
             self.mapping_value(indent, colon)?;
-            match self.next_content() {
-                None => break,
-                Some(i) if i < indent => break,
-                Some(i) if i == indent => {
-                    if self.at_document_marker() {
-                        break;
-                    }
-                    if self.at_dash_item() {
-                        return None;
-                    }
-                    colon_byte = self.key_colon(self.pos)?;
-                }
-                Some(_) => return None,
+            if !self.another_entry(indent)? {
+                break;
             }
+            if self.at_dash_item() {
+                return None;
+            }
+            colon_byte = self.key_colon(self.pos)?;
         }
         let end = self.here();
         self.close(end)
+    }
+
+    /// After an entry of a collection indented `indent`: whether more content follows at that
+    /// indentation (`Some(true)`, the cursor on it), or the collection ends (`Some(false)`);
+    /// `None` for content indented deeper, which saphyr reports as an error.
+    fn another_entry(&mut self, indent: usize) -> Read<bool> {
+        match self.next_content() {
+            None => Some(false),
+            Some(i) if i < indent => Some(false),
+            Some(i) if i == indent => Some(!self.at_document_marker()),
+            Some(_) => None,
+        }
     }
 
     /// The value after a key's `:` (the cursor is just past it), in a mapping indented
@@ -407,21 +412,15 @@ impl<'a> Reader<'a> {
                     self.block_node(col, indent)?;
                 }
             }
-            match self.next_content() {
-                None => break,
-                Some(i) if i < indent => break,
-                Some(i) if i == indent => {
-                    if self.at_document_marker() {
-                        break;
-                    }
-                    if !self.at_dash_item() {
-                        if indentless {
-                            break;
-                        }
-                        return None;
-                    }
+            if !self.another_entry(indent)? {
+                break;
+            }
+            if !self.at_dash_item() {
+                // An indentless sequence ends at its mapping's next key.
+                if indentless {
+                    break;
                 }
-                Some(_) => return None,
+                return None;
             }
         }
         let end = self.here();
