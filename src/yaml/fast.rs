@@ -158,10 +158,7 @@ impl<'a> Reader<'a> {
     /// a line that is neither blank nor a comment. Its column, or `None` at the end.
     fn next_content(&mut self) -> Option<usize> {
         loop {
-            let mut p = self.pos;
-            while self.b.get(p) == Some(&b' ') {
-                p += 1;
-            }
+            let p = self.spaces_end(self.pos);
             match self.b.get(p) {
                 None => {
                     self.pos = p;
@@ -184,10 +181,7 @@ impl<'a> Reader<'a> {
 
     /// After a value on a line: spaces, perhaps a comment, then the line break.
     fn end_of_line(&mut self) -> Read {
-        let mut p = self.pos;
-        while self.b.get(p) == Some(&b' ') {
-            p += 1;
-        }
+        let p = self.spaces_end(self.pos);
         match self.b.get(p) {
             None | Some(b'\n') => {}
             Some(b'#') if p > self.pos => {}
@@ -384,9 +378,7 @@ impl<'a> Reader<'a> {
         loop {
             self.pos += 1;
             let after = self.pos;
-            while self.peek() == Some(&b' ') {
-                self.pos += 1;
-            }
+            self.skip_spaces();
             match self.peek() {
                 None | Some(b'\n') | Some(b'#') => {
                     if self.peek() == Some(&b'#') && self.pos == after {
@@ -561,23 +553,10 @@ impl<'a> Reader<'a> {
             self.next_line();
             loop {
                 let (line, line_start, pos) = (self.line, self.line_start, self.pos);
-                let mut blank_lines = 0;
-                let indent = loop {
-                    let mut p = self.pos;
-                    while self.b.get(p) == Some(&b' ') {
-                        p += 1;
-                    }
-                    if self.b.get(p) == Some(&b'\n') {
-                        blank_lines += 1;
-                        self.pos = p;
-                        self.next_line();
-                        continue;
-                    }
-                    self.pos = p;
-                    break p - self.line_start;
-                };
-                let continues =
-                    self.pos < self.b.len() && indent > parent && self.peek() != Some(&b'#');
+                let blanks = self.skip_blank_lines();
+                let blank_lines = blanks.count;
+                let continues = blanks.indent.is_some_and(|indent| indent > parent)
+                    && self.peek() != Some(&b'#');
                 if !continues {
                     (self.line, self.line_start, self.pos) = (line, line_start, pos);
                     break;
@@ -687,28 +666,12 @@ impl<'a> Reader<'a> {
     fn quoted_break(&mut self, parent: usize, out: &mut String, kept: usize, fold: bool) -> Read {
         let trimmed = out.trim_end_matches(' ').len().max(kept);
         out.truncate(trimmed);
-        let mut blank_lines = 0;
-        loop {
-            self.next_line();
-            let mut p = self.pos;
-            while self.b.get(p) == Some(&b' ') {
-                p += 1;
-            }
-            match self.b.get(p) {
-                None => return None,
-                Some(b'\n') => {
-                    blank_lines += 1;
-                    self.pos = p;
-                }
-                Some(_) => {
-                    if p - self.line_start <= parent {
-                        return None;
-                    }
-                    self.pos = p;
-                    break;
-                }
-            }
+        self.next_line();
+        let blanks = self.skip_blank_lines();
+        if blanks.indent? <= parent {
+            return None;
         }
+        let blank_lines = blanks.count;
         if blank_lines > 0 {
             out.extend(std::iter::repeat_n('\n', blank_lines));
         } else if fold {
@@ -730,24 +693,10 @@ impl<'a> Reader<'a> {
                 // The first line with content sets the indentation; blank lines before it may
                 // not be longer.
                 let (save_line, save_start, save_pos) = (self.line, self.line_start, self.pos);
-                let mut longest_blank = 0;
-                let indent = loop {
-                    let mut p = self.pos;
-                    while self.b.get(p) == Some(&b' ') {
-                        p += 1;
-                    }
-                    match self.b.get(p) {
-                        None => return None,
-                        Some(b'\n') => {
-                            longest_blank = longest_blank.max(p - self.line_start);
-                            self.pos = p;
-                            self.next_line();
-                        }
-                        Some(_) => break p - self.line_start,
-                    }
-                };
+                let blanks = self.skip_blank_lines();
                 (self.line, self.line_start, self.pos) = (save_line, save_start, save_pos);
-                if longest_blank > indent {
+                let indent = blanks.indent?;
+                if blanks.longest > indent {
                     return None;
                 }
                 indent.max(parent + 1)
@@ -921,10 +870,7 @@ impl<'a> Reader<'a> {
 
     /// Past the spaces from `from`, and past a comment after them, to the line's end.
     fn blanks_and_comment_end(&self, from: usize) -> usize {
-        let mut p = from;
-        while self.b.get(p) == Some(&b' ') {
-            p += 1;
-        }
+        let mut p = self.spaces_end(from);
         if p > from && self.b.get(p) == Some(&b'#') {
             p = self.line_end(p);
         }
@@ -932,8 +878,37 @@ impl<'a> Reader<'a> {
     }
 
     fn skip_spaces(&mut self) {
-        while self.peek() == Some(&b' ') {
-            self.pos += 1;
+        self.pos = self.spaces_end(self.pos);
+    }
+
+    /// Past the spaces from `from`.
+    fn spaces_end(&self, from: usize) -> usize {
+        from + self.b[from..].iter().take_while(|&&b| b == b' ').count()
+    }
+
+    /// From a line start, past the lines that hold nothing but spaces, to the next line's
+    /// first other byte (the cursor ends there, or at the end of the text).
+    fn skip_blank_lines(&mut self) -> BlankLines {
+        let mut blanks = BlankLines {
+            count: 0,
+            longest: 0,
+            indent: None,
+        };
+        loop {
+            let p = self.spaces_end(self.pos);
+            self.pos = p;
+            match self.b.get(p) {
+                None => return blanks,
+                Some(b'\n') => {
+                    blanks.count += 1;
+                    blanks.longest = blanks.longest.max(p - self.line_start);
+                    self.next_line();
+                }
+                Some(_) => {
+                    blanks.indent = Some(p - self.line_start);
+                    return blanks;
+                }
+            }
         }
     }
 
@@ -982,6 +957,15 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// What [`Reader::skip_blank_lines`] went past.
+struct BlankLines {
+    count: usize,
+    /// The most spaces on one of them.
+    longest: usize,
+    /// The indentation of the line after them; `None` at the end of the text.
+    indent: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

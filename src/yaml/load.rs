@@ -1,4 +1,5 @@
-//! Build the positioned tree from saphyr-parser's events.
+//! Build the positioned tree: from the fast reader (`fast.rs`) when it reads the text, else
+//! from saphyr-parser's events.
 //!
 //! saphyr's own tree loader stops at a duplicate key; real repositories have them (vendored
 //! manifests, Helm values), so the tree is built here from events: a duplicate is recorded
